@@ -1,0 +1,61 @@
+"""Shared fixtures: the real sandbox over loopback, and running the real CLI."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+import pytest
+
+from tests.support.sandbox import SandboxProcess
+
+REPO = Path(__file__).resolve().parents[1]
+SAMPLES = REPO / "samples"
+
+
+@pytest.fixture(scope="session")
+def sandbox_server() -> Iterator[SandboxProcess]:
+    """One sandbox for the whole session; tests get it reset (see `sandbox`)."""
+    with SandboxProcess() as server:
+        yield server
+
+
+@pytest.fixture
+def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
+    """The session's sandbox with an empty address book and no faults."""
+    if not sandbox_server.running:
+        sandbox_server.start()
+    sandbox_server.reset()
+    return sandbox_server
+
+
+def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without WAWP_* settings, plus `extra`."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("WAWP_")}
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
+    env.update(extra or {})
+    return env
+
+
+def run_cli(args: Sequence[str | Path], *, env: dict[str, str] | None = None,
+            timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m importer ARGS` as a user would; output captured as text."""
+    return subprocess.run([sys.executable, "-m", "importer", *map(str, args)],
+                          env=clean_env(env), capture_output=True, text=True, timeout=timeout,
+                          cwd=cwd, stdin=subprocess.DEVNULL)
+
+
+def read_results(path: Path) -> list[dict[str, str]]:
+    """The results file as dicts (the fixed columns come first, so names are unique)."""
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def write_csv(path: Path, rows: Sequence[Sequence[object]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    return path
