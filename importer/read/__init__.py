@@ -1,27 +1,54 @@
-"""Readers: open any supported spreadsheet as a `Table` of text rows."""
+"""Readers: open any supported spreadsheet as a `Table` of text rows.
+
+    open_table ─ sniff.detect_kind (by content; zip bomb check)
+               ├─ csvfile.open_csv       encoding.py, delimiter sniffing, header.py
+               └─ workbook.open_workbook python-calamine, numfmt.py, header.py
+    map_columns ─ columns.py with the words of synonyms.py
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from ..errors import InputFileError
+from ..errors import ConfigError, InputFileError
 from .columns import ColumnMap, map_columns
 from .csvfile import open_csv
+from .limits import MAX_CELL_CHARS, MAX_COLUMNS
+from .sniff import detect_kind
 from .table import Table, TableInfo
 from .workbook import open_workbook
 
-WORKBOOK_SUFFIXES = {".xlsx", ".xlsm", ".xls", ".xlsb", ".ods"}
-
-__all__ = ["ColumnMap", "Table", "TableInfo", "map_columns", "open_table"]
+__all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "ColumnMap", "Table", "TableInfo", "map_columns",
+           "open_table"]
 
 
 def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = None,
-               delimiter: str | None = None, header_row: int | None = None) -> Table:
-    """Open `path` as a table, choosing the reader by the file's extension."""
+               delimiter: str | None = None, header_row: int | None = None,
+               max_rows: int | None = None) -> Table:
+    """Open `path` as a table, choosing the reader by what the file holds, not its name.
+
+    `sheet`, `encoding`, `delimiter` and `header_row` override what would be detected;
+    `max_rows` refuses a file with more data rows. Raises a UsageError subclass when the
+    file cannot be used; nothing in it has been passed on by then.
+    """
+    path = Path(path)
+    if header_row is not None and header_row < 1:
+        raise ConfigError(f"header row must be 1 or more, not {header_row}")
+    if max_rows is not None and max_rows < 0:
+        raise ConfigError(f"max rows must be 0 or more, not {max_rows}")
     if not path.exists():
         raise InputFileError(f"no such file: {path}")
     if path.is_dir():
         raise InputFileError(f"{path} is a folder, not a spreadsheet")
-    if path.suffix.lower() in WORKBOOK_SUFFIXES:
-        return open_workbook(path, sheet=sheet)
-    return open_csv(path, encoding=encoding, delimiter=delimiter)
+    kind, notes = detect_kind(path)
+    if kind == "csv":
+        if sheet is not None:
+            notes.append(f"--sheet {sheet} was ignored: a text file has no sheets.")
+        return open_csv(path, encoding=encoding, delimiter=delimiter, header_row=header_row,
+                        max_rows=max_rows, notes=notes)
+    ignored = [flag for flag, value in (("--encoding", encoding), ("--delimiter", delimiter))
+               if value is not None]
+    if ignored:
+        notes.append(f"{' and '.join(ignored)} ignored: a workbook stores its own text.")
+    return open_workbook(path, kind, sheet=sheet, header_row=header_row, max_rows=max_rows,
+                         notes=notes)

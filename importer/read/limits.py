@@ -1,0 +1,75 @@
+"""Limits that keep a hostile or broken file from exhausting memory, and the row check they drive.
+
+A structural problem (too many columns, a record too long to be real, a zip bomb) stops the run
+before anything is sent; a problem confined to one cell is carried on that row as data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from ..models import SourceRow
+
+#: Excel's own limit for one cell; a longer cell is cut to this and its row reported invalid.
+MAX_CELL_CHARS = 32_767
+#: More columns than this is not a contact list (Excel allows 16,384, nobody imports that).
+MAX_COLUMNS = 1_000
+#: One CSV record (all its lines) may not exceed this many characters. It bounds the memory
+#: a single pathological line can take, while leaving room for an over-long cell to be cut
+#: and reported on its row rather than stop the run.
+MAX_RECORD_CHARS = 4 * 1024 * 1024
+#: A workbook whose parts unpack to more than this is refused (zip bomb guard). calamine
+#: holds a sheet in memory at about the size of its XML; 200,000 rows × 5 columns is ~63 MB,
+#: so this leaves room for a million-row sheet. Bigger exports are read as CSV, in a stream.
+MAX_UNPACKED_BYTES = 512 * 1024 * 1024
+#: A zip member that inflates more than this many times its packed size is refused. Sheet
+#: XML packs 10–15× (measured: openpyxl output, with and without formatted empty rows);
+#: a deflate bomb packs 200× (fastest level) to 1,000×.
+MAX_PACK_RATIO = 100
+#: The ratio check only applies to members larger than this once unpacked: tiny parts can
+#: have any ratio without costing memory.
+RATIO_CHECK_MIN_BYTES = 8 * 1024 * 1024
+#: The header is looked for among the first rows of the sheet or file.
+HEADER_SEARCH_ROWS = 30
+
+
+def make_row(number: int, cells: Sequence[str], headers: Sequence[str]) -> SourceRow:
+    """A SourceRow, with over-long cells cut and too many cells dropped, each noted as a problem.
+
+    Trailing empty cells beyond the header are dropped first: they are what a spreadsheet's
+    formatted-but-empty columns look like, not data.
+    """
+    width = len(headers)
+    if len(cells) > width and not cells[-1]:
+        end = len(cells)
+        while end > width and not cells[end - 1]:
+            end -= 1
+        cells = cells[:end]
+    problems: list[str] = []
+    if len(cells) > MAX_COLUMNS:
+        problems.append(f"{len(cells):,} cells, more than the {MAX_COLUMNS:,} columns allowed; "
+                        f"the cells after column {MAX_COLUMNS:,} were dropped")
+        cells = cells[:MAX_COLUMNS]
+    values = tuple(cells)
+    if values and max(map(len, values)) > MAX_CELL_CHARS:
+        cut = []
+        for index, cell in enumerate(values):
+            if len(cell) > MAX_CELL_CHARS:
+                problems.append(f"{column_label(headers, index)}: cell of {len(cell):,} characters "
+                                f"is longer than {MAX_CELL_CHARS:,}")
+                cell = cell[:MAX_CELL_CHARS]
+            cut.append(cell)
+        values = tuple(cut)
+    return SourceRow(number, values, tuple(problems)) if problems else SourceRow(number, values)
+
+
+def column_label(headers: Sequence[str], index: int) -> str:
+    """How a problem names a column: its header, else its 1-based number."""
+    if index < len(headers) and headers[index].strip():
+        return f"column {headers[index]!r}"
+    return f"column {index + 1}"
+
+
+def is_blank(cells: Sequence[str]) -> bool:
+    """True when no cell holds anything but spaces: such a row is not a data row."""
+    return not any(map(str.strip, cells))

@@ -1,0 +1,168 @@
+"""A previous results file as input, for `--retry-failed` and `--retry-invalid`.
+
+A results file carries every input column after its own eight, so it is all a re-run needs:
+
+- rows whose status is to be retried (failed and not_attempted; with `--retry-invalid` also
+  invalid and not_on_whatsapp; always ready, which a --dry-run never sent) are read again from
+  their input columns, so a phone fixed by hand in the file is parsed afresh, and keep their
+  original row numbers;
+- every other line is carried over unchanged, so the new results file again covers every row
+  of the original spreadsheet and can itself be retried.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable, Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import InputFileError
+from ..models import Contact, Prepared, RowResult, SourceRow, Status
+from ..report.results import RESULT_COLUMNS, safe_cell
+from . import open_table
+from .table import Table
+
+#: Never carried over: a dry run's "ready" rows were not sent, so a retry sends them.
+ALWAYS_RETRIED = frozenset({Status.READY})
+
+
+@dataclass(frozen=True, slots=True)
+class CarriedRow(SourceRow):
+    """A row of the previous results that is not retried: its lines are written again as they are."""
+
+    previous: tuple[RowResult, ...] = ()
+
+
+def is_results_header(headers: list[str]) -> bool:
+    """Whether a header row starts with the columns of a results file."""
+    return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+
+
+def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
+    """Open a results file: rows to retry as plain `SourceRow`s, the rest as `CarriedRow`s.
+
+    The table's headers are the input's own columns, as in the original spreadsheet.
+    """
+    table = open_table(path, header_row=1)
+    if not is_results_header(table.headers):
+        raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
+                             f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
+                             "and --retry-invalid read the results of an earlier run")
+    retried = frozenset(retry) | ALWAYS_RETRIED
+    unescape = table.info.kind == "csv"
+    rows = _grouped(_results(table.rows, path.name, unescape=unescape), retried)
+    info = table.info
+    shown = sorted(s.value for s in retried - ALWAYS_RETRIED)
+    info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
+                      "input columns; the other rows are copied over unchanged.")
+    return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
+
+
+def unsafe_cell(text: str) -> str:
+    """Undo `safe_cell`: the text of a cell the results CSV prefixed with ' for Excel."""
+    if text.startswith("'") and safe_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
+
+def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
+             ) -> Iterator[RowResult]:
+    width = len(RESULT_COLUMNS)
+    for source in rows:
+        cells = [unsafe_cell(c) for c in source.values] if unescape else list(source.values)
+        cells += [""] * (width - len(cells))
+        row, status, chat_id, first, last, attempts, http_status, detail = cells[:width]
+        where = f"{name} line {source.number}"
+        try:
+            result = RowResult(row=int(row), status=Status(status), chat_id=chat_id,
+                               first_name=first, last_name=last,
+                               attempts=int(attempts or 0),
+                               http_status=int(http_status) if http_status else None,
+                               detail=detail, values=tuple(cells[width:]))
+        except ValueError:
+            raise InputFileError(f"{where}: not a results line (row {row!r}, status "
+                                 f"{status!r})") from None
+        yield result
+
+
+def _grouped(results: Iterable[RowResult], retried: frozenset[Status]) -> Iterator[SourceRow]:
+    """One `SourceRow` per input row: consecutive lines of one row number are one row (a cell
+    holding two numbers gives two lines); it is retried when any of its lines is."""
+    group: list[RowResult] = []
+    for result in results:
+        if group and result.row != group[0].row:
+            yield _source(group, retried)
+            group = []
+        group.append(result)
+    if group:
+        yield _source(group, retried)
+
+
+def _source(group: list[RowResult], retried: frozenset[Status]) -> SourceRow:
+    first = group[0]
+    if any(r.status in retried for r in group):
+        return SourceRow(first.row, first.values)
+    return CarriedRow(first.row, first.values, previous=tuple(group))
+
+
+def carried_items(row: CarriedRow) -> list[Prepared]:
+    """A carried row as `Prepared` items that every stage passes through unchanged."""
+    items = []
+    for line in row.previous:
+        contact = (Contact(line.chat_id, line.first_name, line.last_name) if line.chat_id
+                   else None)
+        items.append(Prepared(line.row, line.values, line.status, contact, line.detail,
+                              previous=line))
+    return items
+
+
+@dataclass(slots=True)
+class RetryCounts:
+    """How many input rows a retry read again, and how many it carried over."""
+
+    retried: int = 0
+    carried: int = 0
+
+
+def merge_retried(rows: Iterable[SourceRow],
+                  prepare_all: Callable[[Iterable[SourceRow]], Iterable[Prepared]],
+                  counts: RetryCounts | None = None) -> Iterator[Prepared]:
+    """Rows to retry go through `prepare_all` (normalize, dedupe); carried rows go around it;
+    the results come out in the file's order.
+
+    `prepare_all` may give several items per row (or read ahead): each item is placed by its
+    row number.
+    """
+    # In file order: a row number still to come out of prepare_all, or carried items.
+    waiting: deque[int | list[Prepared]] = deque()
+    counts = counts if counts is not None else RetryCounts()
+
+    def fresh() -> Iterator[SourceRow]:
+        for row in rows:
+            if isinstance(row, CarriedRow):
+                counts.carried += 1
+                waiting.append(carried_items(row))
+            else:
+                counts.retried += 1
+                waiting.append(row.number)
+                yield row
+
+    current: int | None = None
+    for item in prepare_all(fresh()):
+        if item.row != current:
+            while waiting:
+                head = waiting.popleft()
+                if isinstance(head, list):
+                    yield from head
+                elif head == item.row:
+                    break
+            current = item.row
+        yield item
+    for head in waiting:
+        if isinstance(head, list):
+            yield from head
+
+
+__all__ = ["CarriedRow", "RetryCounts", "carried_items", "is_results_header", "merge_retried",
+           "open_previous_results", "unsafe_cell"]
