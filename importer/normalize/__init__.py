@@ -1,51 +1,227 @@
-"""Normalizing: a source row becomes a contact to send, or a reasoned rejection."""
+"""Normalizing: a source row becomes a contact to send, or a reasoned rejection.
+
+`RowNormalizer.prepare_all` streams: one `Prepared` per source row, in input order (several
+for a row with several numbers under `all_numbers`, all carrying that row's number), with
+duplicates of a chat ID marked. Only `duplicates="last"` reads the input twice.
+
+Details are "; "-joined notes a person can act on, each saying what it is about:
+"phone: too short for EG (7 digits; …)", "name: first name cut to 100 characters",
+"no name: …", "same number as row 12 (name differs: …)".
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import lru_cache
+from operator import itemgetter
+from typing import TYPE_CHECKING
 
+from ..errors import ConfigError
 from ..models import Contact, Prepared, SourceRow, Status
-from ..read.columns import ColumnMap
-from .dedupe import mark_duplicates
-from .names import clean, split_full_name
-from .phones import PhoneNormalizer, check_region
+from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
+from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
+from .parallel import Outcome, default_workers, prepare_in_parallel
+from .phones import PhoneNormalizer, PhoneResult, check_region, display_number
 
-__all__ = ["PhoneNormalizer", "RowNormalizer", "check_region", "mark_duplicates"]
+if TYPE_CHECKING:  # only a type here: worker processes need not import the readers
+    from ..read.columns import ColumnMap
+
+__all__ = ["DUPLICATE_POLICIES", "MAX_NAME_LENGTH", "MISSING_NAME_POLICIES", "NameTemplate",
+           "PhoneNormalizer", "PhoneResult", "RowNormalizer", "check_region", "default_workers",
+           "mark_duplicates", "split_full_name"]
+
+MISSING_NAME_POLICIES = ("invalid", "phone")
+DUPLICATE_POLICIES = ("first", "last")
+#: Rows repeat names ("John Smith", the same contact twice); each distinct set of name cells
+#: is worked out once.
+NAME_CACHE_SIZE = 1 << 16
+
+NO_NAME = "no name: the row has no name (--missing-name phone uses the number instead)"
+
+RowSource = Callable[[], Iterable[SourceRow]]
+Names = tuple[str, str, str]  # first, last, notes ("" or "name: …")
+NameKey = str | tuple[str, ...]
+
+
+def rejected(row: SourceRow) -> Prepared:
+    """A row the reader had to change (an over-long cell…): invalid, nothing sent."""
+    return Prepared(row.number, row.values, Status.INVALID, None,
+                    "; ".join(getattr(row, "problems", ())))
+
+
+def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
+    """The `Prepared` items of a row from its outcomes."""
+    for chat_id, first, last, detail in outcomes:
+        if first:  # a contact to send always has a first name
+            yield Prepared(row.number, row.values, Status.READY, Contact(chat_id, first, last),
+                           detail)
+        else:
+            contact = Contact(chat_id, "", "") if chat_id is not None else None
+            yield Prepared(row.number, row.values, Status.INVALID, contact, detail)
 
 
 class RowNormalizer:
-    """Turns source rows into `Prepared` items for one column mapping and set of options."""
+    """Turns source rows into `Prepared` items for one column mapping and set of options.
 
-    def __init__(self, columns: ColumnMap, *, default_region: str | None = None) -> None:
+    Where names come from, for each of first and last name: its template if given, else its
+    column. When both come out empty (or neither is configured) the full-name column is
+    split. When only the last name is configured (a "Surname" column, or
+    `--last-name-format '- {Dept}'`), the full-name column is the first name, unsplit.
+    """
+
+    def __init__(self, columns: ColumnMap, *, headers: Sequence[str] = (),
+                 default_region: str | None = None, all_numbers: bool = False,
+                 title_case: bool = False, missing_name: str = "invalid",
+                 first_name_format: str | None = None, last_name_format: str | None = None,
+                 duplicates: str = "first", workers: int = 0) -> None:
+        if missing_name not in MISSING_NAME_POLICIES:
+            raise ConfigError(f"--missing-name must be one of {', '.join(MISSING_NAME_POLICIES)}"
+                              f", not {missing_name!r}")
+        if duplicates not in DUPLICATE_POLICIES:
+            raise ConfigError(f"--duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, "
+                              f"not {duplicates!r}")
         self.columns = columns
         self.phones = PhoneNormalizer(default_region)
+        self.all_numbers = all_numbers
+        self.title_case = title_case
+        self.missing_name = missing_name
+        self.duplicates = duplicates
+        self.workers = workers
+        self.first_template = (NameTemplate(first_name_format, headers,
+                                            option="--first-name-format")
+                               if first_name_format else None)
+        self.last_template = (NameTemplate(last_name_format, headers, option="--last-name-format")
+                              if last_name_format else None)
+        # the cells names are made from, in a fixed order: the key of the name cache
+        used = [columns.first_name, columns.last_name, columns.name]
+        for template in (self.first_template, self.last_template):
+            if template is not None:
+                used.extend(template.columns)
+        self._name_columns = tuple(sorted({i for i in used if i is not None}))
+        self._width = max(self._name_columns, default=-1) + 1
+        # one column gives its cell as the cache key, several a tuple of cells
+        self._name_key = itemgetter(*self._name_columns) if self._name_columns else None
+        self._names_of = lru_cache(maxsize=NAME_CACHE_SIZE)(self._names_uncached)
 
-    def prepare(self, row: SourceRow) -> Prepared:
+    # -- names --
+
+    def names(self, row: SourceRow) -> Names:
+        """(first, last, notes) for a row; first is "" only when the row has no name."""
+        return self._names_of(self.name_key(row.values))
+
+    def _names_uncached(self, key: str | tuple[str, ...]) -> Names:
+        cells = (key,) if isinstance(key, str) else key
+        values = [""] * self._width
+        for index, cell in zip(self._name_columns, cells):
+            # each cell on its own, so a template's own text stays as written
+            values[index] = title_case(clean(cell)) if self.title_case else cell
         cols = self.columns
-        phone = self.phones.normalize(_cell(row, cols.phone))
-        if phone.chat_id is None:
-            return Prepared(row.number, row.values, Status.INVALID, None,
-                            f"phone: {phone.detail}")
-        first, last = self.names(row)
-        if not first and not last:
-            return Prepared(row.number, row.values, Status.INVALID,
-                            Contact(phone.chat_id, "", ""), "no name")
-        return Prepared(row.number, row.values, Status.READY,
-                        Contact(phone.chat_id, first, last), phone.detail)
+        first_set = self.first_template is not None or cols.first_name is not None
+        last_set = self.last_template is not None or cols.last_name is not None
+        first = self._part(values, self.first_template, cols.first_name)
+        last = self._part(values, self.last_template, cols.last_name)
+        if cols.name is not None:
+            if not first and not last:  # no separate parts, or both empty in this row
+                first, last = split_full_name(values[cols.name])
+            elif last_set and not first_set:
+                first = clean(values[cols.name])
+        if not first:  # a last name alone is still a name; WAWP needs a first name
+            first, last = last, ""
+        first, cut_first = cut(first)
+        last, cut_last = cut(last)
+        note = ""
+        if cut_first or cut_last:
+            which = ("first and last names" if cut_first and cut_last
+                     else "first name" if cut_first else "last name")
+            note = f"name: {which} cut to {MAX_NAME_LENGTH} characters"
+        return first, last, note
 
-    def names(self, row: SourceRow) -> tuple[str, str]:
-        cols = self.columns
-        first = clean(_cell(row, cols.first_name))
-        last = clean(_cell(row, cols.last_name))
-        if (first or last) or cols.name is None:
-            return first, last
-        return split_full_name(_cell(row, cols.name))
+    def _part(self, values: Sequence[str], template: NameTemplate | None,
+              column: int | None) -> str:
+        if template is not None:
+            return template.render(values)
+        return clean(values[column]) if column is not None else ""
 
-    def prepare_all(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
-        return mark_duplicates(self.prepare(row) for row in rows)
+    # -- rows --
 
+    def name_key(self, values: Sequence[str]) -> NameKey:
+        """The cells a row's name is made from: one cell, or a tuple of them."""
+        if self._name_key is None:
+            return ()
+        if len(values) >= self._width:
+            return self._name_key(values)  # type: ignore[no-any-return]
+        cells = tuple(values[i] if i < len(values) else "" for i in self._name_columns)
+        return cells[0] if len(cells) == 1 else cells
 
-def _cell(row: SourceRow, index: int | None) -> str:
-    if index is None or index >= len(row.values):
-        return ""
-    return row.values[index]
+    def phone_cell(self, values: Sequence[str]) -> str:
+        index = self.columns.phone
+        return values[index] if index < len(values) else ""
+
+    def outcomes(self, cell: str, name_key: NameKey) -> tuple[Outcome, ...]:
+        """What a row with this phone cell and these name cells becomes: one outcome, or
+        one per valid number under `all_numbers`."""
+        if self.all_numbers:
+            found = self.phones.normalize_each(cell)
+        else:
+            found = (self.phones.normalize(cell),)
+        first_found = found[0]
+        if first_found.chat_id is None:
+            return ((None, "", "", f"phone: {first_found.detail}"),)
+        person = self._names_of(name_key)
+        if len(found) == 1:
+            return (self._outcome(first_found, person),)
+        return tuple(self._outcome(phone, person) for phone in found)
+
+    def _outcome(self, phone: PhoneResult, person: Names) -> Outcome:
+        first, last, name_note = person
+        chat_id = phone.chat_id
+        phone_note = f"phone: {phone.detail}" if phone.detail else ""
+        if not first:
+            if self.missing_name != "phone":
+                return (chat_id, "", "", f"{phone_note}; {NO_NAME}" if phone_note else NO_NAME)
+            first = display_number(chat_id)  # type: ignore[arg-type]
+            name_note = "name: none in the row, the number is used"
+        if phone_note and name_note:
+            return chat_id, first, last, f"{phone_note}; {name_note}"
+        return chat_id, first, last, phone_note or name_note
+
+    def prepare(self, row: SourceRow) -> list[Prepared]:
+        """The items for one row: one, or one per valid number under `all_numbers`."""
+        return list(self._in_process((row,)))
+
+    def prepare_rows(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
+        """Every row's items in input order, before duplicates are marked (on `workers`
+        extra processes for long inputs)."""
+        if self.workers > 0:
+            return prepare_in_parallel(self, rows, self.workers)
+        return self._in_process(rows)
+
+    def _in_process(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
+        outcomes, name_key, phone_cell = self.outcomes, self.name_key, self.phone_cell
+        for row in rows:
+            if getattr(row, "problems", ()):
+                yield rejected(row)
+                continue
+            values = row.values
+            yield from items(row, outcomes(phone_cell(values), name_key(values)))
+
+    def prepare_all(self, rows: Iterable[SourceRow], *,
+                    reopen: RowSource | None = None) -> Iterator[Prepared]:
+        """All items, duplicates marked, in input order; lazy.
+
+        For `duplicates="last"` the input is read twice: `reopen()` must give the same rows
+        again (without it the rows are held in memory).
+        """
+        if self.duplicates == "first":
+            return keep_first(self.prepare_rows(rows))
+        if reopen is None:
+            rows = list(rows)
+            first_pass: Iterable[SourceRow] = rows
+        else:
+            first_pass = reopen()
+        return self._keep_last(rows, first_pass)
+
+    def _keep_last(self, rows: Iterable[SourceRow],
+                   first_pass: Iterable[SourceRow]) -> Iterator[Prepared]:
+        winners = last_rows(self.prepare_rows(first_pass))
+        yield from keep_last(self.prepare_rows(rows), winners)

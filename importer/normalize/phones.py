@@ -1,21 +1,59 @@
-"""Phone text → WhatsApp chat ID (`<E.164 digits>@c.us`), or the reason it cannot be one."""
+"""Phone cell → WhatsApp chat ID (`<E.164 digits>@c.us`), or the reason it cannot be one.
+
+A cell is read the way a person wrote it:
+
+- digits may be ASCII, full-width, Arabic-Indic or Persian; spaces may be any Unicode space;
+  invisible direction marks are ignored;
+- a label before the number ("Mobile:", "Tel.", "tel:", "https://wa.me/") or a bracketed one
+  after it ("(home)") is ignored; letters inside the number make it invalid, never keypad
+  digits ("0100ABC4567", "1-800-FLOWERS");
+- an extension ("x 12", "ext. 12", ";ext=12", "#12") is dropped with a note: WhatsApp has none;
+- "+20…", "0020…" (00 works from any default region), the default region's own
+  international prefix ("011 44…" from the US), a "(0)" trunk marker after the country code,
+  a national number ("0100 123 4567"), Excel digits without "+" ("201001234567"), a float's
+  ".0" and a chat ID that is already formed ("201001234567@c.us") are all understood;
+- Excel's scientific form ("2.01001E+11") is refused when it has lost digits;
+- several numbers in one cell (separated by newline , ; | / "or" "and" & or Arabic و, or only
+  by spaces) give the first valid one; the others are named in the detail, or with
+  `all_numbers` each valid one becomes a contact.
+
+Only numbers phonenumbers judges valid become chat IDs. Landline, toll-free and premium-rate
+numbers are accepted (WhatsApp Business numbers can be landlines) with a note.
+"""
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+import unicodedata
+from functools import lru_cache
+from typing import NamedTuple
 
 import phonenumbers
-from phonenumbers import NumberParseException
+from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, ValidationResult
 
 from ..errors import ConfigError
+from .numbering import UNKNOWN, number_type, parse_digits, to_number
 
-CHAT_ID = re.compile(r"^(\d{7,15})@c\.us$")
+CHAT_ID_SUFFIX = "@c.us"
+#: Repeated cells (the same number on many rows, the same junk) are parsed once.
+CACHE_SIZE = 1 << 16
+
+#: Notes for accepted numbers of these types; mobile and fixed-line-or-mobile need none.
+TYPE_NOTES = {
+    PhoneNumberType.FIXED_LINE: "landline number",
+    PhoneNumberType.TOLL_FREE: "toll-free number",
+    PhoneNumberType.PREMIUM_RATE: "premium-rate number",
+    PhoneNumberType.SHARED_COST: "shared-cost number",
+    PhoneNumberType.VOIP: "VoIP number",
+    PhoneNumberType.PERSONAL_NUMBER: "personal (forwarding) number",
+    PhoneNumberType.PAGER: "pager number",
+    PhoneNumberType.UAN: "company (UAN) number",
+    PhoneNumberType.VOICEMAIL: "voicemail number",
+}
 
 
-@dataclass(frozen=True, slots=True)
-class PhoneResult:
-    """A chat ID, or None with the reason in `detail`."""
+class PhoneResult(NamedTuple):
+    """A chat ID with notes in `detail`, or None with the reason in `detail`."""
 
     chat_id: str | None
     detail: str = ""
@@ -23,33 +61,443 @@ class PhoneResult:
 
 def check_region(region: str | None) -> str | None:
     """The region code in upper case; unknown codes raise ConfigError."""
-    if region is None:
+    if region is None or not region.strip():
         return None
     code = region.strip().upper()
     if code not in phonenumbers.SUPPORTED_REGIONS:
-        raise ConfigError(f"unknown region code {region!r}: use an ISO 3166 code such as EG, GB, US")
+        raise ConfigError(f"unknown region code {region!r}: use an ISO 3166 code such as "
+                          "EG, GB, US")
     return code
 
 
+def display_number(chat_id: str) -> str:
+    """A chat ID as phonenumbers writes the number internationally: "+20 10 01234567"."""
+    digits = chat_id.removesuffix(CHAT_ID_SUFFIX)
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except NumberParseException:
+        return "+" + digits
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+# --- text clean-up -------------------------------------------------------------------------
+
+_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63\uff0d"
+_SEPARATOR_MAP = {"\u060c": ",", "\u061b": ";", "\uff0c": ",", "\uff1b": ";", "\u3001": ","}
+
+
+def ascii_text(text: str) -> str:
+    """`text` with every decimal digit in ASCII, every space a plain space, and invisible
+    format characters (direction marks, zero-width spaces, BOM) removed."""
+    if text.isascii():
+        return text
+    text = unicodedata.normalize("NFKC", text)  # full-width forms, NBSP, thin space…
+    out = []
+    for ch in text:
+        if ch.isascii():
+            out.append(ch)
+        elif ch.isdecimal():
+            out.append(str(unicodedata.decimal(ch)))  # Arabic-Indic, Persian, Devanagari…
+        elif ch.isspace():
+            out.append(" ")
+        elif ch in _DASHES:
+            out.append("-")
+        elif ch in _SEPARATOR_MAP:
+            out.append(_SEPARATOR_MAP[ch])
+        elif unicodedata.category(ch) != "Cf":
+            out.append(ch)
+    return "".join(out)
+
+
+_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)  # ="0100…" keeps a leading zero in Excel
+_RFC3966_EXT = re.compile(r";\s*ext\s*=", re.IGNORECASE)
+_SPLIT = re.compile(r"\s*(?:[\n\r;,|]+|\s(?:or|and|&)\s|&|\u0648)\s*", re.IGNORECASE)  # و = "and"
+_EXTENSION = re.compile(
+    r"(?:(?<=\d)|(?<=\d[\s.)\-]))\s*(?:ext(?:ension|n)?\.?|x|#|poste|durchwahl|доб\.?)"
+    r"\s*[:.=]?\s*(\d{1,7})\s*#?$", re.IGNORECASE)
+_SCIENTIFIC = re.compile(r"^\+?(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})$")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3}){2,}(?:\.0+)?$")
+_FLOAT_ZERO = re.compile(r"^(\+?\d{5,})\.0+$")
+_TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
+_CHAT_ID = re.compile(r"^\+?(\d+)@(?:c\.us|s\.whatsapp\.net)$", re.IGNORECASE)
+_PUNCTUATION = set(" -.()[]/'\"~_")
+# one number and nothing else; not "201001234567.0" (a float's .0 is not a digit)
+_PLAIN = re.compile(r"^(?!.*\d\.0+$)\(?\+?[\d .()\-]{2,40}$")
+_NON_DIGITS = re.compile(r"\D+")
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _digit_count(text: str) -> int:
+    return sum(ch.isdigit() for ch in text)
+
+
+class _Number(NamedTuple):
+    """One number found in a cell: a chat ID and notes, or the reason it is not one."""
+
+    written: str
+    chat_id: str | None = None
+    reason: str = ""
+    notes: tuple[str, ...] = ()
+
+
+class _Invalid(Exception):
+    """A piece of a cell is not a usable number; the message says why."""
+
+
+# --- the normalizer ------------------------------------------------------------------------
+
+
 class PhoneNormalizer:
-    """Parses phone cells for one default region."""
+    """Reads phone cells for one default region (None: numbers must carry a country code)."""
 
     def __init__(self, default_region: str | None = None) -> None:
         self.region = check_region(default_region)
+        metadata = PhoneMetadata.metadata_for_region(self.region) if self.region else None
+        self._region_code = metadata.country_code if metadata else None
+        # digits without "+" are read as an international number only when they are too
+        # long to be a national one: an invalid national number is never "rescued" into a
+        # valid foreign one (a stranger in the address book)
+        self._longest_national = max(metadata.general_desc.possible_length) if metadata else 0
+        # per instance, so two normalizers with different regions never share answers
+        self.normalize = lru_cache(maxsize=CACHE_SIZE)(self._normalize)
+        self.normalize_each = lru_cache(maxsize=CACHE_SIZE)(self._normalize_each)
 
-    def normalize(self, text: str) -> PhoneResult:
-        text = text.strip()
+    # -- public, memoized in __init__ --
+
+    def _normalize(self, text: str) -> PhoneResult:
+        """The first valid number of the cell; the other numbers are named in the detail."""
+        plain = ascii_text(text).strip()
+        if _PLAIN.match(plain) and ("(" not in plain or not _TRUNK_ZERO.search(plain)):
+            # the common case, kept short: one number of digits, spaces, dashes, brackets
+            chat_id, kind = self._attempt(_NON_DIGITS.sub("", plain),
+                                          plain.lstrip("( ")[:1] == "+", self.region)
+            if chat_id is not None:
+                return PhoneResult(chat_id, TYPE_NOTES.get(kind, ""))  # type: ignore[call-overload]
+        numbers = self._read_cell(text)
+        if len(numbers) == 1:
+            number = numbers[0]
+            if number.chat_id is None:
+                return PhoneResult(None, number.reason)
+            return PhoneResult(number.chat_id, "; ".join(number.notes))
+        valid = [n for n in numbers if n.chat_id]
+        if not valid:
+            return PhoneResult(None, _reason(numbers))
+        used = valid[0]
+        others = [n for n in numbers if n is not used]
+        notes = []
+        if others:
+            also = ", ".join(_also(n) for n in others)
+            notes.append(f"{len(numbers)} numbers in the cell; used "
+                         f"{display_number(used.chat_id)}, also {also}")  # type: ignore[arg-type]
+        notes.extend(used.notes)
+        return PhoneResult(used.chat_id, "; ".join(notes))
+
+    def _normalize_each(self, text: str) -> tuple[PhoneResult, ...]:
+        """One result per valid number of the cell (or one invalid result if none is)."""
+        numbers = self._read_cell(text)
+        valid = [n for n in numbers if n.chat_id]
+        if not valid:
+            return (PhoneResult(None, _reason(numbers)),)
+        if len(valid) == 1:
+            return (self.normalize(text),)
+        invalid = [n for n in numbers if not n.chat_id]
+        results = []
+        for i, number in enumerate(valid, start=1):
+            notes = [f"number {i} of {len(valid)} in the cell"]
+            if invalid:
+                notes.append("also " + ", ".join(_also(n) for n in invalid))
+            notes.extend(number.notes)
+            results.append(PhoneResult(number.chat_id, "; ".join(notes)))
+        return tuple(results)
+
+    # -- reading a cell --
+
+    def _read_cell(self, text: str) -> tuple[_Number, ...]:
+        """Every number written in the cell, in order, repeats dropped; at least one entry."""
+        text = ascii_text(text).strip()
         if not text:
-            return PhoneResult(None, "no phone number")
-        formed = CHAT_ID.match(text)
-        if formed:
-            text = "+" + formed.group(1)
+            return (_Number("", reason="no phone number"),)
+        if _PLAIN.match(text) and ("(" not in text or not _TRUNK_ZERO.search(text)):
+            # the common case: one number of digits, spaces, dashes, dots and brackets
+            try:
+                return (self._resolve(_NON_DIGITS.sub("", text), text.lstrip("( ")[:1] == "+",
+                                      text, []),)
+            except _Invalid as exc:
+                if _digit_count(text) < 14:
+                    return (_Number(text, reason=str(exc)),)
+        excel = _EXCEL_TEXT.match(text)
+        if excel:
+            text = excel.group(1).strip()
+        text = text.lstrip("'").strip()
+        if _THOUSANDS.match(text):  # 201,001,234,567: Excel's thousands separators
+            text = text.replace(",", "")
+        text = _RFC3966_EXT.sub(" ext ", text)
+        if _SCIENTIFIC.match(text):  # "2,01001E+11": a decimal comma, not two numbers
+            pieces = [text]
+        else:
+            pieces = [p for p in _SPLIT.split(text) if p]
+        pieces = [q for p in pieces for q in _split_slash(p)]
+        with_digits = [p for p in pieces if any(ch.isdigit() for ch in p)]
+        if not with_digits:
+            shown = " ".join(text.split())
+            return (_Number(shown, reason=f"not a phone number ({_short(shown)!r})"),)
+        numbers: list[_Number] = []
+        seen: set[str] = set()
+        for piece in with_digits:
+            for number in self._read_piece(piece):
+                if number.chat_id is not None:
+                    if number.chat_id in seen:
+                        continue
+                    seen.add(number.chat_id)
+                numbers.append(number)
+        return tuple(numbers)
+
+    def _read_piece(self, piece: str) -> list[_Number]:
+        written = " ".join(piece.split())
         try:
-            number = phonenumbers.parse(text, self.region)
+            return [self._read_number(piece.strip(), written)]
+        except _Invalid as exc:
+            reason = str(exc)
+        # "0100 123 4567 0111 222 3333": numbers separated only by spaces
+        if _digit_count(piece) >= 14 and ("too long" in reason or "'+'" in reason):
+            found = self._split_on_spaces(piece)
+            if len(found) > 1:
+                return found
+            if len(piece.split()) > 1:
+                reason += "; several numbers? separate them with a comma or a new line"
+        return [_Number(written, reason=reason)]
+
+    def _split_on_spaces(self, piece: str) -> list[_Number]:
+        """The piece as consecutive runs of its space-separated groups that are each a valid
+        number (longest run first), or [] when it cannot be cut that way."""
+        groups = piece.split()
+        found: list[_Number] = []
+        start = 0
+        while start < len(groups):
+            for end in range(len(groups), start, -1):
+                text = " ".join(groups[start:end])
+                if _digit_count(text) > 20:
+                    continue
+                try:
+                    found.append(self._read_number(text, text))
+                except _Invalid:
+                    continue
+                start = end
+                break
+            else:
+                return []
+        return found
+
+    def _read_number(self, text: str, written: str) -> _Number:
+        """One number; raises _Invalid with the reason."""
+        notes: list[str] = []
+        formed = _CHAT_ID.match(text)
+        if formed:
+            return self._resolve(formed.group(1), True, written, notes)
+        text = _strip_label(text)
+        extension = _EXTENSION.search(text)
+        if extension:
+            notes.append(f"extension {extension.group(1)} dropped (WhatsApp numbers have none)")
+            text = text[:extension.start()]
+        text = _strip_trailing_label(text).strip()
+        scientific = _SCIENTIFIC.match(text)
+        if scientific:
+            text = _from_scientific(scientific, written)
+        zero = _FLOAT_ZERO.match(text)
+        if zero:  # 201001234567.0: a float's ".0" is not a digit
+            text = zero.group(1)
+        if _LETTER.search(text):
+            raise _Invalid("letters in the number")
+        core = text.lstrip("+ ([")
+        plus = "+" in text[:len(text) - len(core)]
+        if plus or core.startswith("00"):
+            core = _TRUNK_ZERO.sub(" ", core)  # +44 (0)20…: the (0) is not dialled
+        else:
+            core = _TRUNK_ZERO.sub("0", core)
+        bad = next((ch for ch in core if not ch.isdigit() and ch not in _PUNCTUATION), None)
+        if bad is not None:
+            raise _Invalid(f"unexpected {bad!r} in the number")
+        return self._resolve(_NON_DIGITS.sub("", core), plus, written, notes)
+
+    def _resolve(self, digits: str, plus: bool, written: str, notes: list[str]) -> _Number:
+        """Choose how to read the digits: as written, then 00 + country code, then as an
+        international number that lost its "+" (Excel); the first valid reading wins."""
+        chat_id, kind = self._attempt(digits, plus, self.region)
+        if chat_id is not None:
+            return self._accept(chat_id, kind, written, notes)
+        first_failure = kind
+        if not plus:
+            if digits.startswith("00") and len(digits) > 4:
+                # 00 is the international prefix almost everywhere, even when the default
+                # region dials out with another (011 in the US, 010 in Japan)
+                chat_id, kind = self._attempt(digits[2:], True, None)
+                if chat_id is not None:
+                    return self._accept(chat_id, kind, written, notes)
+                raise _Invalid(self._why(kind, digits[2:], True))
+            if not digits.startswith("0") and len(digits) > max(self._longest_national, 7):
+                chat_id, kind = self._attempt(digits, True, None)
+                if chat_id is not None:
+                    if self.region is not None:
+                        notes.insert(0, f"read as +{chat_id.removesuffix(CHAT_ID_SUFFIX)} "
+                                        "(no + in the cell)")
+                    return self._accept(chat_id, kind, written, notes)
+                if self.region is None:
+                    raise _Invalid(self._why(kind, digits, True))
+            elif self.region is None:
+                raise _Invalid("a national number and no --default-region: write it with + "
+                               "and the country code, or give --default-region")
+        raise _Invalid(self._why(first_failure, digits, plus))
+
+    def _accept(self, chat_id: str, kind: object, written: str, notes: list[str]) -> _Number:
+        note = TYPE_NOTES.get(kind)  # type: ignore[call-overload]
+        if note:
+            notes.append(note)
+        return _Number(written, chat_id, "", tuple(notes))
+
+    def _attempt(self, digits: str, plus: bool, region: str | None) -> tuple[str | None, object]:
+        """(chat ID, number type) for a valid reading, else (None, what went wrong) for
+        `_why`: reasons are only worded when they are reported."""
+        try:
+            country_code, nsn = parse_digits(digits, plus, region)
         except NumberParseException as exc:
-            return PhoneResult(None, f"not a phone number: {exc._msg}")
-        if not phonenumbers.is_valid_number(number):
-            where = self.region or "any region"
-            return PhoneResult(None, f"not a valid number for {where}")
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
-        return PhoneResult(e164[1:] + "@c.us")
+            return None, exc
+        kind = number_type(country_code, nsn)
+        if kind == UNKNOWN:
+            return None, (country_code, nsn)
+        return f"{country_code}{nsn}{CHAT_ID_SUFFIX}", kind
+
+    def _why(self, failure: object, digits: str, plus: bool) -> str:
+        if isinstance(failure, NumberParseException):
+            return self._parse_reason(failure, digits, plus)
+        country_code, nsn = failure  # type: ignore[misc]
+        return self._invalid_reason(country_code, nsn)
+
+    # -- reasons a person can act on --
+
+    def _label(self, country_code: int) -> str:
+        if country_code == self._region_code:
+            return self.region  # type: ignore[return-value]
+        region = phonenumbers.region_code_for_country_code(country_code)
+        return f"+{country_code}" if region in ("ZZ", "001") else region
+
+    def _parse_reason(self, exc: NumberParseException, digits: str, plus: bool) -> str:
+        kind = exc.error_type
+        if kind == NumberParseException.INVALID_COUNTRY_CODE:
+            if not plus and self.region is None:
+                return "no country code: write it with + and the country code, or give " \
+                       "--default-region"
+            return f"unknown country code (+{digits.lstrip('0')[:3]}…)"
+        if kind == NumberParseException.TOO_SHORT_AFTER_IDD:
+            return "too short after the international prefix"
+        if kind == NumberParseException.TOO_LONG:
+            return f"too long ({len(digits)} digits)"
+        return f"too short ({len(digits)} digits)"
+
+    def _invalid_reason(self, country_code: int, nsn: str) -> str:
+        label = self._label(country_code)
+        number = to_number(country_code, nsn)
+        why = phonenumbers.is_possible_number_with_reason(number)
+        region = phonenumbers.region_code_for_country_code(country_code)
+        metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
+        lengths = _lengths(metadata.general_desc.possible_length) if metadata else ""
+        have = f"{len(nsn)} digits; {label} numbers have {lengths} after +{country_code}"
+        if why == ValidationResult.TOO_SHORT:
+            return f"too short for {label} ({have})"
+        if why == ValidationResult.TOO_LONG:
+            return f"too long for {label} ({have})"
+        if why == ValidationResult.INVALID_LENGTH:
+            return f"wrong length for {label} ({have})"
+        if why == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
+            return f"too short for {label} ({have}); a local number needs its area code"
+        if why == ValidationResult.INVALID_COUNTRY_CODE:
+            return f"unknown country code +{country_code}"
+        return f"not a valid number for {label} ({len(nsn)} digits after +{country_code})"
+
+
+# --- helpers -------------------------------------------------------------------------------
+
+
+def _split_slash(piece: str) -> list[str]:
+    """"0100 123 4567 / 0111 222 3333" is two numbers; "030/1234567" is one."""
+    if "/" not in piece or "://" in piece:
+        return [piece]
+    parts = piece.split("/")
+    if all(_digit_count(p) >= 7 for p in parts):
+        return parts
+    return [piece]
+
+
+def _strip_label(text: str) -> str:
+    """Drop "Mobile:", "Tel.", "tel:", "https://wa.me/" and the like before the number.
+
+    Text glued to the first digit ("O100…", "ABC0100…") is not a label: it stays and
+    makes the number invalid.
+    """
+    for i, ch in enumerate(text):
+        if ch.isdigit() or ch == "+" or ch == "(":
+            break
+    else:
+        return text
+    label = text[:i]
+    if not label.strip():
+        return text
+    if any(c.isalpha() for c in label) and label[-1].isalnum():
+        return text
+    return text[i:]
+
+
+def _strip_trailing_label(text: str) -> str:
+    """Drop a label after the number: "0100 123 4567 (home)", "… - office"."""
+    last = max((i for i, ch in enumerate(text) if ch.isdigit()), default=-1)
+    if last < 0:
+        return text
+    tail = text[last + 1:]
+    if not any(c.isalpha() for c in tail):
+        return text
+    if tail[0].isspace() or tail[0] in "([":
+        return text[:last + 1]
+    return text
+
+
+def _from_scientific(match: re.Match[str], written: str) -> str:
+    """The digits of "2.01001234567E+11", or _Invalid when Excel has already lost some."""
+    lead, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))
+    fraction = fraction.rstrip("0")
+    if len(fraction) > exponent or len(lead + fraction) > 15 or exponent < 6:
+        raise _Invalid(f"not a phone number ({written!r})")
+    if len(fraction) < exponent:
+        raise _Invalid(f"digits lost in Excel ({written}): format the column as Text in Excel "
+                       "and export again")
+    return lead + fraction
+
+
+def _lengths(lengths: tuple[int, ...]) -> str:
+    values = sorted(set(lengths))
+    if not values:
+        return "no fixed length"
+    if len(values) == 1:
+        return str(values[0])
+    if values == list(range(values[0], values[-1] + 1)):
+        return f"{values[0]} to {values[-1]}"
+    return ", ".join(map(str, values[:-1])) + f" or {values[-1]}"
+
+
+def _short(text: str, limit: int = 40) -> str:
+    return text if len(text) <= limit else text[:limit - 1] + "…"
+
+
+def _also(number: _Number) -> str:
+    if number.chat_id:
+        return number.written
+    return f"{number.written} [{number.reason}]"
+
+
+def _reason(numbers: tuple[_Number, ...]) -> str:
+    if len(numbers) == 1:
+        return numbers[0].reason
+    listing = ", ".join(_also(n) for n in numbers)
+    return f"{len(numbers)} numbers in the cell, none valid: {listing}"
+
+
+__all__ = ["CHAT_ID_SUFFIX", "PhoneNormalizer", "PhoneResult", "check_region",
+           "display_number"]
