@@ -1,0 +1,313 @@
+"""What a run did, in numbers and in words: counts, the common reasons, a preview, the JSON.
+
+`SummaryTally` watches every result as it is recorded and keeps, in bounded memory, what the
+closing lines need besides the counts: the most common reasons with a few example rows, and
+the first rows as they would be sent. The `render_*` functions turn a `Summary` into text;
+they return strings and never print (only the CLI prints).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from ..errors import OutputError
+from ..models import ReasonCount, RowResult, Status, Summary
+
+#: The order statuses are shown in: done first, then what needs a look, then what needs a re-run.
+STATUS_ORDER = (Status.OK, Status.READY, Status.DUPLICATE, Status.INVALID,
+                Status.NOT_ON_WHATSAPP, Status.FAILED, Status.NOT_ATTEMPTED)
+#: Statuses whose reasons are worth a line: everything but a plain success.
+REASON_STATUSES = frozenset(STATUS_ORDER) - {Status.OK, Status.READY}
+#: Statuses `--retry-failed` re-sends, and those `--retry-invalid` re-reads.
+RETRY_FAILED_STATUSES = frozenset({Status.FAILED, Status.NOT_ATTEMPTED})
+RETRY_INVALID_STATUSES = frozenset({Status.INVALID, Status.NOT_ON_WHATSAPP})
+
+DEFAULT_PREVIEW_ROWS = 10
+#: Distinct (status, reason) pairs tracked; later new reasons are counted as "other reasons",
+#: so a file where every row fails differently cannot grow the tally without bound.
+MAX_REASONS = 50
+EXAMPLES_PER_REASON = 3
+REASONS_SHOWN_PER_STATUS = 3
+OTHER_REASONS = "(other reasons)"
+NO_DETAIL = "(no detail)"
+_MAX_REASON_CHARS = 200
+
+# Row-specific parts of a detail, so that rows failing the same way share one reason.
+_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+# An aside with a number in it is about this row: "(5 digits; EG numbers have 8 to 10…)".
+_NUMBERED_ASIDE = re.compile(r"\s*\([^()]*\d[^()]*\)")
+_ROW_NUMBER = re.compile(r"\b(rows?) \d+(?:, \d+)*")
+_LONG_NUMBER = re.compile(r"\+?\d{5,}(?:@c\.us)?")
+
+
+def reason_of(detail: str) -> str:
+    """`detail` without what is specific to one row (quoted cell text, asides with numbers,
+    phone numbers, row numbers), so rows that failed the same way share one reason."""
+    text = " ".join(detail.split())
+    if not text:
+        return NO_DETAIL
+    text = _QUOTED.sub("'…'", text)
+    text = _NUMBERED_ASIDE.sub("", text)
+    text = _ROW_NUMBER.sub(r"\1 …", text)
+    text = _LONG_NUMBER.sub("…", text)
+    if len(text) > _MAX_REASON_CHARS:
+        text = text[:_MAX_REASON_CHARS - 1] + "…"
+    return text
+
+
+class _Tally:
+    """How many rows share one (status, reason), and the first few of them."""
+
+    __slots__ = ("count", "rows")
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.rows: list[int] = []
+
+
+class SummaryTally:
+    """Builds a `Summary` from results as they are recorded, in bounded memory."""
+
+    def __init__(self, summary: Summary, *, preview_rows: int = DEFAULT_PREVIEW_ROWS,
+                 max_reasons: int = MAX_REASONS) -> None:
+        self.summary = summary
+        self.preview_rows = preview_rows
+        self.max_reasons = max_reasons
+        # Dicts keep first-seen order, which breaks ties between equal counts.
+        self._reasons: dict[tuple[str, str], _Tally] = {}
+
+    def add(self, result: RowResult) -> None:
+        """Count one result (the pipeline calls this for every line it writes)."""
+        status = result.status
+        if status in REASON_STATUSES:
+            self._add_reason(status.value, reason_of(result.detail), result.row)
+        elif (status in (Status.READY, Status.OK) and result.chat_id
+              and len(self.summary.preview) < self.preview_rows):
+            self.summary.preview.append(RowResult(result.row, status, result.chat_id,
+                                                  result.first_name, result.last_name))
+
+    def _add_reason(self, status: str, reason: str, row: int) -> None:
+        key = (status, reason)
+        entry = self._reasons.get(key)
+        if entry is None:
+            if len(self._reasons) >= self.max_reasons:
+                key = (status, OTHER_REASONS)
+                entry = self._reasons.get(key)
+            if entry is None:
+                entry = self._reasons[key] = _Tally()
+        entry.count += 1
+        if len(entry.rows) < EXAMPLES_PER_REASON:
+            entry.rows.append(row)
+
+    def reasons(self) -> list[ReasonCount]:
+        """Every tracked reason, most common first within each status, statuses in order."""
+        rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
+        items = [ReasonCount(status, reason, t.count, tuple(t.rows))
+                 for (status, reason), t in self._reasons.items()]
+        # Stable sort: equal counts stay in the order they were first seen.
+        return sorted(items, key=lambda r: (rank.get(r.status, len(rank)), -r.count))
+
+    def finish(self) -> Summary:
+        """The summary with its reasons filled in."""
+        self.summary.reasons = self.reasons()
+        return self.summary
+
+
+# -- text --------------------------------------------------------------------------------------
+
+def format_count(n: int) -> str:
+    return f"{n:,}"
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as a person says it: "0.4 s", "12 s", "3 min 05 s", "2 h 47 min"."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    whole = round(seconds)
+    if whole < 60:
+        return f"{whole} s"
+    if whole < 3600:
+        return f"{whole // 60} min {whole % 60:02d} s"
+    hours, rest = divmod(whole, 3600)
+    return f"{hours} h {rest // 60:02d} min"
+
+
+def format_rate(rows: int, seconds: float) -> str:
+    if seconds <= 0:
+        return "–"
+    rate = rows / seconds
+    return f"{rate:,.0f} rows/s" if rate >= 10 else f"{rate:.1f} rows/s"
+
+
+def ordered_counts(counts: Mapping[str, int]) -> list[tuple[str, int]]:
+    """(status, count) in the order of STATUS_ORDER, zero counts left out."""
+    known = [(s.value, counts.get(s.value, 0)) for s in STATUS_ORDER]
+    extra = [(s, n) for s, n in counts.items() if s not in {k for k, _ in known}]
+    return [(s, n) for s, n in known + extra if n]
+
+
+def render_counts(summary: Summary) -> str:
+    """ "ok: 4,870, duplicate: 80, invalid: 37" (or "no data rows")."""
+    parts = [f"{status}: {format_count(n)}" for status, n in ordered_counts(summary.counts)]
+    return ", ".join(parts) or "no data rows"
+
+
+def render_reason(reason: ReasonCount) -> str:
+    """ "invalid: 37 — phone: not a valid number for EG (rows 12, 40, 41)"."""
+    rows = ", ".join(str(r) for r in reason.examples)
+    label = "row" if len(reason.examples) == 1 else "rows"
+    more = ", …" if reason.count > len(reason.examples) else ""
+    return f"{reason.status}: {format_count(reason.count)} — {reason.reason} ({label} {rows}{more})"
+
+
+def render_reasons(summary: Summary, *, per_status: int = REASONS_SHOWN_PER_STATUS) -> list[str]:
+    """The most common reasons, `per_status` at most for each status, then how many are left."""
+    by_status: dict[str, list[ReasonCount]] = {}
+    for reason in summary.reasons:  # already in status order, most common first
+        by_status.setdefault(reason.status, []).append(reason)
+    lines: list[str] = []
+    for status, reasons in by_status.items():
+        lines += [render_reason(r) for r in reasons[:per_status]]
+        rest = sum(r.count for r in reasons[per_status:])
+        if rest:
+            lines.append(f"{status}: {format_count(rest)} more for other reasons "
+                         "(see the results file)")
+    return lines
+
+
+def display_width(text: str) -> int:
+    """Terminal columns `text` takes: wide (CJK) characters count two, combining marks none."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut to `width` columns (with …) and padded to exactly `width`."""
+    if display_width(text) > width:
+        out = ""
+        for char in text:
+            if display_width(out + char) > width - 1:
+                break
+            out += char
+        text = out.rstrip() + "…"
+    return text + " " * (width - display_width(text))
+
+
+def render_preview(summary: Summary, *, max_name: int = 24) -> str:
+    """A table of the first rows exactly as they would be sent (row, chat ID, first, last)."""
+    rows = summary.preview
+    total = summary.count(Status.READY) + summary.count(Status.OK)
+    if not rows:
+        return "Preview: no row would be sent."
+    heading = (f"Preview: the first {len(rows)} of {format_count(total)} contacts as they "
+               "would be sent" if total > len(rows) else
+               f"Preview: the {format_count(total)} contacts as they would be sent")
+    header = ("row", "chat ID", "first name", "last name")
+    table = [header] + [(str(r.row), r.chat_id, r.first_name, r.last_name) for r in rows]
+    widths = [max(display_width(line[i]) for line in table) for i in range(4)]
+    widths[2] = min(widths[2], max_name)
+    widths[3] = min(widths[3], max_name)
+    lines = [heading + ":"]
+    for line in table:
+        cells = [line[0].rjust(widths[0]), _fit(line[1], widths[1]), _fit(line[2], widths[2]),
+                 _fit(line[3], widths[3])]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return "\n".join(lines)
+
+
+def render_summary(summary: Summary, *, retry_command: str | None = None,
+                   retry_invalid_command: str | None = None) -> str:
+    """The closing lines: counts, time and rate, top reasons, where the results are, what next."""
+    head = (f"{format_count(summary.results)} rows in {format_duration(summary.elapsed)} "
+            f"({format_rate(summary.results, summary.elapsed)}) — {render_counts(summary)}")
+    if summary.dry_run:
+        head = f"Dry run, nothing sent: {head}"
+    lines = [head]
+    if summary.retried or summary.carried:
+        lines.append(f"Retried {format_count(summary.retried)} rows; "
+                     f"{format_count(summary.carried)} carried over from the previous results.")
+    if summary.checked or summary.check_cached:
+        lines.append(f"Checked on WhatsApp: {format_count(summary.checked)} numbers asked, "
+                     f"{format_count(summary.check_cached)} answered from the cache.")
+    lines += [f"  {line}" for line in render_reasons(summary)]
+    if summary.aborted:
+        lines.append(f"Aborted: {summary.aborted}")
+    if summary.interrupted:
+        lines.append("Interrupted: rows not sent are marked not_attempted.")
+    lines.append(f"Results: {summary.results_path}")
+    to_retry = summary.count(Status.FAILED) + summary.count(Status.NOT_ATTEMPTED)
+    if retry_command and to_retry and not summary.dry_run:
+        lines.append(f"To retry the {format_count(to_retry)} failed or not attempted rows: "
+                     f"{retry_command}")
+    to_fix = summary.count(Status.INVALID) + summary.count(Status.NOT_ON_WHATSAPP)
+    if retry_invalid_command and to_fix and not summary.dry_run:
+        lines.append(f"To send the {format_count(to_fix)} invalid or not_on_whatsapp rows once "
+                     f"fixed in the results file: {retry_invalid_command}")
+    return "\n".join(lines)
+
+
+def render_verify_estimate(to_check: int, cached: int, rate: float) -> str:
+    """The line printed before checking numbers on WhatsApp, with how long it will take."""
+    if to_check == 0:
+        return f"Checking numbers on WhatsApp: all {format_count(cached)} answers are cached."
+    pace = f"at {rate:g} per second" if rate > 0 else "without a rate limit"
+    text = f"Checking {format_count(to_check)} numbers on WhatsApp {pace}"
+    if rate > 0:
+        text += f": about {format_duration(to_check / rate)}"
+    if cached:
+        text += f" ({format_count(cached)} more answered from the cache)"
+    return text + "."
+
+
+# -- JSON --------------------------------------------------------------------------------------
+
+def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
+                    retry_command: str | None = None,
+                    retry_invalid_command: str | None = None) -> dict[str, Any]:
+    """The summary as JSON-ready values (the `--summary-json` file)."""
+    rate = summary.results / summary.elapsed if summary.elapsed > 0 else None
+    return {
+        "exit_code": exit_code,
+        "dry_run": summary.dry_run,
+        "rows": summary.results,
+        "counts": {status: n for status, n in ordered_counts(summary.counts)},
+        "elapsed_seconds": round(summary.elapsed, 3),
+        "rows_per_second": None if rate is None else round(rate, 1),
+        "results_path": summary.results_path,
+        "aborted": summary.aborted or None,
+        "interrupted": summary.interrupted,
+        "retried": summary.retried,
+        "carried_over": summary.carried,
+        "checked_on_whatsapp": summary.checked,
+        "check_answers_cached": summary.check_cached,
+        "reasons": [{"status": r.status, "reason": r.reason, "count": r.count,
+                     "example_rows": list(r.examples)} for r in summary.reasons],
+        "preview": [{"row": r.row, "chat_id": r.chat_id, "first_name": r.first_name,
+                     "last_name": r.last_name} for r in summary.preview],
+        "retry_command": retry_command if summary.count(Status.FAILED)
+        + summary.count(Status.NOT_ATTEMPTED) else None,
+        "retry_invalid_command": retry_invalid_command if summary.count(Status.INVALID)
+        + summary.count(Status.NOT_ON_WHATSAPP) else None,
+    }
+
+
+def write_json(path: Path, data: Mapping[str, Any] | Iterable[Any]) -> None:
+    """Write `data` as JSON to `path`, whole or not at all (through a temporary file)."""
+    partial = path.with_name(path.name + ".partial")
+    try:
+        with partial.open("w", encoding="utf-8") as f:
+            json.dump(data, f, ensure_ascii=False, indent=2)
+            f.write("\n")
+        os.replace(partial, path)
+    except OSError as exc:
+        raise OutputError(f"cannot write {path}: {exc.strerror}") from None

@@ -1,0 +1,266 @@
+"""The closing lines, the preview and the summary JSON: counts, common reasons, what to do next."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from importer import ImportOptions, plan_import, run_plan
+from importer.models import RowResult, Status, Summary
+from importer.report.summary import (
+    OTHER_REASONS,
+    SummaryTally,
+    format_duration,
+    reason_of,
+    render_preview,
+    render_summary,
+    render_verify_estimate,
+    summary_to_dict,
+)
+from tests.conftest import run_cli
+from tests.support.sandbox import SandboxProcess
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize(("detail", "reason"), [
+    ("phone: not a valid number for EG", "phone: not a valid number for EG"),
+    ("phone: too short for EG (5 digits; EG numbers have 8 to 10 after +20)",
+     "phone: too short for EG"),
+    ("same number as row 2", "same number as row …"),
+    ("gave up after 5 attempts: HTTP 500 Internal Server Error",
+     "gave up after 5 attempts: HTTP 500 Internal Server Error"),
+    ("rejected by the API: HTTP 400 Bad Request — 201001234568@c.us is not a WhatsApp account",
+     "rejected by the API: HTTP 400 Bad Request — … is not a WhatsApp account"),
+    ("phone: cannot read 'abc-def' as a number", "phone: cannot read '…' as a number"),
+    ("", "(no detail)"),
+    ("  spaced\n  out ", "spaced out"),
+])
+def test_reasons_leave_out_what_belongs_to_one_row(detail: str, reason: str) -> None:
+    assert reason_of(detail) == reason
+
+
+def _tally(results: list[RowResult], **kwargs: int) -> Summary:
+    summary = Summary(results_path="out/contacts.results.csv", elapsed=12.5)
+    tally = SummaryTally(summary, **kwargs)
+    for result in results:
+        summary.results += 1
+        summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
+        tally.add(result)
+    return tally.finish()
+
+
+def _row(row: int, status: Status, detail: str = "", chat_id: str = "") -> RowResult:
+    return RowResult(row, status, chat_id, "First", "Last", detail=detail)
+
+
+def test_reasons_are_counted_with_their_first_three_rows_most_common_first() -> None:
+    results = [_row(2, Status.OK, chat_id="201001234567@c.us")]
+    results += [_row(n, Status.INVALID, "phone: not a valid number for EG") for n in (12, 40, 41,
+                                                                                      50)]
+    results += [_row(n, Status.INVALID, "no name") for n in (3, 4)]
+    results += [_row(7, Status.FAILED, "gave up after 5 attempts: HTTP 500")]
+    summary = _tally(results)
+    assert [(r.status, r.reason, r.count, r.examples) for r in summary.reasons] == [
+        ("invalid", "phone: not a valid number for EG", 4, (12, 40, 41)),
+        ("invalid", "no name", 2, (3, 4)),
+        ("failed", "gave up after 5 attempts: HTTP 500", 1, (7,)),
+    ]
+
+
+def test_distinct_reasons_are_capped_and_the_rest_still_counted() -> None:
+    results = [_row(n, Status.FAILED, f"failure kind {n}")
+               for n in range(2, 302)]
+    summary = _tally(results, max_reasons=5)
+    assert len(summary.reasons) == 6
+    assert sum(r.count for r in summary.reasons) == 300
+    assert (summary.reasons[0].reason, summary.reasons[0].count) == (OTHER_REASONS, 295)
+
+
+def test_summary_text_counts_reasons_results_and_what_to_run_next() -> None:
+    results = [_row(n, Status.OK, chat_id=f"2010012345{n:02d}@c.us") for n in range(2, 40)]
+    results += [_row(n, Status.INVALID, "phone: not a valid number for EG") for n in (40, 41, 42)]
+    results += [_row(n, Status.DUPLICATE, f"same number as row {n - 30}") for n in (43, 44)]
+    results += [_row(n, Status.FAILED, "gave up after 5 attempts: HTTP 503 Service Unavailable")
+                for n in (45, 46)]
+    results += [_row(47, Status.NOT_ATTEMPTED, "not sent: interrupted by the user (Ctrl-C)")]
+    summary = _tally(results)
+    text = render_summary(
+        summary, retry_command="wawp-import --retry-failed out/contacts.results.csv",
+        retry_invalid_command="wawp-import --retry-invalid out/contacts.results.csv")
+    assert text == """\
+46 rows in 12 s (3.7 rows/s) — ok: 38, duplicate: 2, invalid: 3, failed: 2, not_attempted: 1
+  duplicate: 2 — same number as row … (rows 43, 44)
+  invalid: 3 — phone: not a valid number for EG (rows 40, 41, 42)
+  failed: 2 — gave up after 5 attempts: HTTP 503 Service Unavailable (rows 45, 46)
+  not_attempted: 1 — not sent: interrupted by the user (Ctrl-C) (row 47)
+Results: out/contacts.results.csv
+To retry the 3 failed or not attempted rows: wawp-import --retry-failed out/contacts.results.csv
+To send the 3 invalid or not_on_whatsapp rows once fixed in the results file: \
+wawp-import --retry-invalid out/contacts.results.csv"""
+
+
+def test_summary_shows_three_reasons_per_status_and_counts_the_rest() -> None:
+    results = [_row(n, Status.INVALID, f"reason {'ABCDE'[n % 5]}") for n in range(2, 22)]
+    text = render_summary(_tally(results))
+    assert text.splitlines()[1:] == [
+        "  invalid: 4 — reason C (rows 2, 7, 12, …)",
+        "  invalid: 4 — reason D (rows 3, 8, 13, …)",
+        "  invalid: 4 — reason E (rows 4, 9, 14, …)",
+        "  invalid: 8 more for other reasons (see the results file)",
+        "Results: out/contacts.results.csv",
+    ]
+
+
+def test_no_retry_line_when_nothing_failed() -> None:
+    summary = _tally([_row(2, Status.OK, chat_id="201001234567@c.us")])
+    text = render_summary(summary, retry_command="wawp-import --retry-failed x",
+                          retry_invalid_command="wawp-import --retry-invalid x")
+    assert "retry" not in text
+
+
+@pytest.mark.parametrize(("seconds", "text"), [
+    (0.04, "0.0 s"), (3.21, "3.2 s"), (42.4, "42 s"), (185, "3 min 05 s"),
+    (10_000, "2 h 46 min"),
+])
+def test_durations_read_as_a_person_says_them(seconds: float, text: str) -> None:
+    assert format_duration(seconds) == text
+
+
+def test_the_verify_estimate_says_how_long_before_starting() -> None:
+    assert render_verify_estimate(10_000, 0, 1.0) == (
+        "Checking 10,000 numbers on WhatsApp at 1 per second: about 2 h 46 min.")
+    assert render_verify_estimate(3, 7, 1.0) == (
+        "Checking 3 numbers on WhatsApp at 1 per second: about 3.0 s (7 more answered from the "
+        "cache).")
+    assert render_verify_estimate(0, 5, 1.0) == (
+        "Checking numbers on WhatsApp: all 5 answers are cached.")
+
+
+def _fixture_summary(tmp_path: Path) -> Summary:
+    source = tmp_path / "cockpit.csv"
+    shutil.copy(FIXTURES / "cockpit.csv", source)
+    ticks = iter([100.0, 100.25])
+    plan = plan_import(ImportOptions(input=source, default_region="EG", dry_run=True))
+    return run_plan(plan, clock=lambda: next(ticks))
+
+
+def test_preview_shows_the_first_rows_exactly_as_they_would_be_sent(tmp_path: Path) -> None:
+    summary = _fixture_summary(tmp_path)
+    assert render_preview(summary) == """\
+Preview: the 5 contacts as they would be sent:
+  row  chat ID            first name  last name
+    2  201001234567@c.us  Ahmed       Hassan
+    3  201112345678@c.us  Mona        El-Sayed
+    4  201223456789@c.us  Omar        Farouk
+    9  201227654321@c.us  Karim       Mostafa
+   11  201559876543@c.us  Nour"""
+
+
+def test_preview_stops_at_ten_rows_and_says_how_many_there_are() -> None:
+    results = [_row(n, Status.READY, chat_id=f"2010012345{n:02d}@c.us") for n in range(2, 30)]
+    lines = render_preview(_tally(results)).splitlines()
+    assert lines[0] == "Preview: the first 10 of 28 contacts as they would be sent:"
+    assert len(lines) == 12 and lines[-1].startswith("   11  201001234511@c.us")
+
+
+def test_preview_cuts_long_names_and_keeps_the_columns_aligned() -> None:
+    long = RowResult(2, Status.READY, "201001234567@c.us", "Bartholomew-Maximilian Alexander",
+                     "宮崎 駿")
+    short = RowResult(3, Status.READY, "201001234568@c.us", "Al", "Li")
+    summary = Summary(preview=[long, short], counts={"ready": 2})
+    lines = render_preview(summary).splitlines()
+    assert lines[2] == "    2  201001234567@c.us  Bartholomew-Maximilian…   宮崎 駿"
+    assert lines[3] == "    3  201001234568@c.us  Al                        Li"
+    assert lines[2].index("宮") == lines[3].index("Li")
+
+
+def test_dry_run_summary_text_on_the_fixture(tmp_path: Path) -> None:
+    summary = _fixture_summary(tmp_path)
+    summary.results_path = "cockpit.results.csv"
+    assert render_summary(summary) == """\
+Dry run, nothing sent: 11 rows in 0.2 s (44 rows/s) — ready: 5, duplicate: 2, invalid: 4
+  duplicate: 2 — same number as row … (rows 6, 12)
+  invalid: 3 — phone: too short for EG (rows 5, 8, 10)
+  invalid: 1 — no name: the row has no name (--missing-name phone uses the number instead) \
+(row 7)
+Results: cockpit.results.csv"""
+
+
+def _mask_timing(text: str) -> str:
+    return re.sub(r"in [\d.]+ s \([\d,.]+ rows/s\)", "in T s (R rows/s)", text)
+
+
+def test_cli_dry_run_prints_the_preview_then_the_summary(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "cockpit.csv", tmp_path / "cockpit.csv")
+    done = run_cli(["cockpit.csv", "--default-region", "EG", "--dry-run"], cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # invalid rows
+    assert _mask_timing(done.stdout) == """\
+Preview: the 5 contacts as they would be sent:
+  row  chat ID            first name  last name
+    2  201001234567@c.us  Ahmed       Hassan
+    3  201112345678@c.us  Mona        El-Sayed
+    4  201223456789@c.us  Omar        Farouk
+    9  201227654321@c.us  Karim       Mostafa
+   11  201559876543@c.us  Nour
+
+Dry run, nothing sent: 11 rows in T s (R rows/s) — ready: 5, duplicate: 2, invalid: 4
+  duplicate: 2 — same number as row … (rows 6, 12)
+  invalid: 3 — phone: too short for EG (rows 5, 8, 10)
+  invalid: 1 — no name: the row has no name (--missing-name phone uses the number instead) \
+(row 7)
+Results: cockpit.results.csv
+"""
+
+
+def test_summary_json_is_written_for_machines(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "cockpit.csv", tmp_path / "cockpit.csv")
+    done = run_cli(["cockpit.csv", "--default-region", "EG", "--dry-run",
+                    "--summary-json", "summary.json"], cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert data["exit_code"] == 1 and data["dry_run"] is True and data["rows"] == 11
+    assert data["counts"] == {"ready": 5, "duplicate": 2, "invalid": 4}
+    assert data["reasons"][1] == {"status": "invalid", "reason": "phone: too short for EG",
+                                  "count": 3, "example_rows": [5, 8, 10]}
+    assert data["preview"][0] == {"row": 2, "chat_id": "201001234567@c.us",
+                                  "first_name": "Ahmed", "last_name": "Hassan"}
+    assert data["results_path"] == "cockpit.results.csv"
+    assert data["retry_command"] is None
+    assert isinstance(data["elapsed_seconds"], float)
+
+
+def test_summary_json_to_standard_output_with_a_dash(tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "cockpit.csv", tmp_path / "cockpit.csv")
+    done = run_cli(["cockpit.csv", "--default-region", "EG", "--dry-run", "--summary-json", "-"],
+                   cwd=tmp_path)
+    data = json.loads(done.stdout)  # only the JSON: the closing lines went to stderr
+    assert data["counts"]["ready"] == 5
+    assert "Results: cockpit.results.csv" in done.stderr
+
+
+def test_the_token_appears_in_no_summary_nor_retry_command(sandbox: SandboxProcess,
+                                                          tmp_path: Path) -> None:
+    shutil.copy(FIXTURES / "cockpit.csv", tmp_path / "cockpit.csv")
+    sandbox.configure(bad_request_chat_ids=["201112345678@c.us"])
+    env = sandbox.env()
+    token = env.pop("WAWP_ACCESS_TOKEN")
+    done = run_cli(["cockpit.csv", "--default-region", "EG", "--rate", "0", "--access-token",
+                    token, "--summary-json", "summary.json"], env=env, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr
+    data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
+    assert data["retry_command"] == ("wawp-import --retry-failed cockpit.results.csv "
+                                     "--default-region EG --rate 0")
+    assert data["retry_command"] in done.stdout
+    assert token not in done.stdout + done.stderr + json.dumps(data)
+
+
+def test_summary_dict_names_the_retry_command_only_when_there_is_something_to_retry() -> None:
+    summary = _tally([_row(2, Status.FAILED, "boom")])
+    data = summary_to_dict(summary, exit_code=1, retry_command="wawp-import --retry-failed x")
+    assert data["retry_command"] == "wawp-import --retry-failed x"
+    assert data["retry_invalid_command"] is None

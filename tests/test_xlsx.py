@@ -1,0 +1,134 @@
+"""Results as an Excel workbook (`--results x.xlsx`): what an operator sees when opening it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from importer.errors import ConfigError
+from importer.models import RowResult, Status
+from importer.report.results import ResultsWriter, open_results_writer
+from importer.report.xlsx import STATUS_COLOURS, WIDTH_SAMPLE_ROWS, XlsxResultsWriter
+from tests.conftest import run_cli, write_csv
+from tests.support.sandbox import SandboxProcess
+
+HEADERS = ["Name", "Phone", "Note"]
+
+
+def _fill(cell: openpyxl.cell.cell.Cell) -> str | None:
+    return cell.fill.fgColor.rgb[-6:] if cell.fill.fill_type == "solid" else None
+
+
+def _write(path: Path, results: list[RowResult]) -> openpyxl.worksheet.worksheet.Worksheet:
+    with XlsxResultsWriter(path, HEADERS) as writer:
+        for result in results:
+            writer.write(result)
+    return openpyxl.load_workbook(path).active
+
+
+def test_the_writer_is_chosen_by_the_extension(tmp_path: Path) -> None:
+    with open_results_writer(tmp_path / "r.xlsx", HEADERS) as writer:
+        assert isinstance(writer, XlsxResultsWriter)
+    with open_results_writer(tmp_path / "r.csv", HEADERS) as writer:
+        assert isinstance(writer, ResultsWriter)
+    with open_results_writer(tmp_path / "r.txt", HEADERS) as writer:
+        assert isinstance(writer, ResultsWriter)
+    with pytest.raises(ConfigError, match=r"\.xlsx"):
+        open_results_writer(tmp_path / "r.xls", HEADERS)
+
+
+def test_header_is_frozen_and_filtered_and_widths_fit(tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "r.xlsx", [
+        RowResult(2, Status.OK, "201001234567@c.us", "Ahmed", "Hassan", 1, 200, "",
+                  ("Ahmed Hassan", "+20 100 123 4567", "a rather long note about this person")),
+    ])
+    assert sheet.freeze_panes == "A2"
+    assert sheet.auto_filter.ref == "A1:K2"
+    header = [c.value for c in sheet[1]]
+    assert header == ["row", "status", "chat_id", "first_name", "last_name", "attempts",
+                      "http_status", "detail", "Name", "Phone", "Note"]
+    assert sheet["A1"].font.b
+    widths = {k: v.width for k, v in sheet.column_dimensions.items()}
+    assert widths["C"] >= len("201001234567@c.us")
+    assert widths["K"] >= len("a rather long note about this person")
+    assert widths["A"] >= 6
+
+
+def test_phone_and_id_cells_are_text_and_numbers_are_numbers(tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "r.xlsx", [
+        RowResult(2, Status.OK, "201001234567@c.us", "Ahmed", "", 1, 200, "",
+                  ("Ahmed", "201001234567", "")),
+        RowResult(3, Status.INVALID, "", "", "", 0, None, "phone: no phone number",
+                  ("Mona", "", "=HYPERLINK(\"http://x\")")),
+    ])
+    phone, chat_id = sheet["J2"], sheet["C2"]
+    assert (phone.value, phone.data_type, phone.number_format) == ("201001234567", "s", "@")
+    assert (chat_id.value, chat_id.data_type) == ("201001234567@c.us", "s")
+    assert (sheet["A2"].value, sheet["F2"].value, sheet["G2"].value) == (2, 1, 200)
+    assert sheet["G3"].value is None
+    formula = sheet["K3"]
+    assert formula.data_type == "s" and formula.value == "=HYPERLINK(\"http://x\")"
+
+
+def test_the_status_cell_is_coloured_by_status(tmp_path: Path) -> None:
+    statuses = list(Status)
+    sheet = _write(tmp_path / "r.xlsx", [RowResult(n + 2, s) for n, s in enumerate(statuses)])
+    fills = {sheet.cell(row=n + 2, column=2).value: _fill(sheet.cell(row=n + 2, column=2))
+             for n in range(len(statuses))}
+    assert fills["ok"] == "C6EFCE"  # green
+    assert fills["invalid"] == fills["failed"] == "FFC7CE"  # red
+    assert fills["duplicate"] == fills["not_attempted"] == "E7E6E6"  # grey
+    assert set(fills) == {s.value for s in STATUS_COLOURS}
+
+
+def test_control_characters_excel_refuses_are_dropped(tmp_path: Path) -> None:
+    sheet = _write(tmp_path / "r.xlsx", [
+        RowResult(2, Status.INVALID, detail="bad\x00cell\x1b", values=("A\x07", "1", ""))])
+    assert sheet["H2"].value == "badcell" and sheet["I2"].value == "A"
+
+
+def test_a_long_run_streams_past_the_width_sample(tmp_path: Path) -> None:
+    rows = WIDTH_SAMPLE_ROWS * 2 + 7
+    sheet = _write(tmp_path / "r.xlsx", [
+        RowResult(n, Status.OK, f"2010{n:08d}@c.us", "A", "B", 1, 200, "", ("A B", str(n), ""))
+        for n in range(2, rows + 2)])
+    assert sheet.max_row == rows + 1
+    assert sheet.auto_filter.ref == f"A1:K{rows + 1}"
+    assert sheet.cell(row=rows + 1, column=10).value == str(rows + 1)
+
+
+def test_an_interrupted_write_leaves_only_the_partial_file(tmp_path: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    with pytest.raises(RuntimeError), XlsxResultsWriter(path, HEADERS) as writer:
+        writer.write(RowResult(2, Status.OK))
+        raise RuntimeError("boom")
+    assert not path.exists()
+    with (tmp_path / "r.xlsx.partial").open("rb") as partial:
+        assert openpyxl.load_workbook(partial).active.max_row == 2
+
+
+def test_cli_writes_an_excel_results_file(sandbox: SandboxProcess, tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "contacts.csv", [
+        ["Name", "Phone"],
+        ["John Doe", "201001234567"],
+        ["Jane Doe", "+20 100 123 4568"],
+        ["Nobody", "12"],
+        ["John Again", "0100 123 4567"],
+    ])
+    sandbox.configure(bad_request_chat_ids=["201001234568@c.us"])
+    out = tmp_path / "out" / "contacts.results.xlsx"
+    out.parent.mkdir()
+    done = run_cli([source, "--default-region", "EG", "--rate", "0", "--results", out],
+                   env=sandbox.env())
+    assert done.returncode == 1, done.stderr
+    assert f"Results: {out}" in done.stdout
+    sheet = openpyxl.load_workbook(out).active
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J5"
+    rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
+    assert [rows[n][1].value for n in (2, 3, 4, 5)] == ["ok", "failed", "invalid", "duplicate"]
+    assert [_fill(rows[n][1]) for n in (2, 3, 4, 5)] == ["C6EFCE", "FFC7CE", "FFC7CE", "E7E6E6"]
+    phone = rows[2][9]
+    assert (phone.value, phone.data_type) == ("201001234567", "s")
+    assert not list(out.parent.glob("*.partial"))
