@@ -1,53 +1,54 @@
 """Send prepared rows with bounded concurrency; results come back in input order.
 
-Memory stays flat: at most `window` rows are between "read" and "written" at any time,
-however long the input is.
+`concurrency` workers share one iterator over the rows. A worker takes the next row, sends
+it, records the answer, and takes the next one at once: the slot it frees is refilled in
+the same step, with no task per row and no hand-over between a reader and a sender.
+
+Memory stays flat however long the input is: a row is read only when a worker is free, and
+at most `window` rows sit between "read" and "handed out" (answered rows wait there for a
+slower row before them; when the window is full, workers wait for that row).
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Protocol
 
 from ..errors import ApiRejected
 from ..models import Contact, Prepared, RowResult, Status
+from ..redact import redact
 from .client import UpsertOutcome
+from .control import RunControl, Sleep
+
+__all__ = ["RunControl", "Sleep", "Upserter", "not_attempted", "outcome_result", "send_all"]
+
+#: Rows answered but waiting for an earlier, slower row before they can be written, per
+#: request slot. A row retried for a while holds the others back only once this fills.
+WINDOW_PER_SLOT = 64
+MIN_WINDOW = 1024
 
 
 class Upserter(Protocol):
     async def upsert(self, contact: Contact) -> UpsertOutcome: ...
 
 
-class RunControl:
-    """Shared stop switch: set once by a 401/403 or by Ctrl-C; later rows are not sent."""
-
-    def __init__(self) -> None:
-        self.stop_reason = ""
-        self.aborted_by_api = False
-        self.interrupted = False
-
-    @property
-    def stopped(self) -> bool:
-        return bool(self.stop_reason)
-
-    def abort(self, reason: str) -> None:
-        if not self.stopped:
-            self.stop_reason = reason
-            self.aborted_by_api = True
-
-    def interrupt(self) -> None:
-        if not self.stopped:
-            self.stop_reason = "interrupted by the user (Ctrl-C)"
-            self.interrupted = True
-
-
 def not_attempted(item: Prepared, control: RunControl) -> RowResult:
+    """The result of a row the run stopped before sending."""
     detail = f"not sent: {control.stop_reason}"
     if item.detail:
         detail = f"{detail}; {item.detail}"
     return RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail)
+
+
+def outcome_result(item: Prepared, outcome: UpsertOutcome, control: RunControl) -> RowResult:
+    """The result of a row that went to the API (or was stopped on its way there)."""
+    if outcome.stopped and outcome.attempts == 0:
+        return not_attempted(item, control)
+    status = Status.OK if outcome.ok else Status.FAILED
+    detail = "; ".join(d for d in (outcome.detail, item.detail) if d)
+    return RowResult.from_prepared(item, status, detail, attempts=outcome.attempts,
+                                   http_status=outcome.http_status)
 
 
 async def send_all(items: Iterable[Prepared], client: Upserter, *, concurrency: int,
@@ -57,57 +58,119 @@ async def send_all(items: Iterable[Prepared], client: Upserter, *, concurrency: 
     """Upsert every READY item; yield one result per item, in input order.
 
     `on_done` is called as soon as a row's request has an answer (before earlier rows may
-    have finished), which is when a journal must record it.
+    have finished), which is when a journal must record it. A `rejected` outcome (401/403)
+    stops the run through `control`: rows not yet sent come back not_attempted. An error
+    from `items` or `on_done` stops every worker and is raised here.
     """
-    control = control or RunControl()
-    window = window or max(256, concurrency * 16)
-    slots = asyncio.Semaphore(concurrency)
+    if concurrency < 1:
+        raise ValueError(f"concurrency must be at least 1, got {concurrency}")
+    dispatcher = _Dispatcher(iter(items), client, control or RunControl(), on_done,
+                             window or max(MIN_WINDOW, concurrency * WINDOW_PER_SLOT))
+    workers = [asyncio.create_task(dispatcher.work()) for _ in range(concurrency)]
+    dispatcher.running = len(workers)
+    try:
+        async for result in dispatcher.in_order():
+            yield result
+    finally:
+        for worker in workers:
+            worker.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
 
-    async def send(item: Prepared, contact: Contact) -> RowResult:
-        async with slots:
-            if control.stopped:
-                return not_attempted(item, control)
-            try:
-                outcome = await client.upsert(contact)
-            except ApiRejected as exc:
-                control.abort(str(exc))
-                result = RowResult.from_prepared(item, Status.FAILED, str(exc), attempts=1,
-                                                 http_status=exc.status)
-            else:
-                status = Status.OK if outcome.ok else Status.FAILED
-                detail = "; ".join(d for d in (outcome.detail, item.detail) if d)
-                result = RowResult.from_prepared(item, status, detail, attempts=outcome.attempts,
-                                                 http_status=outcome.http_status)
-        if on_done is not None:
-            on_done(result)
+
+class _Dispatcher:
+    """The state the workers and the in-order reader share (one event loop: no locks)."""
+
+    def __init__(self, items: Iterable[Prepared], client: Upserter, control: RunControl,
+                 on_done: Callable[[RowResult], None] | None, window: int) -> None:
+        self.items = iter(items)
+        self.client = client
+        self.control = control
+        self.on_done = on_done
+        self.window = window
+        self.done: dict[int, RowResult] = {}  # answered, waiting for earlier rows
+        self.read = 0  # rows taken from `items`
+        self.handed_out = 0  # rows yielded, in order
+        self.exhausted = False
+        self.failure: BaseException | None = None
+        self.running = 0
+        self.progress = asyncio.Event()  # a result for the reader, or a worker ended
+        self.room = asyncio.Event()  # the reader handed rows out: the window has room
+
+    def take(self) -> tuple[int, Prepared] | None:
+        """The next row and its place, or None when there are no more (or it failed)."""
+        if self.exhausted or self.failure is not None:
+            return None
+        try:
+            item = next(self.items)
+        except StopIteration:
+            self.exhausted = True
+            return None
+        except BaseException as exc:  # a reading error ends the run; the reader raises it
+            self.fail(exc)
+            return None
+        self.read += 1
+        return self.read - 1, item
+
+    def fail(self, exc: BaseException) -> None:
+        if self.failure is None:
+            self.failure = exc
+        self.exhausted = True
+        self.progress.set()
+        self.room.set()
+
+    async def work(self) -> None:
+        try:
+            while True:
+                while self.read - self.handed_out >= self.window and not self.exhausted:
+                    self.room.clear()
+                    await self.room.wait()
+                taken = self.take()
+                if taken is None:
+                    return
+                place, item = taken
+                if item.status is not Status.READY or item.contact is None:
+                    result = RowResult.from_prepared(item)
+                elif self.control.stopped:
+                    result = not_attempted(item, self.control)
+                else:
+                    result = await self.send(item, item.contact)
+                self.done[place] = result
+                if place == self.handed_out:
+                    self.progress.set()
+        except asyncio.CancelledError:
+            raise
+        except BaseException as exc:  # on_done failed (disk full…): stop everything
+            self.fail(exc)
+        finally:
+            self.running -= 1
+            self.progress.set()
+
+    async def send(self, item: Prepared, contact: Contact) -> RowResult:
+        try:
+            outcome = await self.client.upsert(contact)
+        except ApiRejected as exc:  # an Upserter that raises instead of reporting
+            outcome = UpsertOutcome(False, 1, exc.status, str(exc), rejected=True)
+        except Exception as exc:  # a bug fails its row, not the run (token masked)
+            outcome = UpsertOutcome(False, 0, None, redact(
+                f"internal error: {type(exc).__name__}: {exc}"))
+        if outcome.rejected:
+            self.control.abort(outcome.detail)
+        result = outcome_result(item, outcome, self.control)
+        if self.on_done is not None and result.attempts:
+            self.on_done(result)
         return result
 
-    pending: deque[asyncio.Future[RowResult]] = deque()
-    loop = asyncio.get_running_loop()
-    try:
-        for item in items:
-            if item.status is Status.READY and item.contact is not None:
-                if control.stopped:
-                    future = _done(loop, not_attempted(item, control))
-                else:
-                    future = asyncio.ensure_future(send(item, item.contact))
-                    await asyncio.sleep(0)  # let workers start before reading on
+    async def in_order(self) -> AsyncIterator[RowResult]:
+        while True:
+            if self.failure is not None:
+                raise self.failure
+            result = self.done.pop(self.handed_out, None)
+            if result is not None:
+                self.handed_out += 1
+                self.room.set()
+                yield result
+            elif self.running == 0:
+                return
             else:
-                future = _done(loop, RowResult.from_prepared(item))
-            pending.append(future)
-            while pending and (pending[0].done() or len(pending) >= window):
-                yield await pending.popleft()
-        while pending:
-            yield await pending.popleft()
-    finally:
-        for future in pending:
-            future.cancel()
-
-
-def _done(loop: asyncio.AbstractEventLoop, result: RowResult) -> asyncio.Future[RowResult]:
-    future: asyncio.Future[RowResult] = loop.create_future()
-    future.set_result(result)
-    return future
-
-
-Sleep = Callable[[float], Awaitable[None]]
+                self.progress.clear()
+                await self.progress.wait()

@@ -1,0 +1,387 @@
+"""The journal: every answered row, written and flushed the moment its answer comes.
+
+It lives beside the results file, as ``<results>.journal.jsonl`` (JSON Lines)::
+
+    {"journal": "wawp-import", "version": 1, "input": "/data/contacts.csv", "size": 48213,
+     "blake2b": "9f0c…", "instance_id": "inst-1", "base_url": "https://api.wawp.net",
+     "started": "2025-01-31T10:02:03Z", "resumed": false}
+    {"row": 2, "chat_id": "201001234567@c.us", "first_name": "Ahmed", "last_name": "Hassan",
+     "status": "ok", "attempts": 1, "http_status": 200, "detail": ""}
+    …
+
+The first line describes the run (never the token); then one line per row whose request got
+an answer, in the order the answers came, not input order. A resumed run appends to the same
+file: a new run line, then its own rows; for a row written twice, the later line wins.
+
+Its life: created once the preflight has passed (a run refused at the door leaves none);
+kept while the run is unfinished (killed, crashed, interrupted, or stopped by a 401); removed
+once a run has gone through every row and the complete results file is in place. So a
+journal on disk always means "an unfinished run": a plain re-run refuses to start over it
+without --force, and --resume without one says there is nothing to resume.
+
+Resume rules: a row is skipped when the journal says it went through ok *with the same
+contact* (row number, chat ID, first and last name); everything else is sent again. A row
+that was on the wire at the crash has no line and is sent again, which is safe because an
+upsert is idempotent; a row is never skipped without an "ok" line. The input's size and
+content hash, the instance ID and the base URL must match the journal's, else the resume is
+refused (unless --force) naming what changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import time
+import zlib
+from array import array
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import IO, Any
+
+from ..errors import OutputError, UsageError
+from ..models import Contact, Prepared, RowResult, Status
+
+JOURNAL_SUFFIX = ".journal.jsonl"
+JOURNAL_KIND = "wawp-import"
+JOURNAL_VERSION = 1
+SENT_EARLIER = "sent in an earlier run"
+#: fsync at most this often: flush alone survives kill -9 (see JournalWriter)
+FSYNC_INTERVAL = 1.0
+
+
+def journal_path(results: Path) -> Path:
+    """Where the journal of a run writing `results` lives."""
+    return results.with_name(results.name + JOURNAL_SUFFIX)
+
+
+@dataclass(frozen=True, slots=True)
+class InputFingerprint:
+    """What identifies an input file's content: its size and a BLAKE2b hash."""
+
+    path: str
+    size: int
+    blake2b: str
+
+
+def fingerprint(path: Path, *, chunk_size: int = 1 << 20) -> InputFingerprint:
+    """Size and BLAKE2b of `path`, read in chunks (memory stays flat for any size)."""
+    digest = hashlib.blake2b(digest_size=20)
+    size = 0
+    try:
+        with path.open("rb") as f:
+            while block := f.read(chunk_size):
+                digest.update(block)
+                size += len(block)
+    except OSError as exc:
+        raise UsageError(f"cannot read {path}: {exc.strerror}") from None
+    return InputFingerprint(str(path.resolve()), size, digest.hexdigest())
+
+
+@dataclass(frozen=True, slots=True)
+class RunHeader:
+    """The first line of a journal: which input went to which instance."""
+
+    input: InputFingerprint
+    instance_id: str
+    base_url: str
+    started: str = ""
+    resumed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"journal": JOURNAL_KIND, "version": JOURNAL_VERSION, "input": self.input.path,
+                "size": self.input.size, "blake2b": self.input.blake2b,
+                "instance_id": self.instance_id, "base_url": self.base_url,
+                "started": self.started, "resumed": self.resumed}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> RunHeader:
+        """Raises KeyError/TypeError/ValueError when `data` is not a run line."""
+        if data.get("journal") != JOURNAL_KIND:
+            raise ValueError("not a wawp-import journal")
+        if data.get("version") != JOURNAL_VERSION:
+            raise ValueError(f"journal version {data.get('version')!r} is not supported")
+        return cls(InputFingerprint(str(data["input"]), int(data["size"]), str(data["blake2b"])),
+                   str(data["instance_id"]), str(data["base_url"]), str(data.get("started", "")),
+                   bool(data.get("resumed", False)))
+
+    def differences(self, other: RunHeader) -> list[str]:
+        """What differs from `other` (the current run) that makes resuming unsafe."""
+        found = []
+        if self.input.size != other.input.size:
+            found.append(f"the input's size changed ({self.input.size:,} → "
+                         f"{other.input.size:,} bytes)")
+        elif self.input.blake2b != other.input.blake2b:
+            found.append("the input's content changed (same size, different hash)")
+        if found and self.input.path != other.input.path:
+            found[-1] += f" and it is another file ({self.input.path} → {other.input.path})"
+        if self.instance_id != other.instance_id:
+            found.append(f"the instance ID changed ({self.instance_id} → {other.instance_id})")
+        if self.base_url != other.base_url:
+            found.append(f"the API address changed ({self.base_url} → {other.base_url})")
+        return found
+
+
+def contact_digest(contact: Contact) -> int:
+    """A 32-bit digest of what was written for a contact (never 0)."""
+    key = f"{contact.chat_id}\x1f{contact.first_name}\x1f{contact.last_name}"
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) or 1
+
+
+class SentRows:
+    """Rows a journal says went through ok, and the contact each one wrote.
+
+    Four bytes a row (an array indexed by row number) instead of a dict entry of ~100:
+    a resumed million-row import stays small. Row numbers far beyond the last one seen go
+    to a dict, so one odd number cannot make the array huge.
+    """
+
+    _MAX_GAP = 1_000_000
+
+    def __init__(self) -> None:
+        self._digests = array("I")
+        self._sparse: dict[int, int] = {}
+        self._count = 0
+
+    def __len__(self) -> int:
+        return self._count
+
+    def add(self, row: int, digest: int) -> None:
+        self.discard(row)
+        if row < len(self._digests) + self._MAX_GAP:
+            if row >= len(self._digests):
+                self._digests.extend([0] * (row + 1 - len(self._digests)))
+            self._digests[row] = digest
+        else:
+            self._sparse[row] = digest
+        self._count += 1
+
+    def discard(self, row: int) -> None:
+        if 0 <= row < len(self._digests):
+            if self._digests[row]:
+                self._digests[row] = 0
+                self._count -= 1
+        elif self._sparse.pop(row, None) is not None:
+            self._count -= 1
+
+    def digest(self, row: int) -> int:
+        if 0 <= row < len(self._digests):
+            return self._digests[row]
+        return self._sparse.get(row, 0)
+
+    def sent(self, row: int, contact: Contact) -> bool:
+        """Whether `row` went through ok with this very contact."""
+        digest = self.digest(row)
+        return digest != 0 and digest == contact_digest(contact)
+
+    def skip(self, items: Iterable[Prepared]) -> Iterator[Prepared]:
+        """`items`, with the rows already sent ok turned into ok results (nothing to send)."""
+        for item in items:
+            contact = item.contact
+            if item.status is Status.READY and contact is not None and self.sent(item.row,
+                                                                                 contact):
+                detail = f"{SENT_EARLIER}; {item.detail}" if item.detail else SENT_EARLIER
+                yield Prepared(item.row, item.values, Status.OK, contact, detail)
+            else:
+                yield item
+
+
+@dataclass(slots=True)
+class PreviousRun:
+    """What a journal on disk says: the last run line and the rows sent ok so far."""
+
+    header: RunHeader
+    sent: SentRows = field(default_factory=SentRows)
+    answered: int = 0
+    torn: int = 0
+
+
+def read_journal(path: Path) -> PreviousRun:
+    """Read a journal; raises UsageError when it is not one. A line cut short (the process
+    was killed while writing it) is skipped: its row is simply sent again."""
+    try:
+        with path.open(encoding="utf-8", errors="replace") as f:
+            try:
+                header = RunHeader.from_json(json.loads(f.readline()))
+            except (KeyError, TypeError, ValueError) as exc:
+                raise UsageError(f"{path} is not a journal this version of wawp-import can "
+                                 f"resume ({exc}); move it away to start over") from None
+            previous = PreviousRun(header)
+            for line in f:
+                try:
+                    data = json.loads(line)
+                except ValueError:
+                    previous.torn += 1
+                    continue
+                if not isinstance(data, dict):
+                    previous.torn += 1
+                elif "journal" in data:
+                    try:
+                        previous.header = RunHeader.from_json(data)
+                    except (KeyError, TypeError, ValueError):
+                        previous.torn += 1
+                else:
+                    _read_row(data, previous)
+    except OSError as exc:
+        raise UsageError(f"cannot read the journal {path}: {exc.strerror}") from None
+    return previous
+
+
+def _read_row(data: dict[str, Any], previous: PreviousRun) -> None:
+    row = data.get("row")
+    if not isinstance(row, int) or row < 0:
+        previous.torn += 1
+        return
+    previous.answered += 1
+    if data.get("status") == Status.OK.value:
+        contact = Contact(str(data.get("chat_id", "")), str(data.get("first_name", "")),
+                          str(data.get("last_name", "")))
+        previous.sent.add(row, contact_digest(contact))
+    else:
+        previous.sent.discard(row)
+
+
+class JournalWriter:
+    """Appends one line per answered row, flushed at once.
+
+    flush() hands the line to the kernel, which keeps it however this process dies
+    (kill -9, a crash, a second Ctrl-C); only a power cut or a kernel crash can lose the
+    last lines. An fsync per line would cost a disk round trip per row — on a laptop disk
+    more than the request itself — so the file is fsynced at most once a second and at close.
+    """
+
+    def __init__(self, path: Path, header: RunHeader, *, append: bool = False,
+                 redact: Callable[[str], str] = str,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self.path = path
+        self.lines = 0
+        self._redact = redact
+        self._clock = clock
+        self._synced = clock()
+        try:
+            if append:
+                _end_torn_line(path)
+            # The journal holds phone numbers and names: readable by its owner only.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | (os.O_APPEND if append else os.O_TRUNC),
+                         0o600)
+            self._file: IO[str] = os.fdopen(fd, "w", encoding="utf-8", newline="\n")
+        except OSError as exc:
+            raise OutputError(f"cannot write the journal {path}: {exc.strerror}") from None
+        self._write(header.to_json())
+
+    def record(self, result: RowResult) -> None:
+        """Write and flush the line of one answered row."""
+        self._write({"row": result.row, "chat_id": result.chat_id,
+                     "first_name": result.first_name, "last_name": result.last_name,
+                     "status": result.status.value, "attempts": result.attempts,
+                     "http_status": result.http_status,
+                     "detail": self._redact(result.detail) if result.detail else ""})
+        self.lines += 1
+
+    def _write(self, data: dict[str, Any]) -> None:
+        try:
+            # ASCII with \u escapes: any name the input held (a lone surrogate included)
+            # can be written, and reads back exactly, so its digest matches on resume.
+            self._file.write(json.dumps(data) + "\n")
+            self._file.flush()
+            now = self._clock()
+            if now - self._synced >= FSYNC_INTERVAL:
+                os.fsync(self._file.fileno())
+                self._synced = now
+        except OSError as exc:
+            raise OutputError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+
+    def close(self) -> None:
+        if self._file.closed:
+            return
+        try:
+            self._file.flush()
+            os.fsync(self._file.fileno())
+        except OSError as exc:
+            raise OutputError(f"cannot write the journal {self.path}: {exc.strerror}") from None
+        finally:
+            self._file.close()
+
+    def __enter__(self) -> JournalWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def _end_torn_line(path: Path) -> None:
+    """End a last line cut short by a kill, so the next line starts on a line of its own."""
+    with path.open("rb+") as f:
+        f.seek(0, os.SEEK_END)
+        if f.tell() == 0:
+            return
+        f.seek(-1, os.SEEK_END)
+        if f.read(1) != b"\n":
+            f.write(b"\n")
+
+
+@dataclass(slots=True)
+class JournalPlan:
+    """What this run does with the journal: where it is, what to skip, whether to append."""
+
+    path: Path
+    header: RunHeader
+    previous: PreviousRun | None = None
+
+    @property
+    def resuming(self) -> bool:
+        return self.previous is not None
+
+    def open(self, *, redact: Callable[[str], str] = str) -> JournalWriter:
+        """Start writing: a fresh journal, or the old one continued when resuming."""
+        header = RunHeader(self.header.input, self.header.instance_id, self.header.base_url,
+                           started=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                           resumed=self.resuming)
+        return JournalWriter(self.path, header, append=self.resuming, redact=redact)
+
+    def skip_sent(self, items: Iterable[Prepared]) -> Iterable[Prepared]:
+        """`items`, minus the rows an earlier run already sent ok."""
+        if self.previous is None or not len(self.previous.sent):
+            return items
+        return self.previous.sent.skip(items)
+
+    def finished(self) -> None:
+        """The run went through every row and its results are complete: drop the journal."""
+        try:
+            self.path.unlink(missing_ok=True)
+        except OSError as exc:
+            raise OutputError(f"cannot remove the journal {self.path}: {exc.strerror}") from None
+
+
+def plan_journal(results: Path, input_path: Path, *, instance_id: str, base_url: str,
+                 resume: bool = False, force: bool = False) -> JournalPlan:
+    """Decide what to do with the journal of `results`, before anything is sent.
+
+    Raises UsageError when a run would start over an unfinished one (no --resume), when
+    --resume finds no journal, or when the input or the instance changed (no --force).
+    """
+    path = journal_path(results)
+    header = RunHeader(fingerprint(input_path), instance_id, base_url)
+    exists = path.exists()
+    if exists and path.stat().st_size == 0:
+        # Killed before even the run line was written: nothing was sent, nothing to keep.
+        return JournalPlan(path, header, PreviousRun(header) if resume else None)
+    if not resume:
+        if exists and not force:
+            raise UsageError(
+                f"an unfinished run left its journal {path}: add --resume to send only the "
+                "rows not yet sent ok, or --force to start over and send every row again")
+        return JournalPlan(path, header)
+    if not exists:
+        raise UsageError(
+            f"nothing to resume: there is no journal {path} (a run that went through every "
+            f"row removes it, and its results are in {results}); run without --resume")
+    previous = read_journal(path)
+    changes = previous.header.differences(header)
+    if changes and not force:
+        raise UsageError("cannot resume: " + "; ".join(changes) + ". Rows sent before may "
+                         "not be the rows of this input; add --force to resume anyway, or "
+                         "run without --resume (and with --force) to send every row again")
+    return JournalPlan(path, header, previous)

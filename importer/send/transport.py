@@ -1,0 +1,103 @@
+"""httpx's transport interface over one aiohttp connection pool.
+
+Why not httpx's own pool: on these 2-core machines one `httpx.AsyncClient` pool does ~290
+requests/s at 32 connections, aiohttp's ~1,900 (shared/FINDINGS.md). Why not the
+`httpx-aiohttp` package's transport: it streams every body through httpx's chunk iterator
+(our answers are a few bytes), maps exceptions in a context manager per chunk, and maps
+every aiohttp connection error, a server hanging up included, to `ConnectTimeout`. This one
+reads the body whole and maps each aiohttp error to the httpx error that says what happened,
+keeping the aiohttp error as `__cause__`. httpx stays the API: requests, responses, errors,
+event logging and `AsyncClient` are httpx's.
+
+aiohttp silently re-sends an idempotent request once when a kept-alive connection turns out
+closed; that would make `attempts` lie (the server would see two PUTs for one attempt), so
+the re-send is switched off and tenacity does every retry itself.
+"""
+
+from __future__ import annotations
+
+import ssl
+
+import aiohttp
+import httpx
+from yarl import URL
+
+__all__ = ["AiohttpTransport"]
+
+
+class AiohttpTransport(httpx.AsyncBaseTransport):
+    """Sends httpx requests on an aiohttp connection pool of `max_connections`."""
+
+    def __init__(self, *, max_connections: int = 100,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        self.max_connections = max_connections
+        self._ssl = ssl_context or httpx.create_ssl_context()
+        self._session: aiohttp.ClientSession | None = None
+        self._timeouts: dict[tuple[float | None, ...], aiohttp.ClientTimeout] = {}
+
+    def get_client(self) -> aiohttp.ClientSession:
+        """The aiohttp session (the name httpx-aiohttp's transport uses), opened on first
+        use: an aiohttp session belongs to the event loop running when it is made."""
+        if self._session is None:
+            self._session = self._open()
+        return self._session
+
+    def _open(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(limit=self.max_connections, ssl=self._ssl)
+        session = aiohttp.ClientSession(connector=connector, auto_decompress=False,
+                                        cookie_jar=aiohttp.DummyCookieJar())
+        session._retry_connection = False  # see the module docstring
+        return session
+
+    def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
+        limits = request.extensions.get("timeout", {})
+        key = (limits.get("connect"), limits.get("read"), limits.get("pool"))
+        timeout = self._timeouts.get(key)
+        if timeout is None:
+            timeout = self._timeouts[key] = aiohttp.ClientTimeout(
+                sock_connect=key[0], sock_read=key[1], connect=key[2])
+        return timeout
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        session = self._session or self.get_client()
+        try:
+            # httpx has already encoded the URL: tell yarl not to do it again.
+            async with session.request(
+                    request.method, URL(str(request.url), encoded=True),
+                    headers=request.headers.multi_items(), data=request.content or None,
+                    allow_redirects=False, timeout=self._timeout(request)) as response:
+                body = await response.read()
+        except aiohttp.ClientError as exc:
+            raise _mapped(exc) from exc
+        except TimeoutError as exc:  # aiohttp's total timeout (asyncio.TimeoutError)
+            raise httpx.ReadTimeout(str(exc) or "timed out waiting for the answer") from exc
+        extensions: dict[str, object] = {"http_version": b"HTTP/1.1"}
+        if response.reason:
+            extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
+        return httpx.Response(response.status, headers=response.raw_headers, content=body,
+                              request=request, extensions=extensions)
+
+    async def aclose(self) -> None:
+        if self._session is not None:
+            await self._session.close()
+            self._session = None
+
+
+def _mapped(exc: aiohttp.ClientError) -> httpx.TransportError:
+    """The httpx error that says what `exc` means."""
+    message = str(exc) or type(exc).__name__
+    if isinstance(exc, aiohttp.ConnectionTimeoutError):
+        return httpx.ConnectTimeout(message)
+    if isinstance(exc, aiohttp.ServerTimeoutError):
+        return httpx.ReadTimeout(message)
+    if isinstance(exc, aiohttp.ClientConnectorError):
+        return httpx.ConnectError(message)
+    if isinstance(exc, aiohttp.ServerDisconnectedError):
+        return httpx.RemoteProtocolError(message)
+    if isinstance(exc, aiohttp.ClientResponseError):
+        return httpx.RemoteProtocolError(message)
+    if isinstance(exc, (aiohttp.ClientPayloadError, aiohttp.ClientOSError)):
+        return httpx.ReadError(message)
+    if isinstance(exc, aiohttp.InvalidURL):
+        return httpx.UnsupportedProtocol(message)
+    return httpx.TransportError(message)

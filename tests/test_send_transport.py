@@ -1,0 +1,89 @@
+"""The aiohttp-backed httpx transport: each failure becomes the httpx error that says what
+happened, and a dropped PUT is never silently sent again."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import ssl
+
+import httpx
+
+from importer.send.transport import AiohttpTransport
+from tests.support.sandbox import SandboxProcess
+
+
+def send(transport: AiohttpTransport, *requests: httpx.Request) -> list[object]:
+    async def go() -> list[object]:
+        answers: list[object] = []
+        try:
+            for request in requests:
+                try:
+                    answers.append(await transport.handle_async_request(request))
+                except httpx.HTTPError as exc:
+                    answers.append(exc)
+        finally:
+            await transport.aclose()
+        return answers
+
+    return asyncio.run(go())
+
+
+def put(sandbox: SandboxProcess, chat_id: str = "201001234567@c.us") -> httpx.Request:
+    return httpx.Request("PUT", f"{sandbox.base_url}/v2/contacts/{chat_id}",
+                         params=sandbox.auth_params(), json={"firstName": "A", "lastName": ""})
+
+
+def test_an_answer_comes_back_whole(sandbox: SandboxProcess) -> None:
+    [response] = send(AiohttpTransport(), put(sandbox))
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == 200 and response.json() == {"ok": True}
+
+
+def test_a_dropped_connection_is_reported_once_and_not_resent(sandbox: SandboxProcess) -> None:
+    transport = AiohttpTransport()
+
+    async def go() -> tuple[object, object]:
+        try:
+            warm = await transport.handle_async_request(put(sandbox, "201001234568@c.us"))
+            sandbox.configure(drop_first=1)  # the next request, on the kept-alive connection
+            try:
+                return warm, await transport.handle_async_request(put(sandbox))
+            except httpx.HTTPError as exc:
+                return warm, exc
+        finally:
+            await transport.aclose()
+
+    warm, dropped = asyncio.run(go())
+    assert isinstance(warm, httpx.Response) and warm.status_code == 200
+    assert isinstance(dropped, httpx.RemoteProtocolError)
+    assert "disconnected" in str(dropped).lower()
+    assert sandbox.state()["puts"] == 2  # aiohttp did not quietly send the dropped PUT again
+
+
+def test_nothing_listening_is_a_connect_error() -> None:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    [error] = send(AiohttpTransport(), httpx.Request("GET", f"http://127.0.0.1:{port}/"))
+    assert isinstance(error, httpx.ConnectError)
+    assert error.__cause__ is not None  # the aiohttp error stays reachable
+
+
+def test_a_slow_answer_is_a_read_timeout(sandbox: SandboxProcess) -> None:
+    sandbox.configure(latency=1.0)
+    request = put(sandbox)
+    request.extensions["timeout"] = httpx.Timeout(0.2).as_dict()
+    [error] = send(AiohttpTransport(), request)
+    assert isinstance(error, httpx.ReadTimeout)
+
+
+def test_certificates_are_verified_by_default() -> None:
+    async def mode() -> ssl.VerifyMode:
+        transport = AiohttpTransport()
+        try:
+            return transport.get_client().connector._ssl.verify_mode  # type: ignore[union-attr]
+        finally:
+            await transport.aclose()
+
+    assert asyncio.run(mode()) == ssl.CERT_REQUIRED
