@@ -1,0 +1,175 @@
+"""The web app's HTTP side: the page, its JSON API and the downloads (Starlette).
+
+    GET    /                          the page (lists jobs, takes an upload)
+    GET    /jobs/<id>                 the same page, showing one job
+    GET    /static/…                  the page's script and style (nothing from elsewhere)
+    GET    /api/info                  the instance imports go to, the upload limit
+    GET    /api/jobs                  every job in the data folder
+    POST   /api/jobs?name=<file>      upload (the body is the file); the check starts
+    GET    /api/jobs/<id>             one job: phase, reader's decisions, preview, progress…
+    POST   /api/jobs/<id>/settings    change settings (JSON); the check runs again
+    POST   /api/jobs/<id>/import      start the import (it waits for another to the instance)
+    POST   /api/jobs/<id>/stop        stop it (rows not sent become not_attempted)
+    POST   /api/jobs/<id>/retry       a new job re-sending the failures, started at once
+    DELETE /api/jobs/<id>             delete the job's folder
+    GET    /jobs/<id>/download/<file> results.csv, results.xlsx or preview.csv
+
+Everything about jobs is in jobs.py; security (Host, password, CSRF) in security.py.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from .. import __version__
+from ..errors import ConfigError, ImporterError
+from ..options import ImportOptions
+from .jobs import DEFAULT_MAX_UPLOAD_BYTES, JobError, JobStore
+from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
+
+STATIC = Path(__file__).parent / "static"
+#: Upload formats the page offers in its file picker (the reader goes by content anyway).
+ACCEPT = ".csv,.tsv,.txt,.tab,.psv,.dat,.xlsx,.xlsm,.xlsb,.xls,.ods"
+#: What can be downloaded: the job's attribute holding the file, the name's ending, the type.
+DOWNLOADS = {"results.csv": ("results_csv", ".results.csv", "text/csv; charset=utf-8"),
+             "results.xlsx": ("results_xlsx", ".results.xlsx",
+                              "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+             "preview.csv": ("preview_csv", ".preview.csv", "text/csv; charset=utf-8")}
+
+
+def check_binding(host: str, password: str | None) -> None:
+    """Refuse to serve beyond loopback without a password (ConfigError says what to do)."""
+    if not is_loopback(host) and not password:
+        raise ConfigError(f"--host {host} makes the page reachable from other machines: give "
+                          "a password with --password-file, WAWP_WEB_PASSWORD or --password")
+
+
+def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1",
+               password: str | None = None,
+               max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+               run_kwargs: dict[str, Any] | None = None) -> Starlette:
+    """The web app, importing with `options`' instance, token and pacing into `data_dir`.
+
+    `options.input` is ignored: each job brings its own. `host` is the address the server
+    listens on: beyond loopback a `password` is required. `run_kwargs` go to run_plan.
+    """
+    check_binding(host, password)
+    store = JobStore(data_dir, options, max_upload_bytes=max_upload_bytes,
+                     run_kwargs=run_kwargs)
+    page = (STATIC / "index.html").read_text(encoding="utf-8")
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        store.load()
+        try:
+            yield
+        finally:
+            store.shutdown()
+
+    def index(request: Request) -> Response:
+        token, new = csrf_token(request)
+        body = page.replace("__CSRF_TOKEN__", html.escape(token)).replace(
+            "__ACCEPT__", ACCEPT)
+        response = HTMLResponse(body, headers={"cache-control": "no-store"})
+        if new:
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+        return response
+
+    def info(request: Request) -> Response:
+        template = store.template
+        return _json({"version": __version__, "instance_id": template.instance_id,
+                      "base_url": template.base_url,
+                      "can_import": bool(template.instance_id and template.access_token),
+                      "default_region": template.default_region,
+                      "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT})
+
+    def list_jobs(request: Request) -> Response:
+        return _json({"jobs": store.listing()})
+
+    async def upload(request: Request) -> Response:
+        name = request.query_params.get("name", "").strip() or "upload"
+        length_header = request.headers.get("content-length")
+        length = int(length_header) if length_header and length_header.isdigit() else None
+        job = await store.create(name, request.stream(), length=length)
+        return _json(job.view(), status=201)
+
+    def get_job(request: Request) -> Response:
+        return _json(store.get(request.path_params["job_id"]).view())
+
+    async def change_settings(request: Request) -> Response:
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise ConfigError("the settings are not valid JSON") from None
+        job = store.change_settings(request.path_params["job_id"], data)
+        return _json(job.view())
+
+    def start_import(request: Request) -> Response:
+        return _json(store.start_import(request.path_params["job_id"]).view(), status=202)
+
+    def stop(request: Request) -> Response:
+        return _json(store.stop(request.path_params["job_id"]).view())
+
+    def retry(request: Request) -> Response:
+        return _json(store.retry(request.path_params["job_id"]).view(), status=201)
+
+    def delete(request: Request) -> Response:
+        store.delete(request.path_params["job_id"])
+        return Response(status_code=204)
+
+    def download(request: Request) -> Response:
+        job = store.get(request.path_params["job_id"])
+        what = DOWNLOADS.get(request.path_params["file"])
+        if what is None:
+            raise JobError("no such download")
+        attribute, suffix, media_type = what
+        path: Path = getattr(job, attribute)
+        if not path.is_file():
+            return _json({"error": "this file is not there yet"}, status=404)
+        return FileResponse(path, media_type=media_type, filename=job.download_name(suffix),
+                            headers={"cache-control": "no-store"})
+
+    async def job_error(request: Request, exc: Exception) -> Response:
+        status = exc.status if isinstance(exc, JobError) else 400
+        return _json({"error": str(exc)}, status=status)
+
+    routes = [
+        Route("/", index),
+        Route("/jobs/{job_id}", index),
+        Route("/api/info", info),
+        Route("/api/jobs", list_jobs),
+        Route("/api/jobs", upload, methods=["POST"]),
+        Route("/api/jobs/{job_id}", get_job),
+        Route("/api/jobs/{job_id}", delete, methods=["DELETE"]),
+        Route("/api/jobs/{job_id}/settings", change_settings, methods=["POST"]),
+        Route("/api/jobs/{job_id}/import", start_import, methods=["POST"]),
+        Route("/api/jobs/{job_id}/stop", stop, methods=["POST"]),
+        Route("/api/jobs/{job_id}/retry", retry, methods=["POST"]),
+        Route("/jobs/{job_id}/download/{file}", download),
+        Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
+    ]
+    app = Starlette(routes=routes, lifespan=lifespan,
+                    middleware=[Middleware(Guard, password=password,
+                                           loopback_only=is_loopback(host))],
+                    exception_handlers={JobError: job_error, ImporterError: job_error})
+    app.state.store = store
+    return app
+
+
+def _json(data: Any, *, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status, headers={"cache-control": "no-store"})
+
+
+__all__ = ["ACCEPT", "check_binding", "create_app"]

@@ -1,0 +1,826 @@
+"""Jobs of the web app: one upload, its settings, its check, its import and its results.
+
+This is the only module of the web app that calls the pipeline (plan_import, run_plan and the
+report helpers), so the pages and the HTTP layer never depend on its details.
+
+A job is a folder under ``<data dir>/jobs/<id>/``:
+
+    upload/<name>        the uploaded file, under a sanitized name (never the client's path)
+    settings.json        what the page chose (sheet, columns, region…); never the token
+    state.json           phase, what the reader decided, the preview, progress, the summary
+    preview.csv          the dry run's results (every row as it would be sent)
+    results.csv/.xlsx    the import's results, as the CLI writes them
+    results.csv.journal.jsonl   the pipeline's journal while an import is unfinished
+
+Work happens on threads: a check is the CLI's dry run; an import is the CLI's run, reporting
+progress through run_plan's `on_result` hook. Imports to one WAWP instance take turns
+(`InstanceQueue`): a second one waits, and its state says for which job.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import re
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ..errors import ConfigError, ImporterError, OutputError
+from ..models import ReasonCount, RowResult, Status, Summary
+from ..options import ImportOptions
+from ..pipeline import open_input, plan_import, run_plan
+from ..read import Table
+from ..redact import Redactor
+from ..report.journal import journal_path
+from ..report.summary import (REASON_STATUSES, REASONS_SHOWN_PER_STATUS, format_count,
+                              format_duration, format_rate, ordered_counts, reason_of,
+                              render_reason, summary_to_dict, write_json)
+from ..report.xlsx import STATUS_COLOURS, XlsxResultsWriter
+from ..send.control import RunControl
+
+# -- phases --------------------------------------------------------------------------------------
+
+CHECKING = "checking"        # the dry run is running
+CHECKED = "checked"          # preview ready; the import can start
+INVALID = "invalid"          # the file or the settings cannot be used (message says why)
+WAITING = "waiting"          # the import waits for another import to the same instance
+IMPORTING = "importing"
+DONE = "done"                # the import ran through (maybe stopped: see the summary)
+FAILED = "failed"            # the import could not run (preflight, credentials, disk…)
+INTERRUPTED = "interrupted"  # the server stopped while the import was running
+BUSY_PHASES = frozenset({CHECKING, WAITING, IMPORTING})
+
+#: Extensions kept on an upload: the reader trusts content over names, but a kept extension
+#: lets it say when the name lied. Anything else is stored without one.
+KNOWN_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab", ".psv", ".dat", ".xlsx", ".xlsm",
+                            ".xlsb", ".xls", ".ods"})
+DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
+#: How often progress is written to state.json while an import runs (for a restarted server).
+SAVE_INTERVAL = 1.0
+#: Rows whose cells are kept to show as examples of a reason, per (status, reason).
+EXAMPLE_ROWS = 3
+MAX_EXAMPLE_ROWS = 300
+JOB_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
+_UNSAFE_NAME = re.compile(r"[^\w.\-]+")
+_MAX_NAME_CHARS = 100
+#: How long shutdown waits for running imports to write their results after the stop.
+SHUTDOWN_WAIT = 15.0
+
+
+class JobError(Exception):
+    """A request about a job that cannot be served."""
+
+    status = 400
+
+
+class JobNotFound(JobError):
+    """No job has that id (it never existed, or was deleted)."""
+
+    status = 404
+
+
+class JobBusy(JobError):
+    """The job is checking, waiting or importing: that request must wait."""
+
+    status = 409
+
+
+class UploadTooLarge(JobError):
+    """The upload is bigger than the server takes."""
+
+    status = 413
+
+
+class _Cancelled(Exception):
+    """The import was stopped while it waited for its turn."""
+
+
+# -- settings ------------------------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class Settings:
+    """What the page can choose; the names are those of ImportOptions (and of the CLI's flags).
+
+    None means "as the CLI would decide": detected, guessed, or the server's default region.
+    """
+
+    sheet: str | None = None
+    header_row: int | None = None
+    encoding: str | None = None
+    delimiter: str | None = None
+    phone_column: str | None = None
+    name_column: str | None = None
+    first_name_column: str | None = None
+    last_name_column: str | None = None
+    default_region: str | None = None
+    first_name_format: str | None = None
+    last_name_format: str | None = None
+    duplicates: str = "first"
+    missing_name: str = "invalid"
+    title_case: bool = False
+    all_numbers: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> Settings:
+        """Settings from the page's JSON; ConfigError names a value that cannot be used."""
+        if not isinstance(data, Mapping):
+            raise ConfigError("settings must be a JSON object")
+        fields = {f.name: f for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - set(fields))
+        if unknown:
+            raise ConfigError(f"unknown setting {', '.join(unknown)}")
+        values: dict[str, Any] = {}
+        for name, value in data.items():
+            default = fields[name].default
+            if isinstance(default, bool):
+                if not isinstance(value, bool):
+                    raise ConfigError(f"{name} must be true or false")
+            elif name == "header_row":
+                value = _row_number(value)
+            elif value is not None:
+                if not isinstance(value, str):
+                    raise ConfigError(f"{name} must be text")
+                # An empty box means "decide for me"; a delimiter may be a space or a tab.
+                value = value if name == "delimiter" and value else (value.strip() or None)
+            if value is None and isinstance(default, str):
+                value = default  # a choice between policies always has one
+            values[name] = value
+        return cls(**values)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    def for_retry(self) -> Settings:
+        """These settings for a retry of this job's results: the options about reading the
+        original spreadsheet are left out, as the CLI's retry command leaves them out."""
+        return dataclasses.replace(self, sheet=None, header_row=None, encoding=None,
+                                   delimiter=None)
+
+    def options(self, template: ImportOptions, **run: Any) -> ImportOptions:
+        """The server's options with these settings (and the run's own fields) filled in."""
+        values = self.to_json()
+        if values["default_region"] is None:
+            values["default_region"] = template.default_region
+        return dataclasses.replace(template, **values, **run)
+
+
+def _row_number(value: Any) -> int | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, bool):
+        raise ConfigError("header row must be a row number")
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise ConfigError(f"header row must be a row number, not {value!r}") from None
+
+
+# -- state ---------------------------------------------------------------------------------------
+
+@dataclass
+class JobState:
+    """What the page shows about a job, and what state.json keeps of it (never the token)."""
+
+    id: str
+    name: str        # the file's name on the user's machine: shown, never used as a path
+    file: str        # the sanitized name it is stored under, in upload/
+    created: str
+    kind: str = "import"             # or "retry": the input is another job's results
+    parent: str | None = None        # the job a retry re-sends the failures of
+    phase: str = CHECKING
+    message: str = ""
+    waiting_for: str | None = None
+    table: dict[str, Any] | None = None
+    columns: dict[str, Any] | None = None
+    preview: dict[str, Any] | None = None
+    progress: dict[str, Any] | None = None
+    summary: dict[str, Any] | None = None
+    retries: list[str] = field(default_factory=list)  # jobs that retried this one's failures
+    #: Start the import as soon as the check passes (the "retry the failures" button).
+    autostart: bool = False
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> JobState:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+class Job:
+    """One job's folder, its state, and the run going on for it, if any."""
+
+    def __init__(self, folder: Path, state: JobState, settings: Settings) -> None:
+        self.folder = folder
+        self.state = state
+        self.settings = settings
+        self.lock = threading.RLock()
+        self.control: RunControl | None = None
+        self.thread: threading.Thread | None = None
+        #: Raised by every settings change, so an outdated check never overwrites a newer one.
+        self.check_generation = 0
+        self.check_lock = threading.Lock()  # checks of one job run one at a time
+        self._saved = 0.0
+
+    @property
+    def id(self) -> str:
+        return self.state.id
+
+    @property
+    def upload(self) -> Path:
+        return self.folder / "upload" / self.state.file
+
+    @property
+    def preview_csv(self) -> Path:
+        return self.folder / "preview.csv"
+
+    @property
+    def results_csv(self) -> Path:
+        return self.folder / "results.csv"
+
+    @property
+    def results_xlsx(self) -> Path:
+        return self.folder / "results.xlsx"
+
+    def download_name(self, ending: str) -> str:
+        """What a downloaded file is called: the upload's stem and `ending` (".results.csv")."""
+        return Path(self.state.file).stem.removesuffix(".results") + ending
+
+    def update(self, **changes: Any) -> None:
+        """Change the state and save it."""
+        with self.lock:
+            for name, value in changes.items():
+                setattr(self.state, name, value)
+            self.save()
+
+    def save(self) -> None:
+        with self.lock:
+            write_json(self.folder / "state.json", dataclasses.asdict(self.state))
+            write_json(self.folder / "settings.json", self.settings.to_json())
+            self._saved = time.monotonic()
+
+    def save_now_and_then(self) -> None:
+        """Save, at most once per SAVE_INTERVAL (called for every row of an import)."""
+        if time.monotonic() - self._saved >= SAVE_INTERVAL:
+            self.save()
+
+    def view(self) -> dict[str, Any]:
+        """The job as the page gets it: its state, settings, and what can be done next."""
+        with self.lock:
+            data = copy.deepcopy(dataclasses.asdict(self.state))
+            data["settings"] = self.settings.to_json()
+            phase = self.state.phase
+            summary = self.state.summary or {}
+            counts = summary.get("counts", {})
+            to_retry = counts.get(Status.FAILED.value, 0) + counts.get(
+                Status.NOT_ATTEMPTED.value, 0)
+            unfinished = phase == DONE and bool(summary.get("interrupted")
+                                                or summary.get("aborted"))
+            data["can"] = {
+                "edit": phase in (CHECKED, INVALID) and self.state.kind == "import",
+                "import": phase in (CHECKED, FAILED, INTERRUPTED) or unfinished,
+                "resume": journal_path(self.results_csv).exists(),
+                "stop": phase in (WAITING, IMPORTING),
+                "retry": phase == DONE and to_retry > 0 and self.results_csv.exists(),
+                "delete": phase not in BUSY_PHASES,
+            }
+            data["to_retry"] = to_retry
+            data["downloads"] = {"csv": self.results_csv.exists(),
+                                 "xlsx": self.results_xlsx.exists(),
+                                 "preview": self.preview_csv.exists()}
+        return data
+
+    def listing(self) -> dict[str, Any]:
+        """The job's line in the list of jobs."""
+        with self.lock:
+            state = self.state
+            counts = (state.summary or state.preview or {}).get("counts", {})
+            progress = state.progress or {}
+            return {"id": state.id, "name": state.name, "created": state.created,
+                    "kind": state.kind, "phase": state.phase, "counts": counts,
+                    "percent": progress.get("percent")}
+
+
+# -- taking turns per instance -------------------------------------------------------------------
+
+class InstanceQueue:
+    """One import at a time per WAWP instance; the others wait in the order they came."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._queues: dict[str, list[str]] = {}
+
+    @contextmanager
+    def turn(self, key: str, job_id: str, *, on_wait: Callable[[str], None],
+             cancelled: Callable[[], bool]) -> Iterator[None]:
+        """Hold the instance `key` for `job_id`; `on_wait(holder)` is told who goes first."""
+        with self._cond:
+            queue = self._queues.setdefault(key, [])
+            queue.append(job_id)
+            try:
+                told = None
+                while queue[0] != job_id:
+                    if cancelled():
+                        raise _Cancelled
+                    if told != queue[0]:
+                        told = queue[0]
+                        on_wait(told)
+                    self._cond.wait(timeout=0.2)  # wakes to notice a stop while waiting
+            except BaseException:
+                queue.remove(job_id)
+                self._cond.notify_all()
+                raise
+        try:
+            yield
+        finally:
+            with self._cond:
+                queue.remove(job_id)
+                self._cond.notify_all()
+
+
+# -- what the pipeline decided, as the page shows it -----------------------------------------
+
+def table_view(table: Table) -> dict[str, Any]:
+    """What the reader decided (format, encoding, sheet, header row…) and the headers."""
+    info = table.info
+    return {"kind": info.kind, "label": info.label, "encoding": info.encoding,
+            "encoding_detected": info.encoding_detected, "delimiter": info.delimiter,
+            "delimiter_name": info.delimiter_name, "delimiter_detected": info.delimiter_detected,
+            "sheet": info.sheet, "sheets": list(info.sheets), "header_row": info.header_row,
+            "header_detected": info.header_detected, "rows": info.rows,
+            "notes": list(info.notes), "headers": list(table.headers)}
+
+
+class ExampleRows:
+    """Keeps the cells of the first rows of each reason, to show next to the reason."""
+
+    def __init__(self) -> None:
+        self.rows: dict[tuple[str, int], dict[str, Any]] = {}
+        self._per_reason: dict[tuple[str, str], int] = {}
+
+    def add(self, result: RowResult) -> None:
+        if result.status not in REASON_STATUSES or len(self.rows) >= MAX_EXAMPLE_ROWS:
+            return
+        key = (result.status.value, reason_of(result.detail))
+        seen = self._per_reason.get(key, 0)
+        if seen < EXAMPLE_ROWS:
+            self._per_reason[key] = seen + 1
+            self.rows.setdefault((result.status.value, result.row), {
+                "row": result.row, "detail": result.detail, "values": list(result.values)})
+
+    def of(self, reason: ReasonCount) -> list[dict[str, Any]]:
+        return [self.rows.get((reason.status, row), {"row": row, "detail": "", "values": []})
+                for row in reason.examples]
+
+
+def top_reasons(summary: Summary, examples: ExampleRows) -> list[dict[str, Any]]:
+    """The most common reasons per status (as many as the CLI shows), with example rows."""
+    by_status: dict[str, list[ReasonCount]] = {}
+    for reason in summary.reasons:  # already in status order, most common first
+        by_status.setdefault(reason.status, []).append(reason)
+    shown: list[dict[str, Any]] = []
+    for status, reasons in by_status.items():
+        for reason in reasons[:REASONS_SHOWN_PER_STATUS]:
+            shown.append({"status": status, "reason": reason.reason, "count": reason.count,
+                          "text": render_reason(reason), "examples": examples.of(reason)})
+        rest = sum(r.count for r in reasons[REASONS_SHOWN_PER_STATUS:])
+        if rest:
+            shown.append({"status": status, "reason": "other reasons", "count": rest,
+                          "text": f"{status}: {format_count(rest)} more for other reasons "
+                                  "(see the results file)", "examples": []})
+    return shown
+
+
+def summary_view(summary: Summary, examples: ExampleRows) -> dict[str, Any]:
+    """The summary as the page shows it: the CLI's JSON summary, reasons with example rows."""
+    data = summary_to_dict(summary)
+    data.pop("results_path")  # a path on the server means nothing on the page
+    data.pop("retry_command")
+    data.pop("retry_invalid_command")
+    counts = ordered_counts(summary.counts)
+    colours = {status.value: f"#{colour}" for status, colour in STATUS_COLOURS.items()}
+    data["bars"] = [{"status": status, "count": n, "colour": colours.get(status, "#DDDDDD")}
+                    for status, n in counts]
+    data["reasons"] = top_reasons(summary, examples)
+    data["to_send"] = summary.count(Status.READY) + summary.count(Status.OK)
+    data["elapsed_text"] = format_duration(summary.elapsed)
+    data["rate_text"] = format_rate(summary.results, summary.elapsed)
+    return data
+
+
+class Progress:
+    """Counts an import's results as they come (run_plan's on_result hook)."""
+
+    def __init__(self, total: int | None, clock: Callable[[], float] = time.monotonic) -> None:
+        self.total = total
+        self.clock = clock
+        self.started = clock()
+        self.done = 0
+        self.counts: dict[str, int] = {}
+
+    def add(self, result: RowResult) -> None:
+        self.done += 1
+        self.counts[result.status.value] = self.counts.get(result.status.value, 0) + 1
+
+    def view(self) -> dict[str, Any]:
+        elapsed = self.clock() - self.started
+        rate = self.done / elapsed if elapsed > 0 else 0.0
+        total = self.total if self.total is not None and self.total >= self.done else None
+        eta = (total - self.done) / rate if total is not None and rate > 0 else None
+        percent = min(100.0, 100.0 * self.done / total) if total else None
+        ok = self.counts.get(Status.OK.value, 0) + self.counts.get(Status.READY.value, 0)
+        return {"done": self.done, "total": total, "ok": ok,
+                "failed": self.counts.get(Status.FAILED.value, 0),
+                "counts": dict(self.counts), "elapsed": round(elapsed, 2),
+                "rate": round(rate, 1), "rate_text": format_rate(self.done, elapsed),
+                "eta": None if eta is None else round(eta, 1),
+                "eta_text": "" if eta is None else format_duration(eta),
+                "percent": None if percent is None else round(percent, 1)}
+
+
+# -- the store -----------------------------------------------------------------------------------
+
+def safe_file_name(name: str) -> str:
+    """An uploaded file's name made safe to store: no folders, no odd characters, an extension
+    the reader knows or none. Letters of any script are kept, so people recognise it."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    suffix = Path(base).suffix.lower()
+    stem = base[: -len(suffix)] if suffix else base
+    stem = _UNSAFE_NAME.sub("_", stem).strip("._-")[:_MAX_NAME_CHARS] or "upload"
+    return stem + (suffix if suffix in KNOWN_SUFFIXES else "")
+
+
+def _new_id() -> str:
+    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+class JobStore:
+    """Every job in `data_dir`, and the threads that check and import them.
+
+    `template` holds the server's sending options (instance, token, pacing, default region);
+    each job's options are `template` with the job's settings, input and results filled in.
+    """
+
+    def __init__(self, data_dir: Path, template: ImportOptions, *,
+                 max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
+                 run_kwargs: Mapping[str, Any] | None = None) -> None:
+        self.data_dir = Path(data_dir).resolve()
+        self.jobs_dir = self.data_dir / "jobs"
+        self.template = dataclasses.replace(template, dry_run=False, verify=False,
+                                            verify_cache=None, resume=False, force=False,
+                                            retry_failed=False, retry_invalid=False)
+        self.max_upload_bytes = max_upload_bytes
+        #: Extra keywords for run_plan (tests pass a transport or a clock).
+        self.run_kwargs = dict(run_kwargs or {})
+        self.redact = Redactor([template.access_token])
+        self.queue = InstanceQueue()
+        self._jobs: dict[str, Job] = {}
+        self._lock = threading.Lock()
+        self._closing = False
+
+    @property
+    def instance_key(self) -> str:
+        return f"{self.template.base_url}|{self.template.instance_id}"
+
+    # -- life cycle --
+
+    def load(self) -> None:
+        """Find the jobs of an earlier server in the data folder.
+
+        An import that was running when that server stopped is marked interrupted (its
+        journal lets the next import skip the rows sent); an unfinished check runs again.
+        """
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        for folder in sorted(self.jobs_dir.iterdir()):
+            if not JOB_ID.match(folder.name) or not (folder / "state.json").is_file():
+                continue
+            try:
+                state = JobState.from_json(json.loads((folder / "state.json").read_text("utf-8")))
+                settings_file = folder / "settings.json"
+                settings = (Settings.from_json(json.loads(settings_file.read_text("utf-8")))
+                            if settings_file.is_file() else Settings())
+            except (OSError, ValueError, TypeError, ImporterError):
+                continue  # a damaged job is left alone on disk rather than served
+            job = Job(folder, state, settings)
+            self._jobs[job.id] = job
+            if state.phase in (WAITING, IMPORTING):
+                job.update(phase=INTERRUPTED, waiting_for=None,
+                           message="the server stopped during this import: import again to send "
+                                   "the rest (rows already sent are skipped)")
+            elif state.phase == CHECKING:
+                self._start_check(job)
+
+    def shutdown(self, timeout: float = SHUTDOWN_WAIT) -> None:
+        """Stop every import (rows not sent become not_attempted) and wait for the results."""
+        self._closing = True
+        with self._lock:
+            jobs = list(self._jobs.values())
+        for job in jobs:
+            if job.control is not None:
+                job.control.interrupt()
+        deadline = time.monotonic() + timeout
+        for job in jobs:
+            thread = job.thread
+            if thread is not None and thread.is_alive():
+                thread.join(max(0.0, deadline - time.monotonic()))
+
+    # -- finding jobs --
+
+    def get(self, job_id: str) -> Job:
+        with self._lock:
+            job = self._jobs.get(job_id) if JOB_ID.match(job_id) else None
+        if job is None:
+            raise JobNotFound(f"no job {job_id}: it may have been deleted")
+        return job
+
+    def listing(self) -> list[dict[str, Any]]:
+        with self._lock:
+            jobs = list(self._jobs.values())
+        return sorted((job.listing() for job in jobs), key=lambda j: j["id"], reverse=True)
+
+    # -- creating and deleting --
+
+    async def create(self, name: str, chunks: AsyncIterator[bytes], *,
+                     length: int | None = None) -> Job:
+        """A new job from an uploaded file (streamed to disk); its check starts at once."""
+        limit = self.max_upload_bytes
+        if length is not None and length > limit:
+            raise UploadTooLarge(too_large(name, length, limit))
+        job = self._new_job(name, safe_file_name(name))
+        size = 0
+        try:
+            with job.upload.open("wb") as f:
+                async for chunk in chunks:
+                    size += len(chunk)
+                    if size > limit:
+                        raise UploadTooLarge(too_large(name, None, limit))
+                    f.write(chunk)
+        except BaseException:
+            self._forget(job)
+            raise
+        self._start_check(job)
+        return job
+
+    def _new_job(self, name: str, file: str, **state: Any) -> Job:
+        self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        while True:
+            job_id = _new_id()
+            folder = self.jobs_dir / job_id
+            try:
+                folder.mkdir()
+                break
+            except FileExistsError:
+                continue
+        (folder / "upload").mkdir()
+        job = Job(folder, JobState(id=job_id, name=name[:200], file=file, created=_now(),
+                                   **state), Settings())
+        with self._lock:
+            self._jobs[job_id] = job
+        return job
+
+    def _forget(self, job: Job) -> None:
+        with self._lock:
+            self._jobs.pop(job.id, None)
+        shutil.rmtree(job.folder, ignore_errors=True)
+
+    def delete(self, job_id: str) -> None:
+        """Delete a job and its folder (upload, results and all)."""
+        job = self.get(job_id)
+        with job.lock:
+            if job.state.phase in BUSY_PHASES:
+                raise JobBusy("this job is still working: stop it before deleting it")
+            # the folder is ours by construction (a checked id under jobs/): no path from the client
+            if job.folder.parent != self.jobs_dir:
+                raise JobError("refusing to delete a folder outside the data folder")
+            self._forget(job)
+
+    # -- checking --
+
+    def change_settings(self, job_id: str, data: Mapping[str, Any]) -> Job:
+        """Apply the page's settings and check the file again with them."""
+        job = self.get(job_id)
+        settings = Settings.from_json(data)
+        with job.lock:
+            if job.state.phase in (WAITING, IMPORTING):
+                raise JobBusy("the import is running: its settings cannot change now")
+            if job.state.phase in (DONE, FAILED, INTERRUPTED) or job.state.kind != "import":
+                raise JobBusy("this job was imported: upload the file again to change settings")
+            job.settings = settings
+            self._start_check(job)
+        return job
+
+    def _start_check(self, job: Job) -> None:
+        with job.lock:
+            job.check_generation += 1
+            generation = job.check_generation
+            job.update(phase=CHECKING, message="")
+        thread = threading.Thread(target=self._check, args=(job, generation),
+                                  name=f"check-{job.id}", daemon=True)
+        thread.start()
+
+    def _check(self, job: Job, generation: int) -> None:
+        """The CLI's dry run of the job's file with its settings; the page's preview."""
+        with job.check_lock:
+            if generation != job.check_generation:
+                return  # a newer change of settings will check
+            try:
+                result = self._dry_run(job)
+            except ImporterError as exc:
+                result = self._unusable(job, self.redact(str(exc)))
+            except Exception as exc:  # never a traceback on the page: it could hold the token
+                result = {"phase": INVALID, "message": self.redact(
+                    f"internal error: {type(exc).__name__}: {exc} (please report this)")}
+            with job.lock:
+                if generation != job.check_generation:
+                    return
+                autostart = job.state.autostart and result["phase"] == CHECKED
+                job.update(**result, autostart=False)
+                if autostart:
+                    # in the same breath: nobody sees it "checked" and stops watching it
+                    try:
+                        self.start_import(job.id)
+                    except JobError as exc:  # the server is stopping
+                        job.update(message=str(exc))
+
+    def _job_options(self, job: Job, *, dry_run: bool) -> ImportOptions:
+        settings = job.settings
+        return settings.options(
+            self.template, input=job.upload, dry_run=dry_run,
+            results=job.preview_csv if dry_run else job.results_csv,
+            retry_failed=job.state.kind == "retry",
+            resume=not dry_run and journal_path(job.results_csv).exists())
+
+    def _dry_run(self, job: Job) -> dict[str, Any]:
+        plan = plan_import(self._job_options(job, dry_run=True))
+        # Normalize in this process: forking worker processes from a threaded server
+        # can deadlock on a lock another thread held at the fork.
+        plan.normalizer.workers = 0
+        table, columns = table_view(plan.table), plan.columns
+        examples = ExampleRows()
+        summary = run_plan(plan, on_result=examples.add, **self.run_kwargs)
+        return {"phase": CHECKED, "message": "", "table": table,
+                "columns": {"phone": columns.phone, "name": columns.name,
+                            "first_name": columns.first_name, "last_name": columns.last_name,
+                            "phone_reason": columns.phone_reason,
+                            "phone_alternatives": list(columns.phone_alternatives),
+                            "describe": columns.describe(plan.table.headers)},
+                "preview": summary_view(summary, examples)}
+
+    def _unusable(self, job: Job, message: str) -> dict[str, Any]:
+        """The state of a job whose check failed: the message, and the headers if the file
+        could be read at all, so the page can offer the columns to pick from."""
+        options = self._job_options(job, dry_run=True)
+        # As the settings say, else as the reader decides by itself (an unknown sheet or a
+        # header row past the end should still leave the sheets and headers to pick from).
+        for attempt in (options, dataclasses.replace(options, sheet=None, header_row=None,
+                                                      encoding=None, delimiter=None)):
+            try:
+                opened = open_input(attempt)
+            except ImporterError:
+                continue
+            close = getattr(opened.rows, "close", None)
+            if close is not None:
+                close()
+            return {"phase": INVALID, "message": message, "table": table_view(opened),
+                    "columns": None, "preview": None}
+        return {"phase": INVALID, "message": message, "table": None, "columns": None,
+                "preview": None}
+
+    # -- importing --
+
+    def start_import(self, job_id: str) -> Job:
+        """Start the job's import on a thread; it waits while another import holds the instance."""
+        job = self.get(job_id)
+        with job.lock:
+            if not job.view()["can"]["import"]:
+                raise JobBusy(f"this job cannot be imported now (it is {job.state.phase})")
+            if self._closing:
+                raise JobBusy("the server is stopping")
+            job.control = RunControl()
+            total = (job.state.preview or {}).get("rows")
+            job.update(phase=WAITING, message="", waiting_for=None, summary=None,
+                       progress=Progress(total).view())
+            job.thread = threading.Thread(target=self._import, args=(job, job.control, total),
+                                          name=f"import-{job.id}", daemon=True)
+            job.thread.start()
+        return job
+
+    def stop(self, job_id: str) -> Job:
+        """Stop the import: no new row is sent; rows not sent become not_attempted."""
+        job = self.get(job_id)
+        with job.lock:
+            if job.control is None or job.state.phase not in (WAITING, IMPORTING):
+                raise JobBusy("this job is not importing")
+            job.control.interrupt()
+            job.update(message="stopping: waiting for the requests in flight")
+        return job
+
+    def _import(self, job: Job, control: RunControl, total: int | None) -> None:
+        try:
+            with self.queue.turn(self.instance_key, job.id,
+                                 on_wait=lambda holder: job.update(phase=WAITING,
+                                                                   waiting_for=holder),
+                                 cancelled=lambda: control.stopped):
+                job.update(phase=IMPORTING, waiting_for=None)
+                summary, examples = self._run(job, control, total)
+            job.update(phase=DONE, summary=summary_view(summary, examples),
+                       message="", progress=self._final_progress(job, summary))
+        except _Cancelled:
+            job.update(phase=CHECKED, waiting_for=None, progress=None,
+                       message="the import was stopped before it started")
+        except ImporterError as exc:
+            job.update(phase=FAILED, waiting_for=None, message=self.redact(str(exc)))
+        except Exception as exc:  # never a traceback on the page: it could hold the token
+            job.update(phase=FAILED, waiting_for=None, message=self.redact(
+                f"internal error: {type(exc).__name__}: {exc} (please report this)"))
+        finally:
+            job.control = None
+
+    def _run(self, job: Job, control: RunControl,
+             total: int | None) -> tuple[Summary, ExampleRows]:
+        plan = plan_import(self._job_options(job, dry_run=False))
+        progress = Progress(total)
+        examples = ExampleRows()
+        # The CSV is run_plan's own results file; the workbook is written beside it from
+        # the same results, so both downloads hold exactly the same lines.
+        workbook = XlsxResultsWriter(job.results_xlsx, plan.table.headers)
+
+        def on_result(result: RowResult) -> None:
+            workbook.write(result)
+            examples.add(result)
+            progress.add(result)
+            with job.lock:
+                job.state.progress = progress.view()
+                job.save_now_and_then()
+
+        complete = False
+        try:
+            summary = run_plan(plan, on_result=on_result, control=control, **self.run_kwargs)
+            complete = True
+        finally:
+            try:
+                workbook.close(complete=complete)
+            except OutputError:
+                if complete:
+                    raise
+        return summary, examples
+
+    @staticmethod
+    def _final_progress(job: Job, summary: Summary) -> dict[str, Any]:
+        progress = dict(job.state.progress or {})
+        progress.update(done=summary.results, total=summary.results, percent=100.0, eta=0,
+                        eta_text="")
+        return progress
+
+    # -- retrying --
+
+    def retry(self, job_id: str) -> Job:
+        """A new job that sends again the failed and not attempted rows of `job_id`'s results
+        (the CLI's --retry-failed), checked then imported at once."""
+        parent = self.get(job_id)
+        with parent.lock:
+            if not parent.view()["can"]["retry"]:
+                raise JobBusy("this job has no failed rows to retry")
+            stem = Path(parent.state.file).stem.removesuffix(".results")
+            child = self._new_job(parent.state.name, f"{stem}.results.csv", kind="retry",
+                                  parent=parent.id, autostart=True)
+            shutil.copyfile(parent.results_csv, child.upload)
+            child.settings = parent.settings.for_retry()
+            parent.update(retries=[*parent.state.retries, child.id])
+        self._start_check(child)
+        return child
+
+
+def too_large(name: str, size: int | None, limit: int) -> str:
+    what = f"{name} is {format_size(size)}" if size is not None else f"{name} is bigger than that"
+    return (f"{what}; this server takes files up to {format_size(limit)}. Split the file, or "
+            "start the server with a larger --max-upload-mb.")
+
+
+def format_size(size: int) -> str:
+    """A byte count as a person reads it: 512 bytes, 3.2 KB, 48.0 MB."""
+    if size < 1024:
+        return f"{size} bytes"
+    value = float(size)
+    for unit in ("KB", "MB"):
+        value /= 1024
+        if value < 1024:
+            return f"{value:.1f} {unit}"
+    return f"{value / 1024:.1f} GB"
+
+
+__all__ = ["BUSY_PHASES", "CHECKED", "CHECKING", "DONE", "FAILED", "IMPORTING", "INTERRUPTED",
+           "INVALID", "WAITING", "InstanceQueue", "Job", "JobBusy", "JobError", "JobNotFound",
+           "JobState", "JobStore", "Settings", "UploadTooLarge", "format_size",
+           "safe_file_name"]

@@ -1,0 +1,215 @@
+"""`wawp-import serve`: flags and environment → the web app on uvicorn.
+
+Like cli.py, this entry point is where the environment and the token file are read, and where
+lines are printed; the app itself (app.py, jobs.py) is given every value.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import socket
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from ..cli import EXIT_USAGE, Console, read_token
+from ..errors import ImporterError, UsageError
+from ..options import (DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_RATE,
+                       DEFAULT_TIMEOUT, ImportOptions)
+from ..pipeline import check_base_url
+from ..redact import Redactor
+from .jobs import DEFAULT_MAX_UPLOAD_BYTES
+from .security import is_loopback
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8000
+DEFAULT_DATA_DIR = Path("wawp-data")
+PASSWORD_ENV = "WAWP_WEB_PASSWORD"
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="wawp-import serve",
+        description="A web page for importing spreadsheets: upload, check the mapping and the "
+                    "preview, import with live progress, download the results. The WAWP "
+                    "instance and token come from the environment or --token-file, as for "
+                    "wawp-import; the token never reaches the browser.")
+    g = p.add_argument_group("server")
+    g.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default {DEFAULT_HOST}: this machine only; any "
+                   "other address needs a password)")
+    g.add_argument("--port", type=int, default=DEFAULT_PORT,
+                   help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
+    g.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
+                   help="folder for uploads, settings and results, one folder per job "
+                   f"(default ./{DEFAULT_DATA_DIR}); nothing is written outside it")
+    g.add_argument("--password-file", type=Path,
+                   help=f"file holding the page's password (else env {PASSWORD_ENV})")
+    g.add_argument("--password", help="the page's password (visible to other users of this "
+                   "machine in ps: prefer --password-file)")
+    g.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_BYTES / 2**20,
+                   help=f"largest file the page takes, in MB (default "
+                   f"{DEFAULT_MAX_UPLOAD_BYTES // 2**20})")
+    g.add_argument("--verbose", "-v", action="store_true", help="log every request")
+
+    g = p.add_argument_group("sending (as for wawp-import)")
+    g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
+    g.add_argument("--instance-id", help="WAWP instance (env WAWP_INSTANCE_ID)")
+    g.add_argument("--token-file", type=Path, help="file holding the access token "
+                   "(else env WAWP_ACCESS_TOKEN)")
+    g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
+                   "(env WAWP_DEFAULT_REGION); the page can change it per job")
+    g.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                   help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})")
+    g.add_argument("--rate", type=float, default=DEFAULT_RATE,
+                   help=f"requests per second, 0 for no limit (default {DEFAULT_RATE:g})")
+    g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
+                   help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
+    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g})")
+    g.add_argument("--skip-preflight", action="store_true",
+                   help="do not check GET /v2/session/info before sending")
+    g.add_argument("--allow-insecure-http", action="store_true",
+                   help="allow a non-loopback http:// base URL (the token travels in clear text)")
+    return p
+
+
+def read_password(args: argparse.Namespace, env: dict[str, str], console: Console) -> str | None:
+    """The page's password: --password, --password-file or the environment; None without."""
+    if args.password:
+        console.warn("warning: a password given on the command line is visible to other users "
+                     f"(ps, shell history); prefer --password-file or {PASSWORD_ENV}")
+        return args.password
+    if args.password_file:
+        try:
+            password = args.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"cannot read password file {args.password_file}: "
+                             f"{exc.strerror}") from None
+        if not password:
+            raise UsageError(f"password file {args.password_file} is empty")
+        return password
+    return env.get(PASSWORD_ENV, "").strip() or None
+
+
+def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
+    """The sending options every job starts from (each job brings its input and settings)."""
+    base_url = args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL
+    check_base_url(base_url, allow_insecure_http=args.allow_insecure_http)
+    return ImportOptions(
+        input=Path(),
+        base_url=base_url,
+        instance_id=args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
+        access_token=token,
+        default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
+        concurrency=args.concurrency,
+        rate=args.rate,
+        max_attempts=args.max_attempts,
+        timeout=args.timeout,
+        skip_preflight=args.skip_preflight,
+        allow_insecure_http=args.allow_insecure_http,
+    )
+
+
+def keep_temporary_files_in(folder: Path) -> None:
+    """Send this process's temporary files (openpyxl streams a workbook's rows through one)
+    into `folder`, so that the server writes nothing outside its data folder."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the data folder {folder.parent}: {exc.strerror}") from None
+    tempfile.tempdir = str(folder.resolve())
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket on host:port (bound here, so that port 0 is known before serving)."""
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, kind, proto)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+    except OSError as exc:
+        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(128)
+    sock.set_inheritable(True)
+    return sock
+
+
+def url_of(sock: socket.socket) -> str:
+    host, port = sock.getsockname()[:2]
+    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+
+
+def banner(url: str, host: str, options: ImportOptions, data_dir: Path) -> list[str]:
+    """What the server says when it starts: where to go, where imports go, who can reach it."""
+    lines = [f"wawp-import serve: open {url} in a browser (Ctrl-C stops the server)"]
+    if options.instance_id and options.access_token:
+        lines.append(f"Imports go to WAWP instance {options.instance_id} at {options.base_url}.")
+    else:
+        lines.append("No WAWP instance ID or access token: the page can check files but not "
+                     "import them. Set WAWP_INSTANCE_ID and WAWP_ACCESS_TOKEN (or --token-file).")
+    lines.append(f"Jobs are kept in {data_dir.resolve()}.")
+    if not is_loopback(host):
+        lines.append(f"Listening on {host}, beyond this machine: anyone who can reach it must "
+                     "give the password (HTTP basic auth, any user name). The connection is not "
+                     "encrypted: use it on a trusted network only.")
+    return lines
+
+
+def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None,
+         out: TextIO | None = None, err: TextIO | None = None) -> int:
+    """Run the web app until Ctrl-C or SIGTERM; returns the exit code."""
+    import uvicorn
+
+    from .app import check_binding, create_app
+
+    argv = list(sys.argv[1:] if argv is None else argv)
+    env = dict(os.environ if env is None else env)
+    out, err = out or sys.stdout, err or sys.stderr
+    console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
+    args = build_parser().parse_args(argv)
+    args.access_token = None  # read_token's flag; serve has no --access-token
+    try:
+        token = read_token(args, env, console)
+        console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
+        password = read_password(args, env, console)
+        check_binding(args.host, password)
+        if args.max_upload_mb <= 0:
+            raise UsageError("--max-upload-mb must be more than 0")
+        options = options_from_args(args, env, token)
+        keep_temporary_files_in(args.data_dir / "tmp")
+        app = create_app(options, data_dir=args.data_dir, host=args.host, password=password,
+                         max_upload_bytes=int(args.max_upload_mb * 2**20))
+        sock = bind(args.host, args.port)
+    except ImporterError as exc:
+        console.warn(f"error: {exc}")
+        return EXIT_USAGE
+    for line in banner(url_of(sock), args.host, options, args.data_dir):
+        console.say(line)
+    config = uvicorn.Config(app, log_level="info" if args.verbose else "warning",
+                            access_log=args.verbose, proxy_headers=False, server_header=False,
+                            lifespan="on", timeout_graceful_shutdown=5,
+                            ws="none")  # the page polls; no websocket library is wanted
+    # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the
+    # handler it found: with this one in place that ends the process with 0, not a traceback.
+    previous = {signum: signal.signal(signum, _stopped) for signum in STOP_SIGNALS}
+    try:
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        sock.close()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    return 0
+
+
+def _stopped(signum: int, frame: object) -> None:
+    """The handler uvicorn hands a stop signal back to once it has shut down: nothing to do."""
+
+
+__all__ = ["build_parser", "main"]

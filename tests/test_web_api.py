@@ -1,0 +1,487 @@
+"""The web app's endpoints over real HTTP on loopback, against the real sandbox.
+
+The app runs on uvicorn in a thread of the test process (tests/web/support.py); a client
+that behaves like the page loads it for its CSRF token first.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openpyxl
+import pytest
+
+from importer import ImportOptions, run_import
+from importer.errors import ConfigError
+from importer.web import create_app
+from importer.web.jobs import JobStore, safe_file_name
+from tests.conftest import SAMPLES, clean_env, write_csv
+from tests.support.sandbox import SandboxProcess
+from tests.web.support import AppServer, PageClient, ServeProcess, files_under
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
+
+
+def contacts(n: int, *, start: int = 0) -> list[list[str]]:
+    """A header and `n` rows with distinct valid Egyptian mobiles."""
+    return [["Name", "Mobile"]] + [[f"Person {i}", f"0100 {2000000 + i:07d}"]
+                                   for i in range(start, start + n)]
+
+
+@pytest.fixture
+def data_dir(tmp_path: Path) -> Path:
+    return tmp_path / "wawp-data"
+
+
+@pytest.fixture
+def serve(sandbox: SandboxProcess, data_dir: Path) -> Iterator[Callable[..., PageClient]]:
+    """Start the app (with the sandbox's instance) and return a page-like client for it."""
+    servers: list[AppServer] = []
+    clients: list[PageClient] = []
+
+    def start(*, host: str = "127.0.0.1", password: str | None = None,
+              max_upload_bytes: int = 10 * 2**20, concurrency: int = 4,
+              auth: tuple[str, str] | None = None) -> PageClient:
+        options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                                instance_id=sandbox.instance_id, access_token=sandbox.token,
+                                default_region="EG", rate=0, concurrency=concurrency,
+                                max_attempts=2)
+        app = create_app(options, data_dir=data_dir, host=host, password=password,
+                         max_upload_bytes=max_upload_bytes)
+        server = AppServer(app).__enter__()
+        servers.append(server)
+        client = PageClient(server.url, auth=auth)
+        clients.append(client)
+        return client
+
+    yield start
+    for client in clients:
+        client.close()
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+def upload_and_check(client: PageClient, path: Path, name: str | None = None) -> dict[str, Any]:
+    response = client.upload(path.read_bytes(), name or path.name)
+    assert response.status_code == 201, response.text
+    return client.wait(response.json()["id"])
+
+
+def import_and_wait(client: PageClient, job_id: str, *, timeout: float = 30) -> dict[str, Any]:
+    response = client.change("POST", f"/api/jobs/{job_id}/import")
+    assert response.status_code == 202, response.text
+    return client.wait(job_id, ("done", "failed", "interrupted"), timeout=timeout)
+
+
+# -- the page -------------------------------------------------------------------------------------
+
+def test_the_page_loads_only_its_own_script_and_style(serve: Callable[..., PageClient]) -> None:
+    client = serve()
+    page = client.get("/")
+    assert page.status_code == 200
+    assert "default-src 'self'" in page.headers["content-security-policy"]
+    assert 'src="/static/app.js"' in page.text and 'href="/static/app.css"' in page.text
+    assert "http://" not in page.text and "https://" not in page.text
+    for asset in ("/static/app.js", "/static/app.css"):
+        response = client.get(asset)
+        assert response.status_code == 200 and response.content
+        assert "https://" not in response.text
+    cookie = httpx.get(str(client.base_url)).headers["set-cookie"]  # a browser's first visit
+    assert "SameSite=strict" in cookie and "HttpOnly" in cookie
+    assert client.get("/jobs/20990101-000000-abcdef").status_code == 200  # the page says "no such job"
+
+
+def test_info_names_the_instance_and_never_the_token(serve: Callable[..., PageClient],
+                                                      sandbox: SandboxProcess) -> None:
+    client = serve()
+    info = client.get("/api/info").json()
+    assert info["instance_id"] == sandbox.instance_id
+    assert info["base_url"] == sandbox.base_url and info["can_import"] is True
+    assert sandbox.token not in json.dumps(info)
+    assert sandbox.token not in client.get("/").text
+
+
+# -- upload and check ----------------------------------------------------------------------------
+
+def test_the_check_is_the_clis_dry_run(serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, SAMPLES / "contacts.csv")
+    assert job["phase"] == "checked", job["message"]
+    table = job["table"]
+    assert (table["kind"], table["encoding_detected"], table["header_row"]) == ("csv", True, 1)
+    assert table["headers"][:2] == ["Name", "Mobile"]
+    assert table["headers"][job["columns"]["phone"]] == "Mobile"
+    assert table["headers"][job["columns"]["name"]] == "Name"
+
+    expected = run_import(SAMPLES / "contacts.csv", dry_run=True, default_region="EG",
+                          results=tmp_path / "dry.results.csv")
+    preview = job["preview"]
+    assert preview["counts"] == {k: v for k, v in expected.counts.items() if v}
+    assert [(r["row"], r["chat_id"]) for r in preview["preview"]] == [
+        (r.row, r.chat_id) for r in expected.preview]
+    shown = {(r["status"], r["reason"]) for r in preview["reasons"]}
+    assert ("duplicate", "same number as row …") in shown
+    duplicate = next(r for r in preview["reasons"] if r["status"] == "duplicate")
+    assert duplicate["examples"][0]["values"][0] == "Ahmed Hassan"  # the row's own cells
+    preview_csv = client.get(f"/jobs/{job['id']}/download/preview.csv")
+    assert preview_csv.content == (tmp_path / "dry.results.csv").read_bytes()
+
+
+def test_changing_the_phone_column_checks_again(serve: Callable[..., PageClient],
+                                                data_dir: Path, tmp_path: Path) -> None:
+    rows = [["Name", "Mobile", "Personal"]] + [
+        [f"P{i}", "0100 000 0001", f"0100 300 {i:04d}"] for i in range(6)]
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "two.csv", rows))
+    assert job["preview"]["counts"] == {"ready": 1, "duplicate": 5}
+    response = client.change("POST", f"/api/jobs/{job['id']}/settings",
+                             json={**job["settings"], "phone_column": "Personal"})
+    assert response.status_code == 200 and response.json()["phase"] == "checking"
+    job = client.wait(job["id"])
+    assert job["preview"]["counts"] == {"ready": 6}
+    assert job["columns"]["phone"] == 2 and job["settings"]["phone_column"] == "Personal"
+    saved = json.loads((data_dir / "jobs" / job["id"] / "settings.json").read_text())
+    assert saved["phone_column"] == "Personal" and "token" not in json.dumps(saved)
+
+
+def test_another_sheet_brings_its_own_columns(serve: Callable[..., PageClient],
+                                              tmp_path: Path) -> None:
+    book = openpyxl.Workbook()
+    leads = book.active
+    leads.title = "Leads"
+    leads.append(["Name", "Phone"])
+    leads.append(["Lead One", "0100 111 0001"])
+    customers = book.create_sheet("Customers")
+    customers.append(["Notes", "Full name", "Mobile"])
+    for i in range(3):
+        customers.append(["", f"Customer {i}", f"0100 222 000{i}"])
+    book.save(tmp_path / "two-sheets.xlsx")
+    client = serve()
+    job = upload_and_check(client, tmp_path / "two-sheets.xlsx")
+    assert (job["table"]["sheet"], job["table"]["sheets"]) == ("Leads", ["Leads", "Customers"])
+    assert job["preview"]["counts"] == {"ready": 1}
+    client.change("POST", f"/api/jobs/{job['id']}/settings",
+                  json={**job["settings"], "sheet": "Customers"})
+    job = client.wait(job["id"])
+    assert job["table"]["sheet"] == "Customers"
+    assert job["table"]["headers"] == ["Notes", "Full name", "Mobile"]
+    assert (job["columns"]["phone"], job["columns"]["name"]) == (2, 1)
+    assert [r["chat_id"] for r in job["preview"]["preview"]] == [
+        f"20100222000{i}@c.us" for i in range(3)]
+    unknown = client.change("POST", f"/api/jobs/{job['id']}/settings",
+                            json={**job["settings"], "sheet": "Nope"})
+    assert unknown.status_code == 200
+    job = client.wait(job["id"])
+    assert job["phase"] == "invalid" and "Customers" in job["message"]
+    assert job["table"]["sheets"] == ["Leads", "Customers"]  # still there to pick from
+
+
+def test_a_missing_column_says_which_columns_there_are(serve: Callable[..., PageClient],
+                                                       tmp_path: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "nophone.csv",
+                                             [["Name", "Company"], ["A", "B"]]))
+    assert job["phase"] == "invalid"
+    assert "no phone column found" in job["message"] and "'Company'" in job["message"]
+    assert job["table"]["headers"] == ["Name", "Company"]  # so the page can offer them
+    assert job["can"]["edit"] and not job["can"]["import"]
+    bad = client.change("POST", f"/api/jobs/{job['id']}/settings", json={"header_row": "two"})
+    assert bad.status_code == 400 and "header row" in bad.json()["error"]
+
+
+def test_a_file_that_is_no_spreadsheet_gets_a_clear_message(
+        serve: Callable[..., PageClient]) -> None:
+    client = serve()
+    response = client.upload(PNG, "contacts.csv")
+    job = client.wait(response.json()["id"])
+    assert job["phase"] == "invalid"
+    assert "contacts.csv" in job["message"] and "PNG image" in job["message"]
+    assert job["preview"] is None and not job["can"]["import"]
+
+
+def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(
+        serve: Callable[..., PageClient], data_dir: Path) -> None:
+    client = serve(max_upload_bytes=1024)
+    response = client.upload(b"Name,Phone\n" + b"x,1\n" * 400, "big.csv")
+    assert response.status_code == 413
+    assert response.json()["error"] == ("big.csv is 1.6 KB; this server takes files up to "
+                                        "1.0 KB. Split the file, or start the server with a "
+                                        "larger --max-upload-mb.")
+    # without a Content-Length (chunked), the limit is counted while the file streams in
+    response = client.upload(iter([b"Name,Phone\n", b"x,1\n" * 400]), "big.csv")
+    assert response.status_code == 413 and "up to 1.0 KB" in response.json()["error"]
+    assert files_under(data_dir) == []
+    assert client.get("/api/jobs").json() == {"jobs": []}
+
+
+@pytest.mark.parametrize(("name", "stored"), [
+    ("../../etc/passwd.csv", "passwd.csv"),
+    ("..\\..\\Windows\\contacts.xlsx", "contacts.xlsx"),
+    ("عملاء مارس.CSV", "عملاء_مارس.csv"),
+    (".hidden", "hidden"),
+    ("report.php", "report"),
+    ("", "upload"),
+])
+def test_an_uploaded_name_never_leaves_the_job_folder(name: str, stored: str) -> None:
+    assert safe_file_name(name) == stored
+
+
+def test_uploads_stay_in_the_data_folder(serve: Callable[..., PageClient], data_dir: Path,
+                                         tmp_path: Path) -> None:
+    client = serve()
+    response = client.upload((SAMPLES / "contacts.csv").read_bytes(), "../../../escape.csv")
+    job = client.wait(response.json()["id"])
+    assert job["name"] == "../../../escape.csv" and job["file"] == "escape.csv"
+    assert not (tmp_path / "escape.csv").exists()
+    written = files_under(data_dir)
+    assert all(p.is_relative_to(data_dir / "jobs" / job["id"]) for p in written)
+    assert (data_dir / "jobs" / job["id"] / "upload" / "escape.csv") in written
+
+
+# -- security ------------------------------------------------------------------------------------
+
+def test_changes_need_the_csrf_token_and_the_same_origin(serve: Callable[..., PageClient]) -> None:
+    client = serve()
+    body = (SAMPLES / "contacts.csv").read_bytes()
+    stranger = httpx.Client(base_url=str(client.base_url))  # never loaded the page
+    refused = [
+        stranger.post("/api/jobs", params={"name": "a.csv"}, content=body),
+        client.post("/api/jobs", params={"name": "a.csv"}, content=body),  # cookie, no header
+        client.post("/api/jobs", params={"name": "a.csv"}, content=body,
+                    headers={"X-CSRF-Token": "x" * 43}),
+        client.change("POST", "/api/jobs", params={"name": "a.csv"}, content=body,
+                      headers={"Origin": "http://evil.example"}),
+        client.change("POST", "/api/jobs", params={"name": "a.csv"}, content=body,
+                      headers={"Origin": "null"}),
+    ]
+    refused.append(client.post("/api/jobs", params={"name": "a.csv"}, content=body, headers={
+        "X-CSRF-Token": client.csrf, "Referer": "http://evil.example/page"}))
+    stranger.close()
+    assert [r.status_code for r in refused] == [403] * len(refused)
+    assert "CSRF" in refused[0].json()["error"] and "another site" in refused[3].json()["error"]
+    assert client.get("/api/jobs").json() == {"jobs": []}
+    job = client.upload(body, "a.csv").json()
+    assert client.delete(f"/api/jobs/{job['id']}").status_code == 403
+    client.wait(job["id"])
+    assert client.change("DELETE", f"/api/jobs/{job['id']}").status_code == 204
+
+
+def test_a_page_on_another_host_name_cannot_reach_the_app(serve: Callable[..., PageClient]) -> None:
+    client = serve()
+    # DNS rebinding: evil.example resolving to 127.0.0.1 still sends its own Host header
+    response = client.get("/api/jobs", headers={"Host": "evil.example"})
+    assert response.status_code == 421
+    assert client.get("/api/jobs", headers={"Host": f"localhost:{client.base_url.port}"}
+                      ).status_code == 200
+
+
+def test_listening_beyond_loopback_needs_a_password(serve: Callable[..., PageClient],
+                                                    data_dir: Path) -> None:
+    options = ImportOptions(input=Path())
+    with pytest.raises(ConfigError, match="reachable from other machines: give a password"):
+        create_app(options, data_dir=data_dir, host="0.0.0.0")
+    done = subprocess.run([sys.executable, "-m", "importer", "serve", "--host", "0.0.0.0",
+                           "--port", "0", "--data-dir", str(data_dir)], env=clean_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+    assert done.returncode == 2
+    assert "--host 0.0.0.0 makes the page reachable from other machines" in done.stderr
+    assert not data_dir.exists()
+
+    # With a password every request needs it (served here on loopback, as if it were not).
+    client = serve(host="0.0.0.0", password="s3cret pass", auth=("anyone", "s3cret pass"))
+    assert client.get("/api/jobs").status_code == 200
+    info = str(client.base_url.join("/api/info"))
+    assert httpx.get(info).status_code == 401
+    wrong = httpx.get(info, auth=("anyone", "nope"))
+    assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Basic")
+    garbage = httpx.get(info, headers={"Authorization": "Basic ###"})
+    assert garbage.status_code == 401
+
+
+def test_serve_says_where_it_listens_and_never_shows_the_token(sandbox: SandboxProcess,
+                                                               tmp_path: Path) -> None:
+    token_file = tmp_path / "token"
+    token_file.write_text(sandbox.token)
+    token_file.chmod(0o600)
+    env = {"WAWP_BASE_URL": sandbox.base_url, "WAWP_INSTANCE_ID": sandbox.instance_id}
+    with ServeProcess("--data-dir", tmp_path / "data", "--token-file", token_file,
+                      env=env, log=tmp_path / "serve.log") as server:
+        client = PageClient(server.url)
+        assert client.get("/api/info").json()["can_import"] is True
+        client.close()
+        code = server.stop()
+    log = server.log()
+    assert code == 0
+    assert f"Imports go to WAWP instance {sandbox.instance_id} at {sandbox.base_url}." in log
+    assert f"Jobs are kept in {tmp_path / 'data'}." in log
+    assert sandbox.token not in log
+
+    password_file = tmp_path / "password"
+    password_file.write_text("pw-1234\n")
+    with ServeProcess("--host", "0.0.0.0", "--password-file", password_file, "--data-dir",
+                      tmp_path / "data", env=env, log=tmp_path / "serve2.log") as server:
+        port = server.url.rsplit(":", 1)[1]
+        assert httpx.get(f"http://127.0.0.1:{port}/api/info").status_code == 401
+        auth = base64.b64encode(b"ops:pw-1234").decode()
+        assert httpx.get(f"http://127.0.0.1:{port}/api/info",
+                         headers={"Authorization": f"Basic {auth}"}).status_code == 200
+    assert "beyond this machine: anyone who can reach it must give the password" in server.log()
+
+
+# -- import -------------------------------------------------------------------------------------
+
+def test_import_writes_the_address_book_and_both_results_files(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, SAMPLES / "contacts.xlsx")
+    assert job["table"]["kind"] == "xlsx" and job["table"]["sheet"]
+    job = import_and_wait(client, job["id"])
+    assert job["phase"] == "done", job["message"]
+    summary = job["summary"]
+    assert summary["rows"] == 50 and summary["counts"]["ok"] == len(sandbox.state()["contacts"])
+    assert [bar["status"] for bar in summary["bars"]] == list(summary["counts"])
+    assert job["progress"]["percent"] == 100 and job["progress"]["done"] == 50
+    assert job["downloads"] == {"csv": True, "xlsx": True, "preview": True}
+
+    csv_response = client.get(f"/jobs/{job['id']}/download/results.csv")
+    assert csv_response.status_code == 200
+    assert 'filename="contacts.results.csv"' in csv_response.headers["content-disposition"]
+    lines = csv_response.text.splitlines()
+    assert lines[0].startswith("row,status,chat_id,first_name,last_name,attempts,http_status")
+    assert len(lines) == 51
+    xlsx = client.get(f"/jobs/{job['id']}/download/results.xlsx")
+    sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True).active
+    rows = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    assert [r[:3] for r in rows] == [line.split(",")[:3] for line in lines]
+    assert client.get(f"/jobs/{job['id']}/download/other.txt").status_code == 400
+
+    everything = b"".join(p.read_bytes() for p in files_under(data_dir))
+    assert sandbox.token.encode() not in everything
+    assert client.change("POST", f"/api/jobs/{job['id']}/import").status_code == 409
+
+
+def test_a_second_import_to_the_instance_waits_for_the_first(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = serve(concurrency=2)
+    first = upload_and_check(client, write_csv(tmp_path / "a.csv", contacts(40)))
+    second = upload_and_check(client, write_csv(tmp_path / "b.csv", contacts(10, start=100)))
+    sandbox.configure(latency=0.05)
+    client.change("POST", f"/api/jobs/{first['id']}/import")
+    client.wait(first["id"], ("importing",))
+    client.change("POST", f"/api/jobs/{second['id']}/import")
+    deadline = time.monotonic() + 10
+    while (waiting := client.job(second["id"]))["waiting_for"] is None:
+        assert waiting["phase"] == "waiting" and time.monotonic() < deadline
+        time.sleep(0.02)
+    assert waiting["waiting_for"] == first["id"]
+    assert waiting["progress"]["done"] == 0
+    assert client.job(first["id"])["phase"] == "importing"
+    second_done = client.wait(second["id"], ("done",), timeout=30)
+    first_done = client.job(first["id"])
+    assert first_done["phase"] == "done" and first_done["summary"]["counts"] == {"ok": 40}
+    assert second_done["summary"]["counts"] == {"ok": 10}
+    assert len(sandbox.state()["contacts"]) == 50
+
+
+def test_stop_then_retry_the_failures(serve: Callable[..., PageClient], sandbox: SandboxProcess,
+                                      tmp_path: Path) -> None:
+    client = serve(concurrency=1)
+    job = upload_and_check(client, write_csv(tmp_path / "stop.csv", contacts(60)))
+    sandbox.configure(latency=0.03, bad_request_chat_ids=["201002000000@c.us"])
+    client.change("POST", f"/api/jobs/{job['id']}/import")
+    deadline = time.monotonic() + 20
+    while client.job(job["id"])["progress"]["done"] < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stopped = client.change("POST", f"/api/jobs/{job['id']}/stop")
+    assert stopped.status_code == 200
+    job = client.wait(job["id"], ("done",))
+    counts = job["summary"]["counts"]
+    assert job["summary"]["interrupted"] is True
+    assert counts["failed"] == 1 and counts["not_attempted"] > 0
+    assert job["can"]["retry"] and job["to_retry"] == 1 + counts["not_attempted"]
+
+    sandbox.configure(replace=True)
+    retry = client.change("POST", f"/api/jobs/{job['id']}/retry")
+    assert retry.status_code == 201
+    child = retry.json()
+    assert child["kind"] == "retry" and child["parent"] == job["id"]
+    child = client.wait(child["id"], ("done", "failed"))  # started by itself once checked
+    assert child["phase"] == "done", child["message"]
+    assert child["summary"]["counts"] == {"ok": 60}
+    assert child["summary"]["retried"] == job["to_retry"]
+    assert len(sandbox.state()["contacts"]) == 60
+    assert client.job(job["id"])["retries"] == [child["id"]]
+
+
+def test_deleting_a_job_removes_its_folder_but_not_while_it_runs(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path,
+        tmp_path: Path) -> None:
+    client = serve(concurrency=1)
+    job = upload_and_check(client, write_csv(tmp_path / "d.csv", contacts(30)))
+    sandbox.configure(latency=0.05)
+    client.change("POST", f"/api/jobs/{job['id']}/import")
+    client.wait(job["id"], ("importing",))
+    busy = client.change("DELETE", f"/api/jobs/{job['id']}")
+    assert busy.status_code == 409 and "stop it" in busy.json()["error"]
+    client.change("POST", f"/api/jobs/{job['id']}/stop")
+    client.wait(job["id"], ("done",))
+    assert client.change("DELETE", f"/api/jobs/{job['id']}").status_code == 204
+    assert not (data_dir / "jobs" / job["id"]).exists()
+    assert client.get(f"/api/jobs/{job['id']}").status_code == 404
+    assert client.change("DELETE", "/api/jobs/..").status_code in (404, 405)
+
+
+def test_a_restarted_server_finds_its_jobs_and_resumes_an_interrupted_import(
+        sandbox: SandboxProcess, data_dir: Path, tmp_path: Path) -> None:
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            default_region="EG", rate=0, concurrency=1)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "r.csv", contacts(40)))
+        sandbox.configure(latency=0.05)
+        client.change("POST", f"/api/jobs/{job['id']}/import")
+        deadline = time.monotonic() + 20
+        while client.job(job["id"])["progress"]["done"] < 5 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.close()
+    # The server stopped the import and wrote its results; now pretend it was killed instead.
+    state_file = data_dir / "jobs" / job["id"] / "state.json"
+    state = json.loads(state_file.read_text())
+    assert state["phase"] == "done" and state["summary"]["interrupted"]
+    state["phase"] = "importing"
+    state_file.write_text(json.dumps(state))
+    sent_before = sandbox.state()["puts"]
+    assert sent_before < 40
+
+    sandbox.configure(latency=0)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        listed = client.get("/api/jobs").json()["jobs"]
+        assert [(j["id"], j["phase"]) for j in listed] == [(job["id"], "interrupted")]
+        found = client.job(job["id"])
+        assert found["can"]["import"] and found["can"]["resume"]
+        assert "import again to send the rest" in found["message"]
+        done = import_and_wait(client, job["id"])
+        client.close()
+    assert done["phase"] == "done" and done["summary"]["counts"] == {"ok": 40}
+    # rows sent ok before the stop were not sent again
+    assert sandbox.state()["puts"] == 40
+
+
+def test_a_job_store_loads_nothing_from_strange_folders(data_dir: Path) -> None:
+    (data_dir / "jobs" / "not-a-job").mkdir(parents=True)
+    (data_dir / "jobs" / "20250101-000000-abcdef").mkdir()
+    (data_dir / "jobs" / "20250101-000000-abcdef" / "state.json").write_text("{broken")
+    store = JobStore(data_dir, ImportOptions(input=Path()))
+    store.load()
+    assert store.listing() == []
