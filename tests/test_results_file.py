@@ -1,0 +1,72 @@
+"""The results file: contract columns, input columns echoed, and safe to open in Excel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from importer.models import RowResult, Status
+from importer.report.results import ResultsWriter, safe_cell
+from tests.conftest import read_results, run_cli, write_csv
+
+
+@pytest.mark.parametrize(("cell", "written"), [
+    ("=HYPERLINK(\"http://evil\",\"x\")", "'=HYPERLINK(\"http://evil\",\"x\")"),
+    ("=1+1", "'=1+1"),
+    ("@SUM(A1:A2)", "'@SUM(A1:A2)"),
+    ("\t=1+1", "'\t=1+1"),
+    ("\r=1+1", "'\r=1+1"),
+    ("+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"),
+    ("-2+3+cmd|' /C calc'!A0", "'-2+3+cmd|' /C calc'!A0"),
+    ("+SUM(1,2)", "'+SUM(1,2)"),
+    ("-", "'-"),
+    # phone numbers stay readable as they are
+    ("+44 7911 123456", "+44 7911 123456"),
+    ("+1 (415) 555-2671", "+1 (415) 555-2671"),
+    ("+20-100-123-4567", "+20-100-123-4567"),
+    ("-5", "-5"),
+    ("John = Doe", "John = Doe"),
+    ("", ""),
+    ("201001234567@c.us", "201001234567@c.us"),
+])
+def test_cells_excel_would_run_are_escaped(cell: str, written: str) -> None:
+    assert safe_cell(cell) == written
+
+
+def test_every_column_is_escaped_input_columns_included(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "evil.csv", [
+        ["Name", "Phone", "=Notes"],
+        ["=cmd|' /C calc'!A0", "+20 100 123 4567", "@SUM(1+1)"],
+        ["Plain Name", "+44 7911 123456", "-1+1"],
+    ])
+    done = run_cli([source, "--dry-run", "--default-region", "EG"])
+    assert done.returncode == 0, done.stderr
+    lines = (tmp_path / "evil.results.csv").read_text(encoding="utf-8").splitlines()
+    assert lines[0].endswith(",Name,Phone,'=Notes")
+    rows = read_results(tmp_path / "evil.results.csv")
+    assert rows[0]["first_name"].startswith("'=")
+    assert rows[0]["Name"] == "'=cmd|' /C calc'!A0"
+    assert rows[0]["Phone"] == "+20 100 123 4567"
+    assert rows[0]["'=Notes"] == "'@SUM(1+1)"
+    assert rows[1]["Phone"] == "+44 7911 123456"
+    assert rows[1]["'=Notes"] == "'-1+1"
+
+
+def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    with ResultsWriter(path, ["A", "B", "C"]) as writer:
+        writer.write(RowResult(2, Status.INVALID, detail="x", values=("1",)))
+        writer.write(RowResult(3, Status.INVALID, detail="y", values=("1", "2", "3", "4")))
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[1] == "2,invalid,,,,0,,x,1,,"
+    assert lines[2] == "3,invalid,,,,0,,y,1,2,3,4"
+
+
+def test_a_failed_run_leaves_no_half_written_results_in_place(tmp_path: Path) -> None:
+    path = tmp_path / "out.csv"
+    with pytest.raises(RuntimeError), ResultsWriter(path, ["A"]) as writer:
+        writer.write(RowResult(2, Status.OK, values=("1",)))
+        raise RuntimeError("crash")
+    assert not path.exists()
+    assert path.with_name("out.csv.partial").exists()
