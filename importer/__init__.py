@@ -1,4 +1,16 @@
-"""wawp-importer: put every contact of a spreadsheet into a WhatsApp address book via WAWP."""
+"""wawp-importer: put every contact of a spreadsheet into a WhatsApp address book via WAWP.
+
+From Python, `run_import` runs the same pipeline as the `wawp-import` command and returns a
+`Summary`; `render_summary`, `render_preview` and `summary_to_dict` turn it into the text
+and JSON the command prints:
+
+    import os
+    from importer import render_summary, run_import
+
+    summary = run_import("contacts.xlsx", default_region="EG", instance_id="my-instance",
+                         access_token=os.environ["WAWP_ACCESS_TOKEN"])
+    print(render_summary(summary))
+"""
 
 from __future__ import annotations
 
@@ -9,9 +21,11 @@ from .errors import (ApiRejected, ColumnError, ConfigError, ImporterError, Input
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
 from .pipeline import plan_import, run_import, run_plan
+from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
     "ApiRejected", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
     "InputFileError", "OutputError", "PreflightError", "RowResult", "SheetError", "Status",
-    "Summary", "UsageError", "__version__", "plan_import", "run_import", "run_plan",
+    "Summary", "UsageError", "__version__", "plan_import", "render_preview", "render_summary",
+    "run_import", "run_plan", "summary_to_dict",
 ]

@@ -10,21 +10,33 @@ credentials; 4 the results could not be written; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import gc
+import json
+import logging
 import os
+import shlex
+import signal
 import stat
 import sys
+import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from . import __version__
-from .errors import (ApiRejected, ImporterError, OutputError, PreflightError, UsageError)
+from .config import check_known, coerce, load_config
+from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
+                     UsageError)
 from .models import RowResult, Status, Summary
 from .options import (DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_RATE,
-                      DEFAULT_TIMEOUT, ImportOptions)
+                      DEFAULT_TIMEOUT, DEFAULT_VERIFY_RATE, ImportOptions)
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
+from .report.summary import (render_preview, render_summary, render_verify_estimate,
+                             summary_to_dict, write_json)
+from .send.control import RunControl
+from .send.verify import VerifyProgress
 
 EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_REJECTED, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_INTERNAL = 70
@@ -43,10 +55,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dry-run", action="store_true", help="do everything but send")
 
     g = p.add_argument_group("reading")
-    g.add_argument("--sheet", help="workbook sheet, by name or 1-based number")
-    g.add_argument("--header-row", type=int, help="row number of the header")
-    g.add_argument("--encoding", help="text encoding of a CSV (default: detected)")
-    g.add_argument("--delimiter", help="CSV delimiter (default: detected)")
+    g.add_argument("--sheet", help="workbook sheet, by name or 1-based number "
+                   "(default: the first sheet with data)")
+    g.add_argument("--header-row", type=int, help="row number of the header, as the "
+                   "spreadsheet shows it (default: detected, skipping title rows)")
+    g.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1252 (default: detected)")
+    g.add_argument("--delimiter", help="CSV delimiter: one character or 'tab' "
+                   "(default: detected among , ; tab |)")
     g.add_argument("--max-rows", type=int, help="refuse inputs with more data rows than this")
 
     g = p.add_argument_group("columns (a header name or a 1-based column number)")
@@ -56,7 +71,23 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--last-name-column")
 
     g = p.add_argument_group("normalizing")
-    g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG")
+    g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
+                   "(env WAWP_DEFAULT_REGION)")
+    g.add_argument("--all-numbers", action="store_true",
+                   help="a cell with several numbers makes one contact per number (default: "
+                   "the first valid one, the others named in the detail)")
+    g.add_argument("--title-case", action="store_true",
+                   help="write ALL-CAPS and all-lowercase names in name case (JOHN DOE -> John Doe)")
+    g.add_argument("--missing-name", choices=("invalid", "phone"), default="invalid",
+                   help="a row without a name is invalid (default), or uses the number as its "
+                   "first name")
+    g.add_argument("--first-name-format", metavar="TEMPLATE",
+                   help="compose the first name from columns, e.g. '{First Name} [{Role}]'")
+    g.add_argument("--last-name-format", metavar="TEMPLATE",
+                   help="compose the last name from columns, e.g. '{Last Name} - {Company}'; "
+                   "an empty cell drops the text around it")
+    g.add_argument("--duplicates", choices=("first", "last"), default="first",
+                   help="of rows with the same number, send the first (default) or the last")
 
     g = p.add_argument_group("sending")
     g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
@@ -76,10 +107,46 @@ def build_parser() -> argparse.ArgumentParser:
                    help="do not check GET /v2/session/info before sending")
     g.add_argument("--allow-insecure-http", action="store_true",
                    help="allow a non-loopback http:// base URL (the token travels in clear text)")
+    g.add_argument("--resume", action="store_true",
+                   help="continue an unfinished run (killed, interrupted, stopped by a 401): "
+                   "rows its journal has as sent ok are not sent again")
+    g.add_argument("--force", action="store_true",
+                   help="with --resume: resume even though the input or instance changed; "
+                   "without: start over although an unfinished run left a journal")
 
     g = p.add_argument_group("output")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
+    g.add_argument("--verbose", "-v", action="store_true",
+                   help="log every HTTP request on stderr (the token is masked)")
+    add_cockpit_arguments(p)
     return p
+
+
+def add_cockpit_arguments(p: argparse.ArgumentParser) -> None:
+    """Saved settings, re-running from a results file, checking numbers, the summary file."""
+    p.add_argument("--config", type=Path, metavar="FILE",
+                   help="TOML file of settings: any long option name without the --, e.g. "
+                   "default-region = \"EG\" (never the token); options given here override it")
+    g = p.add_argument_group("re-running from a results file (INPUT is then that file)")
+    g.add_argument("--retry-failed", action="store_true",
+                   help="send again the rows whose status was failed or not_attempted, reading "
+                   "them from the results file; other rows are carried over unchanged")
+    g.add_argument("--retry-invalid", action="store_true",
+                   help="send again the invalid and not_on_whatsapp rows, after you fixed their "
+                   "input columns in the results file")
+    g = p.add_argument_group("checking numbers on WhatsApp")
+    g.add_argument("--verify", action="store_true",
+                   help="ask WAWP whether each number is on WhatsApp before writing it; numbers "
+                   "that are not become not_on_whatsapp (slow: 1 per second, answers cached)")
+    g.add_argument("--verify-rate", type=float, default=DEFAULT_VERIFY_RATE, metavar="PER_SECOND",
+                   help=f"check-exists calls per second (default {DEFAULT_VERIFY_RATE:g}, "
+                   "WAWP's limit; 0 for no limit)")
+    g.add_argument("--verify-cache", type=Path, metavar="FILE",
+                   help="where check-exists answers are kept (default: "
+                   "$XDG_CACHE_HOME/wawp-importer/<instance>/check-exists.json)")
+    g = p.add_argument_group("summary")
+    g.add_argument("--summary-json", type=Path, metavar="PATH",
+                   help="also write the summary as JSON to PATH (- for standard output)")
 
 
 class Console:
@@ -129,6 +196,12 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         first_name_column=args.first_name_column,
         last_name_column=args.last_name_column,
         default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
+        all_numbers=args.all_numbers,
+        title_case=args.title_case,
+        missing_name=args.missing_name,
+        first_name_format=args.first_name_format,
+        last_name_format=args.last_name_format,
+        duplicates=args.duplicates,
         base_url=args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL,
         instance_id=args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
         access_token=token,
@@ -139,38 +212,186 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         timeout=args.timeout,
         skip_preflight=args.skip_preflight,
         allow_insecure_http=args.allow_insecure_http,
+        resume=args.resume,
+        force=args.force,
+        retry_failed=args.retry_failed,
+        retry_invalid=args.retry_invalid,
+        verify=args.verify,
+        verify_rate=args.verify_rate,
+        verify_cache=args.verify_cache or default_verify_cache(
+            env, args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
     )
 
 
 def describe_plan(plan: Plan) -> str:
     info = plan.table.info
-    parts = [f"Reading {plan.options.input.name}: {info.kind}"]
+
+    def how(detected: bool) -> str:
+        return "detected" if detected else "as given"
+
+    parts = [f"Reading {plan.options.input.name}: {info.label}"]
     if info.encoding:
-        parts.append(f"encoding {info.encoding}")
+        parts.append(f"encoding {info.encoding} ({how(info.encoding_detected)})")
     if info.delimiter:
-        parts.append(f"delimiter {info.delimiter!r}")
+        parts.append(f"delimiter {info.delimiter!r} ({info.delimiter_name}, "
+                     f"{how(info.delimiter_detected)})")
     if info.sheet:
-        parts.append(f"sheet {info.sheet!r}")
-    parts.append(f"header row {info.header_row}")
+        others = ", ".join(repr(s) for s in info.sheets if s != info.sheet)
+        parts.append(f"sheet {info.sheet!r}" + (f" (others: {others})" if others else ""))
+    parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
     if info.rows is not None:
-        parts.append(f"{info.rows} data rows")
+        parts.append(f"{info.rows:,} data row{'s' if info.rows != 1 else ''}")
     text = ", ".join(parts) + f".\nColumns: {plan.columns.describe(plan.table.headers)}."
     for note in info.notes:
         text += f"\n{note}"
     return text
 
 
-def describe_summary(summary: Summary) -> str:
-    counts = ", ".join(f"{status}: {n}" for status, n in summary.counts.items() if n)
-    rate = summary.results / summary.elapsed if summary.elapsed > 0 else 0.0
-    lines = [f"{summary.results} rows in {summary.elapsed:.1f} s ({rate:.0f} rows/s) — "
-             f"{counts or 'no data rows'}"]
-    if summary.aborted:
-        lines.append(f"Aborted: {summary.aborted}")
-    if summary.interrupted:
-        lines.append("Interrupted: rows not sent are marked not_attempted.")
-    lines.append(f"Results: {summary.results_path}")
-    return "\n".join(lines)
+def describe_summary(summary: Summary, *, retry_command: str | None = None,
+                     retry_invalid_command: str | None = None) -> str:
+    """The closing lines (report/summary.py writes them; a dry run adds the preview first)."""
+    text = render_summary(summary, retry_command=retry_command,
+                          retry_invalid_command=retry_invalid_command)
+    return f"{render_preview(summary)}\n\n{text}" if summary.dry_run else text
+
+
+# -- saved settings (--config) -----------------------------------------------------------------
+
+#: Options a config file cannot hold: the token, and what names the config or the input.
+NOT_IN_CONFIG = frozenset({"help", "version", "config", "access_token", "input"})
+
+
+def config_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
+    """The options a config file may set, by attribute name."""
+    return {a.dest: a for a in parser._actions
+            if a.option_strings and a.dest not in NOT_IN_CONFIG}
+
+
+def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, object]:
+    """The settings of a config file, checked and typed like the options they stand for."""
+    settings = load_config(path)
+    if "access_token" in settings:
+        raise ConfigError(f"config file {path} must not hold the access token: remove it and "
+                          "use WAWP_ACCESS_TOKEN or --token-file")
+    actions = config_actions(parser)
+    check_known(settings, actions, path=path)
+    values: dict[str, object] = {}
+    for name, value in settings.items():
+        action = actions[name]
+        if action.nargs == 0:
+            kind = "bool"
+        elif action.type in (int, float):
+            kind = action.type.__name__
+        elif action.type is Path:
+            kind = "Path"
+        else:
+            kind = "str"
+        value = coerce(name, value, kind, path=path)
+        if kind == "str" and callable(action.type) and value is not None:
+            try:
+                value = action.type(value)
+            except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
+                raise ConfigError(f"config file {path}: {name}: {exc}") from None
+        if action.choices is not None and value not in action.choices:
+            choices = ", ".join(map(str, action.choices))
+            raise ConfigError(f"config file {path}: {name} must be one of {choices}, "
+                              f"got {value!r}")
+        values[name] = value
+    return values
+
+
+def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse.Namespace:
+    """The command line over the settings of --config FILE (options given override the file).
+
+    Parsed twice, so that the config file is found however its option is spelled.
+    """
+    args = parser.parse_args(argv)
+    if args.config is None:
+        return args
+    try:
+        defaults = config_defaults(parser, args.config)
+    except ImporterError as exc:
+        parser.error(str(exc))
+    if args.retry_failed or args.retry_invalid:
+        # A retry writes beside the results it reads, not where the config sends a new import.
+        defaults.pop("results", None)
+    parser.set_defaults(**defaults)
+    return parser.parse_args(argv)
+
+
+def default_verify_cache(env: dict[str, str], instance_id: str) -> Path:
+    """$XDG_CACHE_HOME/wawp-importer/<instance>/check-exists.json (~/.cache when unset)."""
+    base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in instance_id) or "default"
+    return base / "wawp-importer" / safe.lstrip(".") / "check-exists.json"
+
+
+# -- what to type next -------------------------------------------------------------------------
+
+#: Options a retry command leaves out: the retry sets its own input, results and mode, the
+#: reading options were for the original spreadsheet, and the token is never repeated.
+NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
+                          "summary_json", "access_token", "sheet", "header_row", "encoding",
+                          "delimiter", "max_rows", "resume", "force", "config", "help",
+                          "version"})
+
+
+def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,
+                  flag: str) -> str:
+    """The command that re-runs `results` with `flag`, with the options of this run."""
+    parts = ["wawp-import", flag, results]
+    if args.config is not None:
+        parts += ["--config", str(args.config)]
+    for action in parser._actions:
+        if not action.option_strings or action.dest in NOT_REPEATED:
+            continue
+        value = getattr(args, action.dest, None)
+        if value is None or value == parser.get_default(action.dest):
+            continue
+        option = max(action.option_strings, key=len)
+        if action.nargs == 0:
+            parts.append(option)
+        else:
+            for item in value if isinstance(value, list) else [value]:
+                parts += [option, f"{item:g}" if isinstance(item, float) else str(item)]
+    return shlex.join(parts)
+
+
+def write_summary_json(target: Path, data: dict[str, object], console: Console) -> None:
+    """The summary JSON to a file, or to standard output for `-` (through the redactor)."""
+    if str(target) == "-":
+        console.say(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        write_json(target, data)
+
+
+class VerifyDisplay:
+    """Says how long the --verify check will take, then shows its progress."""
+
+    def __init__(self, console: Console, progress_enabled: bool) -> None:
+        self.console = console
+        self.enabled = progress_enabled
+        self.bar: Any = None
+
+    def __call__(self, progress: VerifyProgress) -> None:
+        if progress.done == 0:
+            self.console.warn(render_verify_estimate(progress.to_check, progress.cached,
+                                                     progress.rate))
+            if progress.to_check:
+                from tqdm import tqdm
+
+                self.bar = tqdm(total=progress.to_check, unit=" numbers", file=self.console.err,
+                                disable=not self.enabled, dynamic_ncols=True, mininterval=0.5)
+            return
+        if self.bar is not None:
+            self.bar.update(1)
+            if progress.done == progress.to_check:
+                self.close()
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+            self.bar = None
 
 
 def exit_code(summary: Summary) -> int:
@@ -181,10 +402,69 @@ def exit_code(summary: Summary) -> int:
     return EXIT_OK if summary.all_succeeded else EXIT_ROWS
 
 
-def make_progress(enabled: bool, err: TextIO):
+class RedactingFormatter(logging.Formatter):
+    """Formats log records (httpx logs whole URLs, query string included) with the token masked."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(name)s %(levelname)s %(message)s")
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+def enable_verbose_logging(err: TextIO, redact: Redactor) -> None:
+    handler = logging.StreamHandler(err)
+    handler.setFormatter(RedactingFormatter(redact))
+    for name in ("importer", "httpx", "httpcore", "aiohttp"):
+        logger = logging.getLogger(name)
+        logger.setLevel(logging.DEBUG)
+        logger.addHandler(handler)
+
+
+def make_progress(enabled: bool, err: TextIO, total: int | None = None):
+    """Rows done, rows/s, and with a known row count the ETA; ok/failed counts as postfix."""
     from tqdm import tqdm
 
-    return tqdm(unit=" rows", file=err, disable=not enabled, dynamic_ncols=True, mininterval=0.5)
+    return tqdm(total=total, unit=" rows", file=err, disable=not enabled, dynamic_ncols=True,
+                mininterval=0.5)
+
+
+def _write_now(err: TextIO, text: str) -> None:
+    """Write from a signal handler: a raw write, since print() may be in the middle of
+    writing to the same stream (a reentrant call on a buffered stream raises)."""
+    try:
+        os.write(err.fileno(), text.encode("utf-8", "replace"))
+    except (AttributeError, OSError, ValueError):
+        pass  # a stream without a file descriptor (tests): nothing to show
+
+
+def handle_interrupts(control: RunControl, err: TextIO) -> Callable[[], None]:
+    """Install the Ctrl-C handler for a run; returns the function that removes it.
+
+    First press: `control.interrupt()`: no new request starts, those in flight finish, the
+    results are written complete (rows not sent are not_attempted) and the exit code is 130.
+    Second press: leave at once; the journal already holds every answered row (each line is
+    flushed when written), so `--resume` loses nothing.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        return lambda: None
+    presses = 0
+
+    def on_sigint(signum: int, frame: object) -> None:
+        nonlocal presses
+        presses += 1
+        if presses == 1:
+            _write_now(err, "\nwawp-import: stopping: no new rows are sent; waiting for the "
+                            "requests in flight (press Ctrl-C again to quit at once)\n")
+            control.interrupt()
+        else:
+            _write_now(err, "\nwawp-import: quit; run the same command with --resume to "
+                            "send the rest\n")
+            os._exit(EXIT_INTERRUPTED)
+
+    previous = signal.signal(signal.SIGINT, on_sigint)
+    return lambda: signal.signal(signal.SIGINT, previous)
 
 
 def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None,
@@ -197,15 +477,23 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         from .sandbox import main as sandbox_main
 
         return sandbox_main(argv[1:])
+    if argv and argv[0] == "serve":
+        from .web.serve import main as serve_main
+
+        return serve_main(argv[1:], env=env, out=out, err=err)
     console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parse_args(parser, argv)
     try:
         token = read_token(args, env, console)
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
+        if args.verbose:
+            enable_verbose_logging(err, console.redact)
         options = options_from_args(args, env, token)
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
-        progress = make_progress(not args.no_progress and err.isatty(), err)
+        progress = make_progress(not args.no_progress and err.isatty(), err,
+                                 plan.table.info.rows)
         counts = {"ok": 0, "failed": 0}
 
         def tick(result: RowResult) -> None:
@@ -214,13 +502,22 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
             elif result.status is Status.FAILED:
                 counts["failed"] += 1
             progress.update(1)
-            if progress.n % 100 == 0:
-                progress.set_postfix(counts, refresh=False)
+            if not progress.disable:  # shown at the bar's next refresh, not per row
+                progress.set_postfix_str(f"ok {counts['ok']}, failed {counts['failed']}",
+                                         refresh=False)
 
+        show_verify = VerifyDisplay(console, not args.no_progress and err.isatty())
         started = time.monotonic()
+        control = RunControl()
+        restore_sigint = handle_interrupts(control, err)
+        # What is loaded by now (phone metadata, pandas, httpx…) lives as long as the
+        # process: keep it out of every garbage collection. Without this, a full collection
+        # walks it all and stops the event loop for 50-100 ms, several times a run.
+        gc.freeze()
         try:
-            summary = run_plan(plan, on_result=tick)
+            summary = run_plan(plan, on_result=tick, on_verify=show_verify, control=control)
         finally:
+            restore_sigint()
             progress.close()
         summary.elapsed = time.monotonic() - started
     except ApiRejected as exc:
@@ -241,5 +538,31 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     except Exception as exc:  # never a traceback: it could carry the token
         console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return EXIT_INTERNAL
-    console.say(describe_summary(summary))
-    return exit_code(summary)
+    code = finish(summary, parser, args, console)
+    if not summary.dry_run and (summary.interrupted or summary.aborted):
+        console.warn("to send the rest later, run the same command again with --resume "
+                     "(rows already sent ok are skipped)")
+    return code
+
+
+def finish(summary: Summary, parser: argparse.ArgumentParser, args: argparse.Namespace,
+           console: Console) -> int:
+    """Print the closing lines (and write --summary-json); return the exit code."""
+    code = exit_code(summary)
+    retry = retry_command(parser, args, summary.results_path, "--retry-failed")
+    retry_invalid = retry_command(parser, args, summary.results_path, "--retry-invalid")
+    text = describe_summary(summary, retry_command=retry, retry_invalid_command=retry_invalid)
+    if str(args.summary_json) == "-":
+        # Standard output carries only the JSON then, for a program to read.
+        print(console.redact(text), file=console.err, flush=True)
+    else:
+        console.say(text)
+    if args.summary_json is not None:
+        data = summary_to_dict(summary, exit_code=code, retry_command=retry,
+                               retry_invalid_command=retry_invalid)
+        try:
+            write_summary_json(args.summary_json, data, console)
+        except OutputError as exc:
+            console.warn(f"error: {exc}")
+            return EXIT_OUTPUT
+    return code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -24,10 +25,15 @@ SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE})
 
 @dataclass(frozen=True, slots=True)
 class SourceRow:
-    """One data row as read: its row number as the spreadsheet shows it and its cells as text."""
+    """One data row as read: its row number as the spreadsheet shows it and its cells as text.
+
+    `problems` holds what the reader had to change in this row (an over-long cell cut to the
+    limit…); a row with problems is reported invalid with them as its detail.
+    """
 
     number: int
     values: tuple[str, ...]
+    problems: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +58,8 @@ class Prepared:
     status: Status
     contact: Contact | None = None
     detail: str = ""
+    #: The line an earlier run wrote for this row, written again unchanged (`--retry-failed`).
+    previous: RowResult | None = None
 
 
 @dataclass(slots=True)
@@ -71,6 +79,9 @@ class RowResult:
     @classmethod
     def from_prepared(cls, item: Prepared, status: Status | None = None, detail: str | None = None,
                       *, attempts: int = 0, http_status: int | None = None) -> RowResult:
+        if item.previous is not None and status is None and detail is None:
+            # A row carried over from an earlier run keeps its line, attempts included.
+            return dataclasses.replace(item.previous)
         contact = item.contact
         return cls(
             row=item.row,
@@ -85,6 +96,16 @@ class RowResult:
         )
 
 
+@dataclass(frozen=True, slots=True)
+class ReasonCount:
+    """How many rows of one status share one reason, with the first few row numbers."""
+
+    status: str
+    reason: str
+    count: int
+    examples: tuple[int, ...] = ()
+
+
 @dataclass(slots=True)
 class Summary:
     """What a run did, for the CLI's closing lines and for `--summary-json`."""
@@ -97,6 +118,16 @@ class Summary:
     aborted: str = ""
     interrupted: bool = False
     dry_run: bool = False
+    #: The most common reasons per status, most common first (see report/summary.py).
+    reasons: list[ReasonCount] = field(default_factory=list)
+    #: The first rows as they would be sent (row, status, chat ID and names only).
+    preview: list[RowResult] = field(default_factory=list)
+    #: `--retry-failed`/`--retry-invalid`: rows read again, and lines copied from the old file.
+    retried: int = 0
+    carried: int = 0
+    #: `--verify`: check-exists calls made, and answers taken from the cache instead.
+    checked: int = 0
+    check_cached: int = 0
 
     def count(self, status: Status) -> int:
         return self.counts.get(status.value, 0)

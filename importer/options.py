@@ -11,6 +11,8 @@ DEFAULT_CONCURRENCY = 8
 DEFAULT_RATE = 20.0
 DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_TIMEOUT = 30.0
+#: WAWP: "You should not exceed 1 verification per second per instance".
+DEFAULT_VERIFY_RATE = 1.0
 
 
 @dataclass(kw_only=True)
@@ -58,8 +60,39 @@ class ImportOptions:
     resume: bool = False
     force: bool = False
 
+    # re-running: `input` is then the results file of an earlier run (read/results_input.py)
+    retry_failed: bool = False
+    retry_invalid: bool = False
+
+    # checking numbers on WhatsApp first (send/verify.py)
+    verify: bool = False
+    verify_rate: float = DEFAULT_VERIFY_RATE
+    #: Where check-exists answers are kept between runs; None keeps them for this run only.
+    verify_cache: Path | None = None
+
+    @property
+    def retrying(self) -> bool:
+        return self.retry_failed or self.retry_invalid
+
     def results_path(self) -> Path:
-        """Where the results go: `--results`, else `<input stem>.results.csv` beside the input."""
+        """Where the results go: `--results`, else `<input stem>.results.csv` beside the input.
+
+        A retry writes beside its input too, numbered so no earlier results are overwritten:
+        contacts.results.csv → contacts.retry1.results.csv → contacts.retry2.results.csv.
+        """
         if self.results is not None:
             return self.results
+        if self.retrying:
+            return retry_results_path(self.input)
         return self.input.with_name(f"{self.input.stem}.results.csv")
+
+
+def retry_results_path(previous: Path) -> Path:
+    """The default results name of a retry of the results file `previous` (same format)."""
+    suffix = ".xlsx" if previous.suffix.lower() == ".xlsx" else ".csv"
+    stem = previous.stem.removesuffix(".results")
+    base, dot, last = stem.rpartition(".")
+    number = 1
+    if dot and last.startswith("retry") and last[5:].isdigit():
+        stem, number = base, int(last[5:]) + 1
+    return previous.with_name(f"{stem}.retry{number}.results{suffix}")

@@ -7,10 +7,13 @@ import os
 import re
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
-from ..errors import OutputError
+from ..errors import ConfigError, OutputError
 from ..models import RowResult
+
+if TYPE_CHECKING:
+    from .xlsx import XlsxResultsWriter
 
 RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
                   "http_status", "detail")
@@ -84,3 +87,25 @@ class ResultsWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close(complete=exc_type is None)
+
+
+#: Result formats by the extension of `--results`; anything else is written as CSV.
+EXCEL_SUFFIX = ".xlsx"
+REFUSED_SUFFIXES = frozenset({".xls", ".xlsm", ".xlsb", ".ods"})
+
+
+def check_results_path(path: Path) -> None:
+    """Refuse a results name whose extension promises a format we do not write."""
+    if path.suffix.lower() in REFUSED_SUFFIXES:
+        raise ConfigError(f"cannot write results as {path.suffix}: name the results file "
+                          f".xlsx (an Excel workbook) or .csv")
+
+
+def open_results_writer(path: Path, input_headers: list[str]) -> ResultsWriter | XlsxResultsWriter:
+    """A results writer for `path`: an Excel workbook for .xlsx, else CSV."""
+    check_results_path(path)
+    if path.suffix.lower() == EXCEL_SUFFIX:
+        from .xlsx import XlsxResultsWriter
+
+        return XlsxResultsWriter(path, input_headers)
+    return ResultsWriter(path, input_headers)
