@@ -43,6 +43,26 @@ EXIT_INTERNAL = 70
 SUBCOMMANDS = ("sandbox",)
 
 
+def add_sending_arguments(g: argparse._ArgumentGroup) -> None:
+    """The connection and pacing flags, shared by `wawp-import` and `wawp-import serve`."""
+    g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
+    g.add_argument("--instance-id", help="WAWP instance (env WAWP_INSTANCE_ID)")
+    g.add_argument("--token-file", type=Path, help="file holding the access token "
+                   "(else env WAWP_ACCESS_TOKEN)")
+    g.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
+                   help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})")
+    g.add_argument("--rate", type=float, default=DEFAULT_RATE,
+                   help=f"requests per second, 0 for no limit (default {DEFAULT_RATE:g})")
+    g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
+                   help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
+    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
+                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g})")
+    g.add_argument("--skip-preflight", action="store_true",
+                   help="do not check GET /v2/session/info before sending")
+    g.add_argument("--allow-insecure-http", action="store_true",
+                   help="allow a non-loopback http:// base URL (the token travels in clear text)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wawp-import",
@@ -90,23 +110,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="of rows with the same number, send the first (default) or the last")
 
     g = p.add_argument_group("sending")
-    g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
-    g.add_argument("--instance-id", help="WAWP instance (env WAWP_INSTANCE_ID)")
-    g.add_argument("--token-file", type=Path, help="file holding the access token "
-                   "(else env WAWP_ACCESS_TOKEN)")
+    add_sending_arguments(g)
     g.add_argument("--access-token", help=argparse.SUPPRESS)
-    g.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
-                   help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})")
-    g.add_argument("--rate", type=float, default=DEFAULT_RATE,
-                   help=f"requests per second, 0 for no limit (default {DEFAULT_RATE:g})")
-    g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
-                   help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--skip-preflight", action="store_true",
-                   help="do not check GET /v2/session/info before sending")
-    g.add_argument("--allow-insecure-http", action="store_true",
-                   help="allow a non-loopback http:// base URL (the token travels in clear text)")
     g.add_argument("--resume", action="store_true",
                    help="continue an unfinished run (killed, interrupted, stopped by a 401): "
                    "rows its journal has as sent ok are not sent again")

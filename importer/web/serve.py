@@ -16,10 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..cli import EXIT_USAGE, Console, read_token
+from ..cli import EXIT_USAGE, Console, add_sending_arguments, read_token
 from ..errors import ImporterError, UsageError
-from ..options import (DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_RATE,
-                       DEFAULT_TIMEOUT, ImportOptions)
+from ..options import DEFAULT_BASE_URL, ImportOptions
 from ..pipeline import check_base_url
 from ..redact import Redactor
 from .jobs import DEFAULT_MAX_UPLOAD_BYTES
@@ -58,24 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--verbose", "-v", action="store_true", help="log every request")
 
     g = p.add_argument_group("sending (as for wawp-import)")
-    g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
-    g.add_argument("--instance-id", help="WAWP instance (env WAWP_INSTANCE_ID)")
-    g.add_argument("--token-file", type=Path, help="file holding the access token "
-                   "(else env WAWP_ACCESS_TOKEN)")
     g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
                    "(env WAWP_DEFAULT_REGION); the page can change it per job")
-    g.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
-                   help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})")
-    g.add_argument("--rate", type=float, default=DEFAULT_RATE,
-                   help=f"requests per second, 0 for no limit (default {DEFAULT_RATE:g})")
-    g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
-                   help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--skip-preflight", action="store_true",
-                   help="do not check GET /v2/session/info before sending")
-    g.add_argument("--allow-insecure-http", action="store_true",
-                   help="allow a non-loopback http:// base URL (the token travels in clear text)")
+    add_sending_arguments(g)
     return p
 
 
