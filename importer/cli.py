@@ -67,7 +67,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
-                    "through the WAWP API. Other commands: `wawp-import sandbox --help`.",
+                    "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
+                    "to rehearse on), `wawp-import serve --help` (the web page).",
     )
     p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, .ods")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
