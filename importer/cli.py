@@ -188,6 +188,20 @@ def read_token(args: argparse.Namespace, env: dict[str, str], console: Console) 
     return env.get("WAWP_ACCESS_TOKEN", "").strip()
 
 
+def sending_settings(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """The ImportOptions fields the flags of `add_sending_arguments` give, env as fallback."""
+    return {
+        "base_url": args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL,
+        "instance_id": args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
+        "concurrency": args.concurrency,
+        "rate": args.rate,
+        "max_attempts": args.max_attempts,
+        "timeout": args.timeout,
+        "skip_preflight": args.skip_preflight,
+        "allow_insecure_http": args.allow_insecure_http,
+    }
+
+
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
     return ImportOptions(
         input=args.input,
@@ -208,16 +222,9 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         first_name_format=args.first_name_format,
         last_name_format=args.last_name_format,
         duplicates=args.duplicates,
-        base_url=args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL,
-        instance_id=args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
         access_token=token,
+        **sending_settings(args, env),
         dry_run=args.dry_run,
-        concurrency=args.concurrency,
-        rate=args.rate,
-        max_attempts=args.max_attempts,
-        timeout=args.timeout,
-        skip_preflight=args.skip_preflight,
-        allow_insecure_http=args.allow_insecure_http,
         resume=args.resume,
         force=args.force,
         retry_failed=args.retry_failed,

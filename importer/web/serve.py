@@ -16,9 +16,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..cli import EXIT_USAGE, Console, add_sending_arguments, read_token
+from ..cli import EXIT_USAGE, Console, add_sending_arguments, read_token, sending_settings
 from ..errors import ImporterError, UsageError
-from ..options import DEFAULT_BASE_URL, ImportOptions
+from ..options import ImportOptions
 from ..pipeline import check_base_url
 from ..redact import Redactor
 from .jobs import DEFAULT_MAX_UPLOAD_BYTES
@@ -83,20 +83,13 @@ def read_password(args: argparse.Namespace, env: dict[str, str], console: Consol
 
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
     """The sending options every job starts from (each job brings its input and settings)."""
-    base_url = args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL
-    check_base_url(base_url, allow_insecure_http=args.allow_insecure_http)
+    sending = sending_settings(args, env)
+    check_base_url(sending["base_url"], allow_insecure_http=args.allow_insecure_http)
     return ImportOptions(
         input=Path(),
-        base_url=base_url,
-        instance_id=args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
         access_token=token,
         default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
-        concurrency=args.concurrency,
-        rate=args.rate,
-        max_attempts=args.max_attempts,
-        timeout=args.timeout,
-        skip_preflight=args.skip_preflight,
-        allow_insecure_http=args.allow_insecure_http,
+        **sending,
     )
 
 
