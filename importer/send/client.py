@@ -100,8 +100,8 @@ def default_transport(max_connections: int) -> httpx.AsyncBaseTransport:
 def _error_kind(exc: BaseException) -> str:
     """A few words for a transport error.
 
-    The aiohttp error, kept as `__cause__` by send/transport.py, is the most precise
-    (a certificate problem, a DNS failure); the httpx type is the fallback.
+    send/transport.py maps each aiohttp error to the httpx error that says what happened;
+    only a TLS or DNS failure, both plain ConnectErrors there, needs the aiohttp cause.
     """
     import aiohttp
 
@@ -110,13 +110,6 @@ def _error_kind(exc: BaseException) -> str:
         return "TLS error (is the certificate valid for this host?)"
     if isinstance(cause, aiohttp.ClientConnectorDNSError):
         return "host name not found"
-    if isinstance(cause, aiohttp.ClientConnectorError):
-        return "could not connect"
-    if isinstance(cause, (aiohttp.ServerDisconnectedError, aiohttp.ClientPayloadError,
-                          aiohttp.ClientOSError)):
-        return "connection dropped"
-    if isinstance(cause, (asyncio.TimeoutError, aiohttp.ServerTimeoutError)):
-        return "timed out"
     if isinstance(exc, httpx.TimeoutException):
         return "timed out"
     if isinstance(exc, httpx.ConnectError):
