@@ -523,7 +523,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         started = time.monotonic()
         control = RunControl()
         restore_sigint = handle_interrupts(control, err)
-        # What is loaded by now (phone metadata, pandas, httpx…) lives as long as the
+        # What is loaded by now (phone metadata, httpx, aiohttp…) lives as long as the
         # process: keep it out of every garbage collection. Without this, a full collection
         # walks it all and stops the event loop for 50-100 ms, several times a run.
         gc.freeze()
