@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import email.utils
+import gc
 from collections.abc import Callable, Iterator
 
 import httpx
@@ -108,6 +109,34 @@ def test_retries_back_off_exponentially_with_jitter() -> None:
     for n, wait in enumerate(waits.seconds):
         base = 0.5 * 2 ** n
         assert base <= wait <= base + 0.5
+
+
+def test_one_attempt_allowed_means_no_retry_and_no_wait() -> None:
+    waits = Waits()
+    handler, seen = answers(error(503), ok())
+    outcome = upsert(handler, waits=waits, max_attempts=1)
+    assert (outcome.ok, outcome.attempts, outcome.http_status) == (False, 1, 503)
+    assert outcome.detail.startswith("gave up after 1 attempt: HTTP 503")
+    assert len(seen) == 1 and waits.seconds == []
+
+
+def test_an_upsert_leaves_no_reference_cycles_behind() -> None:
+    """Garbage in cycles is freed only by the collector, whose pauses hold up every request
+    in flight: a sent row must be freed by reference counting alone."""
+    async def go() -> int:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN,
+                              transport=httpx.MockTransport(lambda request: ok())) as client:
+            await client.upsert(CONTACT)  # the first request sets up what lives on
+            gc.collect()
+            gc.disable()
+            try:
+                for _ in range(20):
+                    assert (await client.upsert(CONTACT)).ok
+                return gc.collect()
+            finally:
+                gc.enable()
+
+    assert asyncio.run(go()) == 0
 
 
 @pytest.mark.parametrize("status", [400, 404, 409, 422])

@@ -140,6 +140,7 @@ class _StatelessClient(httpx.AsyncClient):
 
 
 _NO_COOKIES = _NoCookies()
+_BODY_READ = httpx.ByteStream(b"")
 
 
 class WawpClient:
@@ -157,6 +158,8 @@ class WawpClient:
         #: when it says stop, no further attempt starts (see RunControl)
         self.control = control
         self._sleep = sleep
+        self._stop = stop_after_attempt(max_attempts)
+        self._retry = retry_if_exception_type(RetryableError)
         self._params = {"instance_id": instance_id, "access_token": access_token}
         # The upsert is the hot path: its URL is built as one string and its request sent
         # with `send`, because httpx's `params=` merging parses the URL three times and
@@ -188,8 +191,7 @@ class WawpClient:
         """`GET /v2/session/info`, retried like an upsert (a 429 or a dropped connection at
         the door must not stop a run); raises ApiRejected on 401/403, ImporterError otherwise.
         """
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.max_attempts), wait=self._wait,
-                                 retry=retry_if_exception_type(RetryableError),
+        retrying = AsyncRetrying(stop=self._stop, wait=self._wait, retry=self._retry,
                                  sleep=self._sleep, reraise=True)
         try:
             async for attempt in retrying:
@@ -238,23 +240,34 @@ class WawpClient:
         """
         attempts = 0
         last: RetryableError | None = None
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(RetryableError),
-            sleep=self._sleep,
-            reraise=True,
-        )
+
+        async def send_once(request: httpx.Request) -> UpsertOutcome:
+            nonlocal attempts
+            self._check_not_stopped()
+            sent_at = await self.pacer.acquire()
+            self._check_not_stopped()  # the wait for a slot may have been cut short
+            attempts += 1
+            return await self._attempt(request, attempts, sent_at)
+
         try:
             request = self._upsert_request(contact)
-            async for attempt in retrying:
+            # The first attempt goes out before tenacity is involved: nearly every row needs
+            # no other, and tenacity's state for one call (a retry state, a Future with its
+            # lock, closures in reference cycles) is ~25 objects the garbage collector has
+            # to find, per row. A failed first attempt is replayed as tenacity's attempt 1,
+            # so every wait and the decision to stop stay tenacity's.
+            try:
+                return await send_once(request)
+            except RetryableError as exc:
+                last = exc
+            async for attempt in AsyncRetrying(stop=self._stop, wait=self._wait,
+                                               retry=self._retry, sleep=self._sleep,
+                                               reraise=True):
                 with attempt:
-                    self._check_not_stopped()
-                    sent_at = await self.pacer.acquire()
-                    self._check_not_stopped()  # the wait for a slot may have been cut short
-                    attempts += 1
+                    if attempt.retry_state.attempt_number == 1:
+                        raise last
                     try:
-                        return await self._attempt(request, attempts, sent_at)
+                        return await send_once(request)
                     except RetryableError as exc:
                         last = exc
                         raise
@@ -294,8 +307,7 @@ class WawpClient:
         """
         pacer = pacer or Pacer()
         attempts = 0
-        retrying = AsyncRetrying(stop=stop_after_attempt(self.max_attempts), wait=self._wait,
-                                 retry=retry_if_exception_type(RetryableError),
+        retrying = AsyncRetrying(stop=self._stop, wait=self._wait, retry=self._retry,
                                  sleep=self._sleep, reraise=True)
         try:
             async for attempt in retrying:
@@ -347,6 +359,10 @@ class WawpClient:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
+        # httpx binds a response's stream back to the response: a reference cycle per
+        # request, which only the garbage collector frees, and its pauses hold up every
+        # request in flight. The body is read by now, so the stream can go.
+        response.stream = _BODY_READ
         status = response.status_code
         if 200 <= status < 300:
             self.pacer.succeeded()
