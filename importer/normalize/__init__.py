@@ -32,9 +32,10 @@ __all__ = ["DUPLICATE_POLICIES", "MAX_NAME_LENGTH", "MISSING_NAME_POLICIES", "Na
 
 MISSING_NAME_POLICIES = ("invalid", "phone")
 DUPLICATE_POLICIES = ("first", "last")
-#: Rows repeat names ("John Smith", the same contact twice); each distinct set of name cells
-#: is worked out once.
-NAME_CACHE_SIZE = 1 << 16
+#: Rows repeat names ("John Smith", the same contact twice): the last 4,096 distinct sets of
+#: name cells are remembered. Small on purpose: a cache that grows with the file is memory
+#: that grows with the file, and most repeats are close together.
+NAME_CACHE_SIZE = 1 << 12
 
 NO_NAME = "no name: the row has no name (--missing-name phone uses the number instead)"
 

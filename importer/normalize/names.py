@@ -32,7 +32,7 @@ from ..errors import ColumnError
 #: Longest first or last name sent; longer ones are cut, with a note. Generous on purpose:
 #: a longer "name" is a pasted paragraph or a merged cell, not a name.
 MAX_NAME_LENGTH = 100
-CACHE_SIZE = 1 << 16
+CACHE_SIZE = 1 << 12
 
 # Format characters that only steer rendering; ZWJ/ZWNJ stay (Persian names, emoji).
 _KEEP_FORMAT = {"\u200c", "\u200d"}

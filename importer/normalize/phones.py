@@ -35,8 +35,9 @@ from ..errors import ConfigError
 from .numbering import UNKNOWN, number_type, parse_digits, to_number
 
 CHAT_ID_SUFFIX = "@c.us"
-#: Repeated cells (the same number on many rows, the same junk) are parsed once.
-CACHE_SIZE = 1 << 16
+#: Repeated cells (the same number on many rows, the same junk) are parsed once while among
+#: the last 4,096 distinct ones; bounded so that memory does not grow with the file.
+CACHE_SIZE = 1 << 12
 
 #: Notes for accepted numbers of these types; mobile and fixed-line-or-mobile need none.
 TYPE_NOTES = {
