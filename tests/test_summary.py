@@ -249,8 +249,8 @@ def test_the_token_appears_in_no_summary_nor_retry_command(sandbox: SandboxProce
     sandbox.configure(bad_request_chat_ids=["201112345678@c.us"])
     env = sandbox.env()
     token = env.pop("WAWP_ACCESS_TOKEN")
-    done = run_cli(["cockpit.csv", "--default-region", "EG", "--rate", "0", "--access-token",
-                    token, "--summary-json", "summary.json"], env=env, cwd=tmp_path)
+    done = run_cli(["cockpit.csv", "--default-region", "EG", "--rate", "0",
+                    f"--access-token={token}", "--summary-json", "summary.json"], env=env, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert data["retry_command"] == ("wawp-import --retry-failed cockpit.results.csv "

@@ -17,6 +17,7 @@ import secrets
 import shlex
 import signal
 import socket
+import string
 import sys
 from pathlib import Path
 from typing import Any
@@ -39,6 +40,14 @@ __all__ = ["main"]
 # In-flight requests (a long --latency) must not hold up a SIGTERM for long; aiohttp waits
 # up to this twice (graceful, then after cancelling).
 SHUTDOWN_TIMEOUT = 1.0
+#: Letters and digits only: a token_urlsafe starts with "-" one time in 64, and argparse
+#: takes `--access-token -…` for a missing value followed by an option.
+TOKEN_ALPHABET = string.ascii_letters + string.digits
+
+
+def new_token() -> str:
+    """A random token: 32 letters and digits (190 bits)."""
+    return "".join(secrets.choice(TOKEN_ALPHABET) for _ in range(32))
 
 
 def _non_negative_float(text: str) -> float:
@@ -209,7 +218,7 @@ def _config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         if not token:
             parser.error(f"--token-file {args.token_file} is empty")
     else:
-        token = args.token or secrets.token_urlsafe(24)
+        token = args.token or new_token()
     registered: frozenset[str] | None = None
     if args.registered is not None:
         try:
