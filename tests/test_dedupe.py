@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
 
 from importer.models import Contact, Prepared, SourceRow, Status
 from importer.normalize import RowNormalizer
-from importer.normalize.dedupe import keep_first, keep_last, last_rows
+from importer.normalize.dedupe import NumberIndex, keep_first, keep_last, last_rows
 from importer.read.columns import ColumnMap
 
 COLUMNS = ColumnMap(phone=0, name=1)
@@ -119,3 +120,65 @@ def test_the_stream_is_lazy() -> None:
     stream = RowNormalizer(COLUMNS, default_region="EG").prepare_all(endless())
     first, second = next(stream), next(stream)
     assert (first.status, second.status) == (Status.READY, Status.DUPLICATE)
+
+
+# --- the index of numbers seen: flat memory, nothing left on disk -------------------------
+
+
+def test_the_index_keeps_the_first_row_or_the_last_one_put() -> None:
+    index = NumberIndex()
+    try:
+        assert index.first(201001234567, 2, "John Doe") is None
+        assert index.first(201001234567, 5, "Jon Doe") == (2, "John Doe")
+        assert index.get(201001234567) == (2, "John Doe")
+        index.put(201001234567, 7, "Johnny")
+        assert index.get(201001234567) == (7, "Johnny")
+        assert index.get(447911123456) is None
+        assert index.first(999999999999999, 3, "") is None  # 15 digits, the longest E.164
+        assert len(index) == 2
+    finally:
+        index.close()
+
+
+def _rss_bytes() -> int:
+    with open("/proc/self/statm", encoding="ascii") as f:
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+def test_memory_stays_flat_however_many_numbers_are_seen() -> None:
+    """300,000 numbers in a dict of Python objects take ~57 MB, in an in-memory SQLite
+    database ~8 MB; the index holds them in SQLite's page cache (~2 MB) and a file."""
+    index = NumberIndex()
+    try:
+        for n in range(5_000):  # SQLite's cache and the statements come in
+            index.first(201000000000 + n * 7919, n + 2, f"Person {n}")
+        before = _rss_bytes()
+        for n in range(5_000, 300_000):
+            index.first(201000000000 + n * 7919, n + 2, f"Person {n}")
+        grown = _rss_bytes() - before
+        assert len(index) == 300_000
+    finally:
+        index.close()
+    assert grown < 5 * 2**20, f"memory grew by {grown / 2**20:.1f} MB"
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self/fd"), reason="needs Linux /proc")
+def test_the_numbers_never_sit_in_a_file_anyone_can_open() -> None:
+    """Phone numbers and names: SQLite's temporary file is unlinked as soon as it is made,
+    so nothing remains on disk however the process ends."""
+    index = NumberIndex()
+    try:
+        for n in range(200_000):  # past SQLite's ~2 MB page cache: the file is in use
+            index.first(201000000000 + n, n + 2, f"Person {n}")
+        links = []
+        for fd in os.listdir("/proc/self/fd"):
+            try:
+                links.append(os.readlink(f"/proc/self/fd/{fd}"))
+            except OSError:
+                continue
+        temporary = [link for link in links if "etilqs" in link]
+        assert temporary, f"SQLite's temporary file not found among {links}"
+        assert all(link.endswith("(deleted)") for link in temporary), temporary
+    finally:
+        index.close()

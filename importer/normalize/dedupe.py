@@ -4,22 +4,25 @@
 `duplicate` naming the row kept. `keep_last` needs to know the future, so it takes the
 winners found by `last_rows` in a first pass over the same input.
 
-Memory: one entry per distinct chat ID (its number as an int, the kept row and its name in
-one string), about 150 bytes; a million distinct numbers take ~150 MB.
+Memory: every distinct number has to be remembered, with the row and name that had it, to
+say "same number as row 12". Held in a dict of Python objects that is ~190 bytes a number,
+memory that grows with the file (190 MB for a million numbers); `NumberIndex` keeps them in
+a private temporary SQLite database instead, whose memory is SQLite's page cache (~2 MB)
+whatever the size of the file, for ~4-6 µs a row.
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..models import Contact, Prepared, Status
 
-_SEP = "\x1f"  # between the row number and the name in a packed entry
-
 
 def _key(chat_id: str) -> int:
-    """Chat IDs are digits then "@c.us"; an int key takes a third of the memory of the text.
-    The first digit is never 0 (country codes never start with one), so it is exact."""
+    """Chat IDs are digits then "@c.us" (at most 15 digits: E.164), so the number is an
+    INTEGER PRIMARY KEY. The first digit is never 0 (no country code starts with one), so
+    the key is exact."""
     return int(chat_id.partition("@")[0])
 
 
@@ -27,17 +30,53 @@ def _name(contact: Contact) -> str:
     return f"{contact.first_name} {contact.last_name}".strip()
 
 
-def _pack(row: int, contact: Contact) -> str:
-    return f"{row}{_SEP}{_name(contact)}"
-
-
-def _unpack(entry: str) -> tuple[int, str]:
-    row, _, name = entry.partition(_SEP)
-    return int(row), name.strip()
-
-
 def _same_name(a: str, b: str) -> bool:
     return " ".join(a.casefold().split()) == " ".join(b.casefold().split())
+
+
+class NumberIndex:
+    """Number → (row, name) for every distinct number, in flat memory.
+
+    A private temporary SQLite database: SQLite keeps up to ~2 MB of it in memory and the
+    rest in a file it deletes as soon as it creates it (on POSIX), so nothing is left on disk
+    however the process ends. One transaction for the whole run: nothing here needs to
+    survive a crash.
+    """
+
+    def __init__(self) -> None:
+        # check_same_thread off: a generator may be resumed from another thread (never two
+        # at once).
+        self._db = sqlite3.connect("", isolation_level=None, check_same_thread=False)
+        self._db.execute("PRAGMA journal_mode = OFF")
+        self._db.execute("PRAGMA synchronous = OFF")
+        self._db.execute("CREATE TABLE seen (number INTEGER PRIMARY KEY, row INTEGER NOT NULL,"
+                         " name TEXT NOT NULL)")
+        self._db.execute("BEGIN")
+        self._execute = self._db.execute
+
+    def first(self, number: int, row: int, name: str) -> tuple[int, str] | None:
+        """Remember `row` for `number` unless a row is there already; return that earlier
+        row and its name, or None when this one is the first."""
+        if self._execute("INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
+                         (number, row, name)).rowcount:
+            return None
+        return self.get(number)
+
+    def put(self, number: int, row: int, name: str) -> None:
+        """`row` is now the one for `number`, whatever was there."""
+        self._execute("INSERT OR REPLACE INTO seen VALUES (?, ?, ?)", (number, row, name))
+
+    def get(self, number: int) -> tuple[int, str] | None:
+        found: tuple[int, str] | None = self._execute(
+            "SELECT row, name FROM seen WHERE number = ?", (number,)).fetchone()
+        return found
+
+    def __len__(self) -> int:
+        count: int = self._execute("SELECT count(*) FROM seen").fetchone()[0]
+        return count
+
+    def close(self) -> None:
+        self._db.close()
 
 
 def duplicate_of(item: Prepared, kept_row: int, kept_name: str) -> Prepared:
@@ -55,54 +94,50 @@ def duplicate_of(item: Prepared, kept_row: int, kept_name: str) -> Prepared:
 
 def keep_first(items: Iterable[Prepared]) -> Iterator[Prepared]:
     """The first ready contact of each chat ID is kept; later ones become duplicates."""
-    seen: dict[int, str] = {}
-    get = seen.get
+    seen = NumberIndex()
+    first = seen.first
     ready = Status.READY
-    for item in items:
-        contact = item.contact
-        if item.status is not ready or contact is None:
-            yield item
-            continue
-        key = int(contact.chat_id[:-5]) if contact.chat_id.endswith("@c.us") \
-            else _key(contact.chat_id)
-        entry = get(key)
-        if entry is None:
-            seen[key] = f"{item.row}{_SEP}{contact.first_name} {contact.last_name}"
-            yield item
-            continue
-        kept_row, kept_name = _unpack(entry)
-        if kept_row == item.row:  # --all-numbers: the same number twice in one row
-            yield item
-            continue
-        yield duplicate_of(item, kept_row, kept_name)
+    try:
+        for item in items:
+            contact = item.contact
+            if item.status is not ready or contact is None:
+                yield item
+                continue
+            kept = first(_key(contact.chat_id), item.row, _name(contact))
+            if kept is None or kept[0] == item.row:  # --all-numbers: twice in one row
+                yield item
+            else:
+                yield duplicate_of(item, *kept)
+    finally:
+        seen.close()
 
 
-def last_rows(items: Iterable[Prepared]) -> dict[int, str]:
+def last_rows(items: Iterable[Prepared]) -> NumberIndex:
     """First pass for `keep_last`: for each chat ID, the last ready row and its name."""
-    winners: dict[int, str] = {}
+    winners = NumberIndex()
     for item in items:
         if item.status is Status.READY and item.contact is not None:
-            winners[_key(item.contact.chat_id)] = _pack(item.row, item.contact)
+            winners.put(_key(item.contact.chat_id), item.row, _name(item.contact))
     return winners
 
 
-def keep_last(items: Iterable[Prepared], winners: dict[int, str]) -> Iterator[Prepared]:
+def keep_last(items: Iterable[Prepared], winners: NumberIndex) -> Iterator[Prepared]:
     """The last ready contact of each chat ID is kept (as found by `last_rows` over the same
-    input); earlier ones become duplicates naming it."""
-    for item in items:
-        contact = item.contact
-        if item.status is not Status.READY or contact is None:
-            yield item
-            continue
-        entry = winners.get(_key(contact.chat_id))
-        if entry is None:  # the input changed between the passes; keep rather than lose it
-            yield item
-            continue
-        kept_row, kept_name = _unpack(entry)
-        if kept_row == item.row:
-            yield item
-        else:
-            yield duplicate_of(item, kept_row, kept_name)
+    input); earlier ones become duplicates naming it. Closes `winners` when done."""
+    try:
+        for item in items:
+            contact = item.contact
+            if item.status is not Status.READY or contact is None:
+                yield item
+                continue
+            kept = winners.get(_key(contact.chat_id))
+            # None: the input changed between the passes; keep the row rather than lose it
+            if kept is None or kept[0] == item.row:
+                yield item
+            else:
+                yield duplicate_of(item, *kept)
+    finally:
+        winners.close()
 
 
 def mark_duplicates(items: Iterable[Prepared]) -> Iterator[Prepared]:
@@ -110,4 +145,5 @@ def mark_duplicates(items: Iterable[Prepared]) -> Iterator[Prepared]:
     return keep_first(items)
 
 
-__all__ = ["duplicate_of", "keep_first", "keep_last", "last_rows", "mark_duplicates"]
+__all__ = ["NumberIndex", "duplicate_of", "keep_first", "keep_last", "last_rows",
+           "mark_duplicates"]
