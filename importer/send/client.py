@@ -128,7 +128,12 @@ class _NoCookies(httpx.Cookies):
 
 class _StatelessClient(httpx.AsyncClient):
     """An AsyncClient without a cookie jar: the API is stateless (the token is in every
-    request), and reading each response for cookies costs ~7% of the CPU of a row."""
+    request), and reading each response for cookies costs ~7% of the CPU of a row.
+
+    Its responses, once read, are not bound to their stream: httpx binds the stream back to
+    the response, a reference cycle per request that only the garbage collector frees, and
+    its pauses hold up every request in flight.
+    """
 
     @property  # type: ignore[override]
     def cookies(self) -> httpx.Cookies:
@@ -137,6 +142,12 @@ class _StatelessClient(httpx.AsyncClient):
     @cookies.setter
     def cookies(self, cookies: object) -> None:
         pass  # AsyncClient.__init__ sets it; there is nothing to keep
+
+    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
+        response = await super().send(request, **kwargs)
+        if not kwargs.get("stream"):  # the body is read: the stream has nothing left to give
+            response.stream = _BODY_READ
+        return response
 
 
 _NO_COOKIES = _NoCookies()
@@ -191,8 +202,7 @@ class WawpClient:
         """`GET /v2/session/info`, retried like an upsert (a 429 or a dropped connection at
         the door must not stop a run); raises ApiRejected on 401/403, ImporterError otherwise.
         """
-        retrying = AsyncRetrying(stop=self._stop, wait=self._wait, retry=self._retry,
-                                 sleep=self._sleep, reraise=True)
+        retrying = self._retrying()
         try:
             async for attempt in retrying:
                 with attempt:
@@ -260,9 +270,7 @@ class WawpClient:
                 return await send_once(request)
             except RetryableError as exc:
                 last = exc
-            async for attempt in AsyncRetrying(stop=self._stop, wait=self._wait,
-                                               retry=self._retry, sleep=self._sleep,
-                                               reraise=True):
+            async for attempt in self._retrying():
                 with attempt:
                     if attempt.retry_state.attempt_number == 1:
                         raise last
@@ -287,6 +295,11 @@ class WawpClient:
             return UpsertOutcome(False, attempts, None, detail)
         raise AssertionError("unreachable")  # pragma: no cover
 
+    def _retrying(self) -> AsyncRetrying:
+        """Retry what is worth retrying, up to max_attempts, with `_wait` between tries."""
+        return AsyncRetrying(stop=self._stop, wait=self._wait, retry=self._retry,
+                             sleep=self._sleep, reraise=True)
+
     def _check_not_stopped(self) -> None:
         control = self.control
         if control is not None and control.stopped:
@@ -307,8 +320,7 @@ class WawpClient:
         """
         pacer = pacer or Pacer()
         attempts = 0
-        retrying = AsyncRetrying(stop=self._stop, wait=self._wait, retry=self._retry,
-                                 sleep=self._sleep, reraise=True)
+        retrying = self._retrying()
         try:
             async for attempt in retrying:
                 with attempt:
@@ -359,10 +371,6 @@ class WawpClient:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        # httpx binds a response's stream back to the response: a reference cycle per
-        # request, which only the garbage collector frees, and its pauses hold up every
-        # request in flight. The body is read by now, so the stream can go.
-        response.stream = _BODY_READ
         status = response.status_code
         if 200 <= status < 300:
             self.pacer.succeeded()
