@@ -12,10 +12,12 @@ more it is pinned to the last CPU and the measured clients to the others (`--no-
 let the scheduler place them). Unpinned, the two processes take turns on the same CPUs and
 the scheduler moves them between CPUs at every wake-up: on the 2-CPU virtual machines this
 was written on, that alone cost a bare aiohttp client about 7 % of the bound at
-concurrency 32. The importer runs
-in a child process per measurement (`run_import`, the same path as the CLI, reading and
-normalizing included), so each peak RSS is its own. The sequential baseline sends the way
-the API's code sample does: one request, wait for its answer, the next.
+concurrency 32.
+
+The importer runs in a child process per measurement (`run_import`, the same path as the
+CLI, reading and normalizing included), so each peak RSS is its own. The sequential
+baseline sends the way the API's code sample does: one request, wait for its answer, the
+next.
 
 Only 127.0.0.1 is ever contacted. Figures are printed, never asserted.
 """
