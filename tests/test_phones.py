@@ -11,7 +11,8 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 
 from importer.errors import ConfigError
 from importer.normalize.numbering import number_type, parse_digits
-from importer.normalize.phones import PhoneNormalizer, ascii_text, check_region, display_number
+from importer.normalize.phones import (PhoneNormalizer, ascii_text, check_region, display_number,
+                                      region_of_chat_id)
 
 # --- generated: every region's example numbers, written the ways people write them ---------
 
@@ -310,3 +311,16 @@ def test_the_fast_parser_agrees_with_phonenumbers(region: str) -> None:
         for default in (region, None, "US"):
             assert _fast(digits, plus, default) == _reference(digits, plus, default), \
                 (digits, plus, default)
+
+
+@pytest.mark.parametrize(("chat_id", "region"), [
+    ("201001234567@c.us", "EG"),
+    ("447400123456@c.us", "GB"),
+    ("966501234567", "SA"),
+    ("15550100000@c.us", "US"),   # a fictional 555 number: +1's main region
+    ("79161234567@c.us", "RU"),
+    ("999@c.us", None),
+    ("not-a-number@c.us", None),
+])
+def test_region_of_chat_id(chat_id, region):
+    assert region_of_chat_id(chat_id) == region

@@ -81,6 +81,26 @@ def display_number(chat_id: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
 
 
+def region_of_chat_id(chat_id: str) -> str | None:
+    """The region a chat ID's number belongs to ("201001234567@c.us" -> "EG"), or None.
+
+    A shared country code (+1, +7, +44…) is resolved by the number itself when it is valid,
+    else to the code's main region: the instance's own number decides a default region, and
+    +1 555 test numbers should still say US rather than nothing.
+    """
+    digits = chat_id.split("@", 1)[0].strip().lstrip("+")
+    if not digits.isdigit():
+        return None
+    try:
+        number = phonenumbers.parse("+" + digits)
+    except NumberParseException:
+        return None
+    region = phonenumbers.region_code_for_number(number)
+    if region in (None, "ZZ", "001"):
+        region = phonenumbers.region_code_for_country_code(number.country_code)
+    return None if region in (None, "ZZ", "001") else region
+
+
 # --- text clean-up -------------------------------------------------------------------------
 
 _DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63\uff0d"
@@ -501,4 +521,5 @@ def _reason(numbers: tuple[_Number, ...]) -> str:
 
 
 __all__ = ["CHAT_ID_SUFFIX", "PhoneNormalizer", "PhoneResult", "check_region",
+           "region_of_chat_id",
            "display_number"]
