@@ -51,7 +51,7 @@ def run_cli(args: Sequence[str | Path], *, env: dict[str, str] | None = None,
 
 def read_results(path: Path) -> list[dict[str, str]]:
     """The results file as dicts (the fixed columns come first, so names are unique)."""
-    with path.open(encoding="utf-8", newline="") as f:
+    with path.open(encoding="utf-8-sig", newline="") as f:
         return list(csv.DictReader(f))
 
 

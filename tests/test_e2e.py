@@ -55,7 +55,7 @@ def test_input_columns_follow_the_result_columns_unchanged(sandbox: SandboxProce
                                                            contacts_csv: Path) -> None:
     done = run_cli([contacts_csv, "--default-region", "EG", "--rate", "0"], env=sandbox.env())
     assert done.returncode == 0, done.stderr
-    header = (contacts_csv.with_name("contacts.results.csv").read_text(encoding="utf-8")
+    header = (contacts_csv.with_name("contacts.results.csv").read_text(encoding="utf-8-sig")
               .splitlines()[0])
     assert header == "row,status,chat_id,first_name,last_name,attempts,http_status,detail,Name,Phone"
     results = read_results(contacts_csv.with_name("contacts.results.csv"))

@@ -53,7 +53,7 @@ def check_outcome(code: int, err: str, results: Path, expected_rows: list[int]) 
         errors = [line for line in err.splitlines() if line.startswith("wawp-import: error:")]
         assert len(errors) == 1, err
         return
-    with results.open(encoding="utf-8", newline="") as f:
+    with results.open(encoding="utf-8-sig", newline="") as f:
         got = list(csv.reader(f))[1:]
     assert [int(r[0]) for r in got] == expected_rows
     assert {r[1] for r in got} <= STATUSES
@@ -127,5 +127,5 @@ def test_zero_data_rows_give_an_empty_results_file(tmp_path: Path) -> None:
     path.write_text("Phone,Name\n", encoding="utf-8")
     code, err, results = run(path)
     assert code == 0, err
-    assert results.read_text(encoding="utf-8").splitlines() == [
+    assert results.read_text(encoding="utf-8-sig").splitlines() == [
         "row,status,chat_id,first_name,last_name,attempts,http_status,detail,Phone,Name"]

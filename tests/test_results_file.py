@@ -42,7 +42,7 @@ def test_every_column_is_escaped_input_columns_included(tmp_path: Path) -> None:
     ])
     done = run_cli([source, "--dry-run", "--default-region", "EG"])
     assert done.returncode == 0, done.stderr
-    lines = (tmp_path / "evil.results.csv").read_text(encoding="utf-8").splitlines()
+    lines = (tmp_path / "evil.results.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].endswith(",Name,Phone,'=Notes")
     rows = read_results(tmp_path / "evil.results.csv")
     assert rows[0]["first_name"].startswith("'=")
@@ -58,7 +58,7 @@ def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
     with ResultsWriter(path, ["A", "B", "C"]) as writer:
         writer.write(RowResult(2, Status.INVALID, detail="x", values=("1",)))
         writer.write(RowResult(3, Status.INVALID, detail="y", values=("1", "2", "3", "4")))
-    lines = path.read_text(encoding="utf-8").splitlines()
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
     assert lines[1] == "2,invalid,,,,0,,x,1,,"
     assert lines[2] == "3,invalid,,,,0,,y,1,2,3,4"
 

@@ -355,7 +355,8 @@ def test_import_writes_the_address_book_and_both_results_files(
     csv_response = client.get(f"/jobs/{job['id']}/download/results.csv")
     assert csv_response.status_code == 200
     assert 'filename="contacts.results.csv"' in csv_response.headers["content-disposition"]
-    lines = csv_response.text.splitlines()
+    assert csv_response.content.startswith(b"\xef\xbb\xbf")  # UTF-8 with a BOM, for Excel
+    lines = csv_response.text.removeprefix("\ufeff").splitlines()
     assert lines[0].startswith("row,status,chat_id,first_name,last_name,attempts,http_status")
     assert len(lines) == 51
     xlsx = client.get(f"/jobs/{job['id']}/download/results.xlsx")

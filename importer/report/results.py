@@ -1,4 +1,9 @@
-"""The results file: one row per input row, in input order, safe to open in Excel."""
+"""The results file: one row per input row, in input order, safe to open in Excel.
+
+The CSV is UTF-8 with a byte order mark (`RESULTS_ENCODING`): Excel opens a CSV without one
+in the machine's ANSI code page, which garbles Arabic, Greek or accented names. Readers of a
+results file (`--retry-failed`) take it with or without the mark.
+"""
 
 from __future__ import annotations
 
@@ -20,6 +25,9 @@ RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attemp
 
 # OWASP CSV injection: Excel runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "@", "\t", "\r")
+#: How the results CSV is written; read it back with "utf-8-sig" too (it accepts no BOM).
+RESULTS_ENCODING = "utf-8-sig"
+
 _PHONE_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
 
 
@@ -56,7 +64,8 @@ class ResultsWriter:
         self.width = len(input_headers)
         self.count = 0
         try:
-            self._file: IO[str] = self.partial.open("w", encoding="utf-8", newline="")
+            self._file: IO[str] = self.partial.open("w", encoding=RESULTS_ENCODING,
+                                                    newline="")
         except OSError as exc:
             raise OutputError(f"cannot write results to {path}: {exc.strerror}") from None
         self._csv = csv.writer(self._file)
@@ -73,11 +82,17 @@ class ResultsWriter:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 
     def close(self, *, complete: bool = True) -> None:
-        """Close the file; a complete file replaces `path`, an incomplete one stays .partial."""
+        """Close the file; a complete file replaces `path`, an incomplete one stays .partial.
+
+        An incomplete file without a single row (the run failed before its first row) holds
+        nothing worth keeping and is removed.
+        """
         try:
             self._file.close()
             if complete:
                 os.replace(self.partial, self.path)
+            elif self.count == 0:
+                self.partial.unlink(missing_ok=True)
         except OSError as exc:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 

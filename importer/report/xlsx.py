@@ -150,6 +150,13 @@ class XlsxResultsWriter:
 
     def close(self, *, complete: bool = True) -> None:
         """Save the workbook; a complete one replaces `path`, an incomplete one stays .partial."""
+        if not complete and self.count == 0:
+            # failed before its first row: nothing worth keeping (see ResultsWriter.close)
+            try:
+                self.partial.unlink(missing_ok=True)
+            except OSError as exc:
+                raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
+            return
         if self._sample is not None:
             self._flush_sample()
         last = get_column_letter(len(self._headers))
