@@ -1,0 +1,119 @@
+"""One run at a time per results file: an exclusive OS lock on `<results>.lock`.
+
+Two runs writing the same results (two terminals, a cron job overlapping a manual run)
+would send every row twice and splice each other's files. The lock is the kernel's
+(`fcntl.flock` on POSIX, `msvcrt.locking` on Windows), so it goes with the process that
+holds it however that process ends: a run killed with `kill -9` never blocks `--resume`.
+The file holds the holder's process ID, to name it in the refusal.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from types import TracebackType
+
+from ..errors import OutputError, UsageError
+
+LOCK_SUFFIX = ".lock"
+#: Windows locks byte ranges, and a locked range cannot be read by others: lock a byte far
+#: past the process ID written at the start, so a refused run can still read who holds it.
+_WINDOWS_LOCK_OFFSET = 1 << 30
+
+
+def lock_path(results: Path) -> Path:
+    """Where the lock of a run writing `results` lives."""
+    return results.with_name(results.name + LOCK_SUFFIX)
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on `fd` without waiting; False when another process holds it."""
+    if os.name == "nt":  # pragma: no cover - CI runs on Linux
+        import msvcrt
+
+        os.lseek(fd, _WINDOWS_LOCK_OFFSET, os.SEEK_SET)
+        try:
+            msvcrt.locking(fd, msvcrt.LK_NBLCK, 1)
+        except OSError:
+            return False
+        return True
+    import fcntl
+
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False
+    return True
+
+
+def _holder(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="ascii", errors="replace").strip()
+    except OSError:
+        return ""
+    return text if text.isdigit() else ""
+
+
+class RunLock:
+    """The exclusive lock of the run writing `results`; a context manager."""
+
+    def __init__(self, results: Path) -> None:
+        self.results = results
+        self.path = lock_path(results)
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        """Take the lock, or raise UsageError naming the run that holds it."""
+        while True:
+            try:
+                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+            except OSError as exc:
+                raise OutputError(f"cannot create the lock {self.path}: {exc.strerror}") from None
+            if not _try_lock(fd):
+                os.close(fd)
+                pid = _holder(self.path)
+                raise UsageError(f"another wawp-import is running on {self.results.name}"
+                                 + (f" (pid {pid})" if pid else "")
+                                 + f"; wait for it to finish (lock: {self.path})")
+            # A run that was releasing may have unlinked the file we opened: then our lock is
+            # on a file nobody else will see, so take it again on the one at the path.
+            try:
+                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
+            except OSError:
+                same = False
+            if same:
+                break
+            os.close(fd)
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        self._fd = fd
+
+    def release(self) -> None:
+        """Remove the lock file and let go of the lock."""
+        fd, self._fd = self._fd, None
+        if fd is None:
+            return
+        if os.name == "nt":  # pragma: no cover - an open file cannot be removed there
+            os.close(fd)
+            try:
+                self.path.unlink(missing_ok=True)
+            except OSError:
+                pass  # another run took it meanwhile
+            return
+        try:
+            self.path.unlink(missing_ok=True)  # while still holding it: see acquire()
+        except OSError:
+            pass
+        os.close(fd)
+
+    def __enter__(self) -> RunLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+
+__all__ = ["LOCK_SUFFIX", "RunLock", "lock_path"]
