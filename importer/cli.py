@@ -22,7 +22,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NoReturn, TextIO
 
 from . import __version__
 from .config import check_known, coerce, load_config
@@ -63,8 +63,16 @@ def add_sending_arguments(g: argparse._ArgumentGroup) -> None:
                    help="allow a non-loopback http:// base URL (the token travels in clear text)")
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line, like every other error of the command
+    (argparse prints its whole usage block first: 25 lines to scroll past the reason)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(
+    p = OneLineParser(
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
                     "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
@@ -179,7 +187,9 @@ def read_token(args: argparse.Namespace, env: dict[str, str], console: Console) 
             token = args.token_file.read_text(encoding="utf-8").strip()
         except OSError as exc:
             raise UsageError(f"cannot read token file {args.token_file}: {exc.strerror}") from None
-        if mode & (stat.S_IRGRP | stat.S_IROTH):
+        # Windows has no POSIX modes (st_mode says readable by all for any file): its ACLs
+        # decide who reads the file, so the warning would always fire there for nothing.
+        if os.name != "nt" and mode & (stat.S_IRGRP | stat.S_IROTH):
             console.warn(f"warning: token file {args.token_file} is readable by other users; "
                          f"run: chmod 600 {args.token_file}")
         if not token:
@@ -255,6 +265,9 @@ def describe_plan(plan: Plan) -> str:
     if info.rows is not None:
         parts.append(f"{info.rows:,} data row{'s' if info.rows != 1 else ''}")
     text = ", ".join(parts) + f".\nColumns: {plan.columns.describe(plan.table.headers)}."
+    if plan.region_source:
+        text += (f"\nRegion {plan.region}, from {plan.region_source}; --default-region to "
+                 "change.")
     for note in info.notes:
         text += f"\n{note}"
     return text
@@ -373,7 +386,10 @@ def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, res
 def write_summary_json(target: Path, data: dict[str, object], console: Console) -> None:
     """The summary JSON to a file, or to standard output for `-` (through the redactor)."""
     if str(target) == "-":
-        console.say(json.dumps(data, ensure_ascii=False, indent=2))
+        # \u escapes where standard output cannot show every character: a program reading
+        # the JSON gets every name intact, never a replaced "?".
+        encoding = (getattr(console.out, "encoding", None) or "").lower().replace("-", "")
+        console.say(json.dumps(data, ensure_ascii=not encoding.startswith("utf"), indent=2))
     else:
         write_json(target, data)
 
@@ -480,10 +496,26 @@ def handle_interrupts(control: RunControl, err: TextIO) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, previous)
 
 
+def tolerate_unprintable(*streams: TextIO) -> None:
+    """Make `streams` replace the characters their encoding cannot show (an Arabic name on a
+    cp1252 console, output redirected under PYTHONIOENCODING=ascii) instead of raising
+    UnicodeEncodeError. Only the console: files are always written in UTF-8."""
+    for stream in streams:
+        reconfigure = getattr(stream, "reconfigure", None)
+        if reconfigure is None:
+            continue
+        try:
+            reconfigure(errors="replace")
+        except (AttributeError, OSError, ValueError):
+            pass  # a stream that cannot change (already in use by a reader…): leave it
+
+
 def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None,
          out: TextIO | None = None, err: TextIO | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
+    if out is None and err is None:
+        tolerate_unprintable(sys.stdout, sys.stderr)
     out = out or sys.stdout
     err = err or sys.stderr
     if argv and argv[0] == "sandbox":
@@ -514,7 +546,12 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
                 counts["ok"] += 1
             elif result.status is Status.FAILED:
                 counts["failed"] += 1
-            progress.update(1)
+            if result.attempts or options.dry_run:
+                progress.update(1)
+            elif progress.total and progress.total > progress.n:
+                # Nothing was sent for it (invalid, duplicate, skipped by --resume, not
+                # attempted): one row less to send, so the bar's rate and ETA stay true.
+                progress.total -= 1
             if not progress.disable:  # shown at the bar's next refresh, not per row
                 progress.set_postfix_str(f"ok {counts['ok']}, failed {counts['failed']}",
                                          refresh=False)

@@ -113,6 +113,9 @@ class Summary:
     counts: dict[str, int] = field(default_factory=dict)
     rows: int = 0
     results: int = 0
+    #: Rows whose request went out in this run (not those skipped by --resume, carried over
+    #: by a retry, or not attempted): what the rate counts. A dry run sends none.
+    sent: int = 0
     elapsed: float = 0.0
     results_path: str = ""
     aborted: str = ""

@@ -7,11 +7,12 @@ show what was decided); `run_plan` does the work and returns the summary.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import ipaddress
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,14 +21,19 @@ from urllib.parse import urlsplit
 import httpx
 
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
-from .errors import ConfigError, PreflightError
-from .models import Prepared, RowResult, Status, Summary
+from .errors import ConfigError, InputFileError, PreflightError
+from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import RowNormalizer, default_workers
+from .normalize.dedupe import not_sent_again
+from .normalize.phones import region_of_chat_id
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
-from .read.results_input import RetryCounts, merge_retried, open_previous_results
+from .read.results_input import (RetryCounts, merge_retried, open_previous_results,
+                                 sent_ok_numbers)
 from .report.journal import JournalPlan, plan_journal
-from .report.results import check_results_path, open_results_writer
+from .report.lock import RunLock
+from .report.results import ResultsWriter, check_results_path, open_results_writer
+from .report.xlsx import XlsxResultsWriter
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
 from .send.client import WawpClient
 from .send.pacing import Pacer
@@ -49,10 +55,24 @@ class Plan:
     normalizer: RowNormalizer
     #: Set for --retry-failed/--retry-invalid: the input is an earlier run's results.
     retry_counts: RetryCounts | None = None
+    #: The answer of GET /v2/session/info when it was asked while planning (to find the
+    #: default region); the preflight uses it rather than asking again.
+    session_info: dict[str, Any] | None = None
+    #: The default region the normalizer uses, and where it came from when no option gave
+    #: it ("the instance's number +20…"); empty when it was given or is unknown.
+    region: str | None = None
+    region_source: str = ""
 
     def prepared(self) -> Iterator[Prepared]:
         if self.retry_counts is not None:
-            return merge_retried(self.table.rows, self.normalizer.prepare_all, self.retry_counts)
+            # a number an earlier run already sent ok is not sent again from a fixed row
+            sent = sent_ok_numbers(self.options.input, retry=retry_statuses(self.options))
+            prepare_all = self.normalizer.prepare_all
+
+            def prepare(rows: Iterable[SourceRow]) -> Iterator[Prepared]:
+                return not_sent_again(prepare_all(rows), sent)
+
+            return merge_retried(self.table.rows, prepare, self.retry_counts)
         # --duplicates last needs a first pass over the rows: it gets a fresh copy of the input
         return self.normalizer.prepare_all(self.table.rows,
                                            reopen=lambda: open_input(self.options).rows)
@@ -96,15 +116,94 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def plan_import(options: ImportOptions) -> Plan:
-    """Open the input and map its columns; raises UsageError when it cannot be used."""
-    normalizer_region = options.default_region
+def check_paths(options: ImportOptions) -> Path:
+    """The results path, once the input and results paths are known to be usable (before
+    anything is read or sent); raises UsageError naming the path otherwise."""
+    if options.input.is_dir():
+        raise InputFileError(f"{options.input} is a folder: name the spreadsheet to import, "
+                             "e.g. wawp-import contacts.xlsx")
     results_path = options.results_path()
     check_results_path(results_path)
+    if results_path.is_dir():
+        raise ConfigError(f"the results path {results_path} is a folder: name a file, e.g. "
+                          f"--results {results_path / 'contacts.results.csv'}")
+    folder = results_path.parent
+    if not folder.is_dir():
+        raise ConfigError(f"cannot write the results to {results_path}: the folder {folder} "
+                          "does not exist")
     if results_path.resolve() == options.input.resolve():
         raise ConfigError(f"the results would overwrite the input {options.input}: name "
                           "another file with --results")
-    if not options.dry_run or options.verify:
+    return results_path
+
+
+def talks_to_api(options: ImportOptions) -> bool:
+    """Whether this run sends or asks the API anything (a dry run without --verify does not)."""
+    return not options.dry_run or options.verify
+
+
+def _client(options: ImportOptions, transport: httpx.AsyncBaseTransport | None) -> WawpClient:
+    return WawpClient(options.base_url, options.instance_id, options.access_token,
+                      transport=transport, timeout=options.timeout,
+                      max_attempts=options.max_attempts, max_connections=1)
+
+
+def fetch_session_info(options: ImportOptions, *,
+                       transport: httpx.AsyncBaseTransport | None = None) -> dict[str, Any]:
+    """`GET /v2/session/info` of the options' instance: `{name, status, me: {id, pushName}}`.
+
+    Raises ApiRejected when the API refuses the credentials, ConfigError for a base URL
+    that would send the token in clear text, ImporterError when the API cannot be asked.
+    """
+    check_base_url(options.base_url, allow_insecure_http=options.allow_insecure_http)
+
+    async def ask() -> dict[str, Any]:
+        async with _client(options, transport) as client:
+            return await client.session_info()
+
+    return asyncio.run(ask())
+
+
+def instance_number(info: dict[str, Any]) -> str:
+    """The instance's own chat ID from a session info answer (`me.id`), or ""."""
+    me = info.get("me")
+    return str(me.get("id") or "") if isinstance(me, dict) else ""
+
+
+def instance_region(info: dict[str, Any]) -> tuple[str | None, str]:
+    """The region of the instance's own number, and how to say where it came from
+    ("the instance's number +20…"); (None, "") when the answer has no usable number."""
+    chat_id = instance_number(info)
+    region = region_of_chat_id(chat_id) if chat_id else None
+    if region is None:
+        return None, ""
+    import phonenumbers
+
+    code = phonenumbers.country_code_for_region(region)
+    return region, f"the instance's number +{code}…"
+
+
+def asks_instance_region(options: ImportOptions) -> bool:
+    """Whether planning asks the API for the instance's number to find the default region:
+    no region was given, the run talks to the API (or a dry run has the credentials to),
+    and the preflight is not skipped."""
+    if options.default_region or options.skip_preflight:
+        return False
+    if not options.instance_id or not options.access_token:
+        return False
+    return True
+
+
+def plan_import(options: ImportOptions, *,
+                transport: httpx.AsyncBaseTransport | None = None) -> Plan:
+    """Open the input and map its columns; raises UsageError when it cannot be used.
+
+    Without a default region, a run that can ask the API takes the region of the
+    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer).
+    `transport` is the HTTP transport of that question (tests pass one).
+    """
+    results_path = check_paths(options)
+    if talks_to_api(options):
         check_base_url(options.base_url, allow_insecure_http=options.allow_insecure_http)
         check_sending(options)
         if not options.instance_id or not options.access_token:
@@ -116,7 +215,12 @@ def plan_import(options: ImportOptions) -> Plan:
     columns = map_columns(table.headers, phone=options.phone_column, name=options.name_column,
                           first_name=options.first_name_column,
                           last_name=options.last_name_column)
-    normalizer = RowNormalizer(columns, headers=table.headers, default_region=normalizer_region,
+    region, region_source = options.default_region, ""
+    session_info: dict[str, Any] | None = None
+    if asks_instance_region(options):
+        session_info = fetch_session_info(options, transport=transport)
+        region, region_source = instance_region(session_info)
+    normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
                                missing_name=options.missing_name,
                                first_name_format=options.first_name_format,
@@ -128,7 +232,8 @@ def plan_import(options: ImportOptions) -> Plan:
                                workers=(default_workers()
                                         if options.dry_run and not options.verify else 0))
     return Plan(options, table, columns, results_path, normalizer,
-                RetryCounts() if options.retrying else None)
+                RetryCounts() if options.retrying else None, session_info=session_info,
+                region=region, region_source=region_source)
 
 
 def retry_statuses(options: ImportOptions) -> frozenset[Status]:
@@ -166,25 +271,41 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     tally = SummaryTally(summary)
     control = control or RunControl()
 
+    writer: ResultsWriter | XlsxResultsWriter | None = None
+
     def record(result: RowResult) -> None:
         summary.results += 1
         summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
         tally.add(result)
+        assert writer is not None
         writer.write(result)
         if on_result is not None:
             on_result(result)
 
-    # Decided before anything is written or sent: a refused resume leaves no trace.
-    journal = None if options.dry_run else plan_journal(
-        plan.results_path, options.input, instance_id=options.instance_id,
-        base_url=options.base_url, resume=options.resume, force=options.force)
-    with open_results_writer(plan.results_path, plan.table.headers) as writer:
+    with contextlib.ExitStack() as files:
+        # One run at a time on these results: a second one stops here, having sent nothing.
+        files.enter_context(RunLock(plan.results_path))
+        # Decided before anything is written or sent: a refused resume leaves no trace.
+        journal = None if options.dry_run else plan_journal(
+            plan.results_path, options.input, instance_id=options.instance_id,
+            base_url=options.base_url, resume=options.resume, force=options.force)
+
+        def start_writing() -> None:
+            """Open the results, once nothing can stop the run before its first row."""
+            nonlocal writer
+            if writer is None:
+                writer = files.enter_context(open_results_writer(plan.results_path,
+                                                                 plan.table.headers))
+
         if options.dry_run and not options.verify:
+            start_writing()
             for item in plan.prepared():
                 record(RowResult.from_prepared(item))
         else:
             asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
-                              summary=summary, on_verify=on_verify, journal=journal))
+                              summary=summary, on_verify=on_verify, journal=journal,
+                              start_writing=start_writing))
+            start_writing()  # an input without a single row still gets its results file
     if journal is not None and not control.stopped:
         journal.finished()  # every row has its line in the complete results file
     tally.finish()
@@ -201,7 +322,8 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
 async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTransport | None,
                 sleep: Callable[[float], Awaitable[None]], control: RunControl,
                 summary: Summary, on_verify: VerifyHook | None = None,
-                journal: JournalPlan | None = None) -> None:
+                journal: JournalPlan | None = None,
+                start_writing: Callable[[], None] = lambda: None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
     pause = control.interruptible(sleep)  # a stop cuts every wait short
@@ -212,7 +334,9 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
                           max_connections=options.concurrency, pacer=pacer,
                           sleep=pause, control=control) as client:
         if not options.skip_preflight:
-            info = await client.session_info()
+            # asked already while planning when the default region came from the instance
+            info = (plan.session_info if plan.session_info is not None
+                    else await client.session_info())
             status = str(info.get("status", ""))
             if status != "WORKING":
                 raise PreflightError(
@@ -223,6 +347,7 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
         if options.verify:
             items = await _verify(plan, client, control=control, sleep=pause, summary=summary,
                                   on_verify=on_verify)
+        start_writing()
         if options.dry_run:  # --dry-run --verify: numbers checked, nothing written
             for item in items:
                 record(RowResult.from_prepared(item))
@@ -233,10 +358,17 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
                 record(result)
             return
         with journal.open(redact=client.redact) as written:
-            async for result in send_all(journal.skip_sent(items), client,
-                                         concurrency=options.concurrency, control=control,
-                                         on_done=written.record):
-                record(result)
+            try:
+                async for result in send_all(journal.skip_sent(items), client,
+                                             concurrency=options.concurrency, control=control,
+                                             on_done=written.record):
+                    record(result)
+            except BaseException:
+                if written.lines == 0 and not journal.resuming:
+                    # failed before any row was answered: there is nothing to resume
+                    written.close()
+                    journal.finished()
+                raise
 
 
 async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
@@ -288,7 +420,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
     if isinstance(source, ImportOptions):
         if settings or config is not None:
             raise ConfigError("give run_import either an ImportOptions or settings, not both")
-        return run_plan(plan_import(source), **run_kwargs)
+        return run_plan(plan_import(source, transport=run_kwargs.get("transport")),
+                        **run_kwargs)
     values: dict[str, Any] = {}
     if config is not None:
         path = Path(config)
@@ -304,7 +437,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
             value = Path(value)
         values[name] = value
     options = ImportOptions(input=Path(source), **values)
-    return run_plan(plan_import(options), **run_kwargs)
+    return run_plan(plan_import(options, transport=run_kwargs.get("transport")), **run_kwargs)
 
 
-__all__ = ["Plan", "Status", "check_base_url", "plan_import", "run_import", "run_plan"]
+__all__ = ["Plan", "Status", "check_base_url", "check_paths", "fetch_session_info",
+           "instance_region", "plan_import", "run_import", "run_plan"]

@@ -141,10 +141,41 @@ def keep_last(items: Iterable[Prepared], winners: NumberIndex) -> Iterator[Prepa
         winners.close()
 
 
+def chat_number(chat_id: str) -> int:
+    """The key of a chat ID in a `NumberIndex`."""
+    return _key(chat_id)
+
+
+def contact_name(contact: Contact) -> str:
+    """The name a `NumberIndex` keeps for a contact."""
+    return _name(contact)
+
+
+def not_sent_again(items: Iterable[Prepared], sent: NumberIndex) -> Iterator[Prepared]:
+    """Ready contacts whose number another row already sent ok (`sent`, e.g. the ok rows of an
+    earlier results file) become duplicates naming that row. Closes `sent` when done."""
+    try:
+        for item in items:
+            contact = item.contact
+            if item.status is not Status.READY or contact is None or item.previous is not None:
+                yield item
+                continue
+            kept = sent.get(_key(contact.chat_id))
+            if kept is None or kept[0] == item.row:
+                yield item
+                continue
+            duplicate = duplicate_of(item, *kept)
+            prefix = f"same number as row {kept[0]}"
+            yield Prepared(duplicate.row, duplicate.values, Status.DUPLICATE, contact,
+                           duplicate.detail.replace(prefix, f"{prefix}, already sent ok", 1))
+    finally:
+        sent.close()
+
+
 def mark_duplicates(items: Iterable[Prepared]) -> Iterator[Prepared]:
     """The first row with a chat ID wins (kept for callers of the earlier name)."""
     return keep_first(items)
 
 
-__all__ = ["NumberIndex", "duplicate_of", "keep_first", "keep_last", "last_rows",
-           "mark_duplicates"]
+__all__ = ["NumberIndex", "chat_number", "contact_name", "duplicate_of", "keep_first",
+           "keep_last", "last_rows", "mark_duplicates", "not_sent_again"]

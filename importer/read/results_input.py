@@ -19,6 +19,7 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from ..models import Contact, Prepared, RowResult, SourceRow, Status
+from ..normalize.dedupe import NumberIndex, chat_number, contact_name
 from ..report.results import RESULT_COLUMNS, safe_cell
 from . import open_table
 from .table import Table
@@ -57,6 +58,26 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
     info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
                       "input columns; the other rows are copied over unchanged.")
     return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
+
+
+def sent_ok_numbers(path: Path, *, retry: Collection[Status]) -> NumberIndex:
+    """The numbers the rows carried over (not retried) have as `ok` in a results file, with
+    their row and name: a fixed row with one of them is a duplicate, not sent again. A pass
+    of its own over the file, since an ok row may come after the row to retry."""
+    sent = NumberIndex()
+    try:
+        for row in open_previous_results(path, retry=retry).rows:
+            if not isinstance(row, CarriedRow):
+                continue
+            for line in row.previous:
+                if line.status is Status.OK and line.chat_id:
+                    sent.first(chat_number(line.chat_id), line.row,
+                               contact_name(Contact(line.chat_id, line.first_name,
+                                                    line.last_name)))
+    except BaseException:
+        sent.close()
+        raise
+    return sent
 
 
 def unsafe_cell(text: str) -> str:
@@ -165,4 +186,4 @@ def merge_retried(rows: Iterable[SourceRow],
 
 
 __all__ = ["CarriedRow", "RetryCounts", "carried_items", "is_results_header", "merge_retried",
-           "open_previous_results", "unsafe_cell"]
+           "open_previous_results", "sent_ok_numbers", "unsafe_cell"]

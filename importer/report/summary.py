@@ -85,6 +85,8 @@ class SummaryTally:
     def add(self, result: RowResult) -> None:
         """Count one result (the pipeline calls this for every line it writes)."""
         status = result.status
+        if result.attempts and not self.summary.dry_run:
+            self.summary.sent += 1
         if status in REASON_STATUSES:
             self._add_reason(status.value, reason_of(result.detail), result.row)
         elif (status in (Status.READY, Status.OK) and result.chat_id
@@ -228,10 +230,17 @@ def render_preview(summary: Summary, *, max_name: int = 24) -> str:
 def render_summary(summary: Summary, *, retry_command: str | None = None,
                    retry_invalid_command: str | None = None) -> str:
     """The closing lines: counts, time and rate, top reasons, where the results are, what next."""
-    head = (f"{format_count(summary.results)} rows in {format_duration(summary.elapsed)} "
-            f"({format_rate(summary.results, summary.elapsed)}) — {render_counts(summary)}")
     if summary.dry_run:
-        head = f"Dry run, nothing sent: {head}"
+        head = (f"Dry run, nothing sent: {format_count(summary.results)} rows in "
+                f"{format_duration(summary.elapsed)} "
+                f"({format_rate(summary.results, summary.elapsed)})")
+    else:
+        # The rate is of the rows sent in this run: rows skipped by --resume, carried over
+        # by a retry or not attempted took no time and would make it look faster.
+        head = (f"{format_count(summary.results)} rows in {format_duration(summary.elapsed)}, "
+                f"{format_count(summary.sent)} sent "
+                f"({format_rate(summary.sent, summary.elapsed)})")
+    head += f" — {render_counts(summary)}"
     lines = [head]
     if summary.retried or summary.carried:
         lines.append(f"Retried {format_count(summary.retried)} rows; "
@@ -245,6 +254,9 @@ def render_summary(summary: Summary, *, retry_command: str | None = None,
     if summary.interrupted:
         lines.append("Interrupted: rows not sent are marked not_attempted.")
     lines.append(f"Results: {summary.results_path}")
+    if summary.interrupted or summary.aborted:
+        # The one next step is --resume (the CLI says so); a retry would compete with it.
+        return "\n".join(lines)
     to_retry = summary.count(Status.FAILED) + summary.count(Status.NOT_ATTEMPTED)
     if retry_command and to_retry and not summary.dry_run:
         lines.append(f"To retry the {format_count(to_retry)} failed or not attempted rows: "
@@ -275,11 +287,13 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
                     retry_command: str | None = None,
                     retry_invalid_command: str | None = None) -> dict[str, Any]:
     """The summary as JSON-ready values (the `--summary-json` file)."""
-    rate = summary.results / summary.elapsed if summary.elapsed > 0 else None
+    done = summary.results if summary.dry_run else summary.sent
+    rate = done / summary.elapsed if summary.elapsed > 0 else None
     return {
         "exit_code": exit_code,
         "dry_run": summary.dry_run,
         "rows": summary.results,
+        "sent": summary.sent,
         "counts": {status: n for status, n in ordered_counts(summary.counts)},
         "elapsed_seconds": round(summary.elapsed, 3),
         "rows_per_second": None if rate is None else round(rate, 1),

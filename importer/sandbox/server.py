@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import ipaddress
 import json
 import logging
@@ -20,6 +21,7 @@ import socket
 import string
 import sys
 from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -92,6 +94,13 @@ def build_parser() -> argparse.ArgumentParser:
         default="WORKING",
         choices=SESSION_STATUSES,
         help="status reported by /v2/session/info (default: WORKING)",
+    )
+    net.add_argument(
+        "--me-phone",
+        default=SandboxConfig.me_phone,
+        metavar="DIGITS",
+        help="the instance's own number, in international form without +, as "
+        "/v2/session/info reports it in me.id (default: %(default)s, a US number)",
     )
     net.add_argument(
         "--registered",
@@ -247,6 +256,7 @@ def _config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         faults=faults,
         register_all=args.register_all,
         session_status=args.session_status,
+        me_phone=args.me_phone,
         check_exists_interval=args.check_exists_interval,
         **optional,
     )
@@ -297,6 +307,41 @@ def _banner(base_url: str, config: SandboxConfig) -> str:
     )
 
 
+def install_stop_handlers(
+    loop: asyncio.AbstractEventLoop, stop: asyncio.Event
+) -> Callable[[], None]:
+    """Set `stop` on SIGTERM or SIGINT; returns the function that removes the handlers.
+
+    `loop.add_signal_handler` exists only on POSIX event loops (Windows' raises
+    NotImplementedError): there `signal.signal` stands in, waking the loop thread-safely.
+    """
+    signums = [signal.SIGTERM, signal.SIGINT]
+    try:
+        for signum in signums:
+            loop.add_signal_handler(signum, stop.set)
+    except NotImplementedError:
+        for signum in signums:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.remove_signal_handler(signum)
+
+        def on_signal(signum: int, frame: object) -> None:
+            loop.call_soon_threadsafe(stop.set)
+
+        previous = {signum: signal.signal(signum, on_signal) for signum in signums}
+
+        def restore() -> None:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+
+        return restore
+
+    def remove() -> None:
+        for signum in signums:
+            loop.remove_signal_handler(signum)
+
+    return remove
+
+
 async def _serve(sock: socket.socket, config: SandboxConfig, args: argparse.Namespace) -> None:
     app = create_app(config)
     state: SandboxState = app[STATE_KEY]
@@ -309,8 +354,7 @@ async def _serve(sock: socket.socket, config: SandboxConfig, args: argparse.Name
     await runner.setup()
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    for signum in (signal.SIGTERM, signal.SIGINT):
-        loop.add_signal_handler(signum, stop.set)
+    remove_handlers = install_stop_handlers(loop, stop)
     try:
         site = web.SockSite(runner, sock, backlog=1024)
         await site.start()
@@ -331,8 +375,7 @@ async def _serve(sock: socket.socket, config: SandboxConfig, args: argparse.Name
         await stop.wait()
     finally:
         await runner.cleanup()
-        for signum in (signal.SIGTERM, signal.SIGINT):
-            loop.remove_signal_handler(signum)
+        remove_handlers()
         if args.dump is not None:
             _write_json_atomically(args.dump, state.snapshot())
 
@@ -346,6 +389,9 @@ def main(argv: list[str] | None = None) -> int:
             f"--host {args.host} is not a loopback address; the sandbox accepts any client "
             "that knows its token, so pass --allow-remote if you really mean it"
         )
+    if not args.me_phone.lstrip("+").isdigit():
+        parser.error(f"--me-phone must be digits (e.g. 201001234567), got {args.me_phone!r}")
+    args.me_phone = args.me_phone.lstrip("+")
     if not 0 <= args.port <= 65535:
         parser.error(f"--port must be between 0 and 65535, got {args.port}")
     config = _config_from_args(args, parser)
