@@ -403,7 +403,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
         import os
         from importer import run_import
 
-        summary = run_import("contacts.xlsx", default_region="EG", instance_id="my-instance",
+        summary = run_import("contacts.xlsx", default_region="EG",
+                             base_url="https://api.wawp.net", instance_id="my-instance",
                              access_token=os.environ["WAWP_ACCESS_TOKEN"])
         print(summary.counts, summary.results_path)
 
@@ -413,7 +414,10 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
     `control` and `clock` go to `run_plan`.
 
-    Nothing is printed and the environment is not read: pass the token. Where the command
+    Nothing is printed and the environment is not read: pass the token, and `base_url`
+    for any API but https://api.wawp.net (WAWP_BASE_URL is the command's, not this
+    function's). Without `default_region`, the region of the instance's own number is used
+    (`Plan.region_source` says so). Where the command
     would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
     """
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
