@@ -459,6 +459,34 @@ def make_progress(enabled: bool, err: TextIO, total: int | None = None):
                 mininterval=0.5)
 
 
+class ProgressTicker:
+    """Moves the progress bar on for each result: it counts the rows sent in this run.
+
+    A row nothing was sent for (invalid, duplicate, skipped by --resume, carried over by a
+    retry, not attempted) takes one row off the bar's total instead, so its rate and ETA are
+    those of the sending. In a dry run every row counts: nothing is sent, every row is work.
+    """
+
+    def __init__(self, bar: Any, *, dry_run: bool) -> None:
+        self.bar = bar
+        self.dry_run = dry_run
+        self.ok = 0
+        self.failed = 0
+
+    def __call__(self, result: RowResult) -> None:
+        bar = self.bar
+        if result.status in (Status.OK, Status.READY):
+            self.ok += 1
+        elif result.status is Status.FAILED:
+            self.failed += 1
+        if result.attempts or self.dry_run:
+            bar.update(1)
+        elif bar.total and bar.total > bar.n:
+            bar.total -= 1
+        if not bar.disable:  # shown at the bar's next refresh, not per row
+            bar.set_postfix_str(f"ok {self.ok}, failed {self.failed}", refresh=False)
+
+
 def _write_now(err: TextIO, text: str) -> None:
     """Write from a signal handler: a raw write, since print() may be in the middle of
     writing to the same stream (a reentrant call on a buffered stream raises)."""
@@ -539,22 +567,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
         progress = make_progress(not args.no_progress and err.isatty(), err,
                                  plan.table.info.rows)
-        counts = {"ok": 0, "failed": 0}
-
-        def tick(result: RowResult) -> None:
-            if result.status in (Status.OK, Status.READY):
-                counts["ok"] += 1
-            elif result.status is Status.FAILED:
-                counts["failed"] += 1
-            if result.attempts or options.dry_run:
-                progress.update(1)
-            elif progress.total and progress.total > progress.n:
-                # Nothing was sent for it (invalid, duplicate, skipped by --resume, not
-                # attempted): one row less to send, so the bar's rate and ETA stay true.
-                progress.total -= 1
-            if not progress.disable:  # shown at the bar's next refresh, not per row
-                progress.set_postfix_str(f"ok {counts['ok']}, failed {counts['failed']}",
-                                         refresh=False)
+        tick = ProgressTicker(progress, dry_run=options.dry_run)
 
         show_verify = VerifyDisplay(console, not args.no_progress and err.isatty())
         started = time.monotonic()
