@@ -417,7 +417,7 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
     Nothing is printed and the environment is not read: pass the token, and `base_url`
     for any API but https://api.wawp.net (WAWP_BASE_URL is the command's, not this
     function's). Without `default_region`, the region of the instance's own number is used
-    (`Plan.region_source` says so). Where the command
+    (see `plan_import`). Where the command
     would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
     """
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
