@@ -15,7 +15,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -33,12 +33,14 @@ from .read.results_input import (RetryCounts, merge_retried, open_previous_resul
 from .report.journal import JournalPlan, plan_journal
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
-from .report.xlsx import XlsxResultsWriter
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
 from .send.client import WawpClient
 from .send.pacing import Pacer
 from .send.runner import RunControl, send_all
 from .send.verify import CheckCache, Verifier, VerifyProgress
+
+if TYPE_CHECKING:
+    from .report.xlsx import XlsxResultsWriter  # openpyxl: loaded only for .xlsx results
 
 ResultHook = Callable[[RowResult], None]
 VerifyHook = Callable[[VerifyProgress], None]

@@ -55,7 +55,9 @@ def _tally(results: list[RowResult], **kwargs: int) -> Summary:
 
 
 def _row(row: int, status: Status, detail: str = "", chat_id: str = "") -> RowResult:
-    return RowResult(row, status, chat_id, "First", "Last", detail=detail)
+    # rows that went to the API made an attempt: the rate counts those
+    attempts = 1 if status in (Status.OK, Status.FAILED) else 0
+    return RowResult(row, status, chat_id, "First", "Last", attempts=attempts, detail=detail)
 
 
 def test_reasons_are_counted_with_their_first_three_rows_most_common_first() -> None:
@@ -93,7 +95,7 @@ def test_summary_text_counts_reasons_results_and_what_to_run_next() -> None:
         summary, retry_command="wawp-import --retry-failed out/contacts.results.csv",
         retry_invalid_command="wawp-import --retry-invalid out/contacts.results.csv")
     assert text == """\
-46 rows in 12 s (3.7 rows/s) — ok: 38, duplicate: 2, invalid: 3, failed: 2, not_attempted: 1
+46 rows in 12 s, 40 sent (3.2 rows/s) — ok: 38, duplicate: 2, invalid: 3, failed: 2, not_attempted: 1
   duplicate: 2 — same number as row … (rows 43, 44)
   invalid: 3 — phone: not a valid number for EG (rows 40, 41, 42)
   failed: 2 — gave up after 5 attempts: HTTP 503 Service Unavailable (rows 45, 46)
