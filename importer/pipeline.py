@@ -28,8 +28,7 @@ from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
-from .read.results_input import (RetryCounts, merge_retried, open_previous_results,
-                                 sent_ok_numbers)
+from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
 from .report.journal import JournalPlan, plan_journal
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
@@ -191,9 +190,7 @@ def asks_instance_region(options: ImportOptions) -> bool:
     and the preflight is not skipped."""
     if options.default_region or options.skip_preflight:
         return False
-    if not options.instance_id or not options.access_token:
-        return False
-    return True
+    return bool(options.instance_id and options.access_token)
 
 
 def plan_import(options: ImportOptions, *,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from ..errors import OutputError, UsageError
 
@@ -107,7 +108,7 @@ class RunLock:
             pass
         os.close(fd)
 
-    def __enter__(self) -> RunLock:
+    def __enter__(self) -> Self:
         self.acquire()
         return self
 

@@ -20,8 +20,8 @@ import signal
 import socket
 import string
 import sys
-from pathlib import Path
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from aiohttp import web
