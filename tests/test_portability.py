@@ -7,6 +7,7 @@ import argparse
 import asyncio
 import io
 import multiprocessing
+import os
 import signal
 from pathlib import Path
 
@@ -108,3 +109,18 @@ def test_the_progress_bar_counts_rows_sent_not_rows_skipped() -> None:
         tick(_result(row, status, 0))
     assert (dry.n, dry.total) == (3, 3)
     dry.close()
+
+
+def test_run_lock_refuses_while_held_and_ignores_a_stale_file(tmp_path: Path) -> None:
+    from importer.errors import UsageError
+    from importer.report.lock import RunLock, lock_path
+
+    results = tmp_path / "contacts.results.csv"
+    lock_path(results).write_text("999999\n", encoding="ascii")  # left by a killed run
+    with RunLock(results):
+        assert lock_path(results).read_text(encoding="ascii").strip() == str(os.getpid())
+        with pytest.raises(UsageError, match=rf"contacts\.results\.csv \(pid {os.getpid()}\)"):
+            RunLock(results).acquire()
+    assert not lock_path(results).exists()
+    with RunLock(results):  # free again
+        pass
