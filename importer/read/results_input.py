@@ -19,7 +19,7 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from ..models import Contact, Prepared, RowResult, SourceRow, Status
-from ..report.results import RESULT_COLUMNS, safe_cell
+from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
 from . import open_table
 from .table import Table
 
@@ -32,11 +32,6 @@ class CarriedRow(SourceRow):
     """A row of the previous results that is not retried: its lines are written again as they are."""
 
     previous: tuple[RowResult, ...] = ()
-
-
-def is_results_header(headers: list[str]) -> bool:
-    """Whether a header row starts with the columns of a results file."""
-    return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
 
 
 def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
@@ -57,13 +52,6 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
     info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
                       "input columns; the other rows are copied over unchanged.")
     return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
-
-
-def unsafe_cell(text: str) -> str:
-    """Undo `safe_cell`: the text of a cell the results CSV prefixed with ' for Excel."""
-    if text.startswith("'") and safe_cell(text[1:]) == text:
-        return text[1:]
-    return text
 
 
 def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
@@ -164,5 +152,5 @@ def merge_retried(rows: Iterable[SourceRow],
             yield from head
 
 
-__all__ = ["CarriedRow", "RetryCounts", "carried_items", "is_results_header", "merge_retried",
-           "open_previous_results", "unsafe_cell"]
+__all__ = ["CarriedRow", "RetryCounts", "carried_items", "merge_retried",
+           "open_previous_results"]

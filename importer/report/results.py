@@ -3,63 +3,31 @@
 from __future__ import annotations
 
 import csv
-import os
-import re
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from ..atomic import AtomicFile
 from ..errors import ConfigError, OutputError
 from ..models import RowResult
+from ..result_format import RESULT_COLUMNS, result_cells, safe_cell
 
 if TYPE_CHECKING:
     from .xlsx import XlsxResultsWriter
-
-RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
-                  "http_status", "detail")
-
-# OWASP CSV injection: Excel runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "@", "\t", "\r")
-_PHONE_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
-
-
-def safe_cell(text: str) -> str:
-    """`text`, prefixed with ' when Excel would otherwise run it as a formula."""
-    if not text:
-        return text
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    if text[0] in "+-" and not _PHONE_LIKE.match(text):
-        return "'" + text
-    return text
-
-
-def result_cells(result: RowResult, width: int) -> list[str]:
-    """The cells of one results line, input columns padded to the header's width."""
-    values = list(result.values)
-    if len(values) < width:
-        values.extend([""] * (width - len(values)))
-    return [
-        str(result.row), result.status.value, result.chat_id, result.first_name,
-        result.last_name, str(result.attempts),
-        "" if result.http_status is None else str(result.http_status), result.detail,
-        *values,
-    ]
-
 
 class ResultsWriter:
     """Writes results to `<path>.partial` and moves it into place when complete."""
 
     def __init__(self, path: Path, input_headers: list[str]) -> None:
         self.path = path
-        self.partial = path.with_name(path.name + ".partial")
         self.width = len(input_headers)
         self.count = 0
         try:
-            self._file: IO[str] = self.partial.open("w", encoding="utf-8", newline="")
+            self._file = AtomicFile(path, encoding="utf-8", newline="")
         except OSError as exc:
             raise OutputError(f"cannot write results to {path}: {exc.strerror}") from None
-        self._csv = csv.writer(self._file)
+        self.partial = self._file.partial
+        self._csv = csv.writer(self._file.file)
         self._write([*RESULT_COLUMNS, *input_headers])
 
     def write(self, result: RowResult) -> None:
@@ -75,9 +43,10 @@ class ResultsWriter:
     def close(self, *, complete: bool = True) -> None:
         """Close the file; a complete file replaces `path`, an incomplete one stays .partial."""
         try:
-            self._file.close()
             if complete:
-                os.replace(self.partial, self.path)
+                self._file.commit()
+            else:
+                self._file.abandon()
         except OSError as exc:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 
