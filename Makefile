@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test test-quick venv bench clean
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -18,6 +18,10 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
+
+# The unit tests alone (~30 s): no real command, sandbox, web server or browser started.
+test-quick: $(STAMP)
+	$(BIN)/python -m pytest -q -m "not e2e and not browser and not slow" $(PYTEST_ARGS)
 
 bench: $(STAMP)
 	@for s in benchmarks/*.py; do echo "== $$s"; $(BIN)/python $$s || exit 1; done

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import importlib
 import json
 import logging
 import os
@@ -547,9 +548,10 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     out = out or sys.stdout
     err = err or sys.stderr
     if argv and argv[0] == "sandbox":
-        from .sandbox import main as sandbox_main
-
-        return sandbox_main(argv[1:])
+        # By name: the sandbox stands apart (it imports nothing of the importer, and the
+        # importer does not import it); `wawp-import sandbox` only hands it the command line.
+        sandbox = importlib.import_module("importer.sandbox")
+        return int(sandbox.main(argv[1:]))
     if argv and argv[0] == "serve":
         from .web.serve import main as serve_main
 

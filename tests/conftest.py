@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import functools
+import inspect
 import os
 import subprocess
 import sys
@@ -59,3 +61,48 @@ def write_csv(path: Path, rows: Sequence[Sequence[object]]) -> Path:
     with path.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows(rows)
     return path
+
+
+# -- what kind of test is this: `pytest -m "not e2e and not browser and not slow"` is the quick
+# subset a developer runs while working; `make test` (and CI) runs everything ----------------
+
+#: Calls that start the real command, the sandbox or the web server.
+E2E_CALLS = ("run_cli(", "Cli(", "ServeProcess(", "SandboxProcess(", "subprocess.", "AppServer(")
+
+
+def _source(function: object) -> str:
+    try:
+        return inspect.getsource(function)  # type: ignore[arg-type]
+    except (OSError, TypeError):
+        return ""
+
+
+@functools.cache
+def _starts_processes(function: object, depth: int = 2) -> bool:
+    """Whether `function`, or a helper of its own module that it calls, starts one."""
+    source = _source(function)
+    if any(call in source for call in E2E_CALLS):
+        return True
+    module = inspect.getmodule(function)
+    if depth == 0 or module is None:
+        return False
+    return any(f"{name}(" in source and _starts_processes(helper, depth - 1)
+               for name, helper in vars(module).items()
+               if inspect.isfunction(helper) and helper.__module__ == module.__name__
+               and helper is not function)
+
+
+def _is_end_to_end(item: pytest.Item) -> bool:
+    fixtures = getattr(getattr(item, "_fixtureinfo", None), "name2fixturedefs", {})
+    functions = [getattr(item, "function", None)]
+    functions += [d.func for defs in fixtures.values() for d in defs]
+    return any(f is not None and _starts_processes(f) for f in functions)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark end-to-end tests by what they do, so a new one cannot be left out of `e2e`;
+    `browser` and `slow` are marked where the tests are written."""
+    for item in items:
+        if item.get_closest_marker("e2e") is None and (
+                item.get_closest_marker("browser") is not None or _is_end_to_end(item)):
+            item.add_marker(pytest.mark.e2e)

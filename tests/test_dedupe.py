@@ -146,6 +146,7 @@ def _rss_bytes() -> int:
 
 
 @pytest.mark.skipif(not os.path.exists("/proc/self/statm"), reason="needs Linux /proc")
+@pytest.mark.slow
 def test_memory_stays_flat_however_many_numbers_are_seen() -> None:
     """300,000 numbers in a dict of Python objects take ~57 MB, in an in-memory SQLite
     database ~8 MB; the index holds them in SQLite's page cache (~2 MB) and a file."""

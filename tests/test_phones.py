@@ -10,7 +10,7 @@ import pytest
 from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
 
 from importer.errors import ConfigError
-from importer.normalize.numbering import number_type, parse_digits
+from importer.normalize.phone_digits import number_type, parse_digits
 from importer.normalize.phones import (PhoneNormalizer, ascii_text, check_region, display_number,
                                       region_of_chat_id)
 

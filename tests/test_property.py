@@ -20,6 +20,8 @@ from importer.cli import main
 from importer.models import Status
 from importer.read.cells import cell_text
 
+pytestmark = pytest.mark.slow  # hundreds of generated files per test
+
 STATUSES = {s.value for s in Status}
 SETTINGS = settings(max_examples=300, deadline=None,
                     suppress_health_check=[HealthCheck.function_scoped_fixture,

@@ -146,6 +146,7 @@ def add_formatted_empty_rows(path: Path, first: int, last: int) -> None:
     target_path.replace(path)
 
 
+@pytest.mark.slow
 def test_a_million_trailing_formatted_empty_rows_cost_nothing(tmp_path):
     book = sheet_of([["Name", "Phone"], ["A", "0100"], ["B", "0111"], ["C", "0122"],
                      ["D", "0133"]])

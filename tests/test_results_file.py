@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from importer.models import RowResult, Status
-from importer.report.results import ResultsWriter, safe_cell
+from importer.report.results import ResultsWriter
+from importer.result_format import safe_cell
 from tests.conftest import read_results, run_cli, write_csv
 
 

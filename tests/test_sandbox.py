@@ -503,7 +503,7 @@ def test_refuses_a_non_loopback_host(capsys: pytest.CaptureFixture[str]) -> None
 
 # -- the API page's own sample -------------------------------------------------------------------
 
-# Copied verbatim from the "Request Samples" of shared/api/wawp-contacts-upsert.txt.
+# Copied verbatim from the "Request Samples" of WAWP's "Create/Update Contact" API page.
 JS_SAMPLE = """\
 const baseUrl = "https://api.wawp.net";
 const endpoint = "/v2/contacts/123456789@c.us";

@@ -246,7 +246,7 @@ def test_insecure_http_needs_the_explicit_flag(work: Path) -> None:
 
 
 def test_the_default_transport_verifies_certificates() -> None:
-    from importer.send.client import default_transport
+    from importer.send.transport import default_transport
 
     async def check() -> bool:
         transport = default_transport(2)

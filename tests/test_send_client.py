@@ -264,3 +264,54 @@ def test_a_preflight_401_is_api_rejected() -> None:
     with pytest.raises(ApiRejected) as caught:
         session_info(handler)
     assert caught.value.status == 401 and TOKEN not in str(caught.value)
+
+
+# -- one reading of the API's answers for every endpoint ---------------------------------------
+
+ENDPOINT_CALLS = {
+    "upsert": lambda client: client.upsert(CONTACT),
+    "session_info": lambda client: client.session_info(),
+    "check_exists": lambda client: client.check_exists("201001234567", pacer=client.pacer),
+}
+SUCCESS = {
+    "upsert": lambda: httpx.Response(200, json={"ok": True}),
+    "session_info": lambda: httpx.Response(200, json={"status": "WORKING"}),
+    "check_exists": lambda: httpx.Response(200, json={"numberExists": True,
+                                                      "chatId": "201001234567@c.us"}),
+}
+
+
+def call_endpoint(name: str, handler: Handler, waits: Waits, pacer: Pacer) -> object:
+    async def go() -> object:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN,
+                              transport=httpx.MockTransport(handler), sleep=waits,
+                              pacer=pacer) as client:
+            return await ENDPOINT_CALLS[name](client)
+
+    return asyncio.run(go())
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINT_CALLS))
+def test_a_429_waits_its_retry_after_and_slows_the_pacer_on_every_endpoint(endpoint: str) -> None:
+    waits = Waits()
+    clock = [100.0]
+    pacer = Pacer(10, sleep=waits, clock=lambda: clock[0])
+    handler, seen = answers(httpx.Response(429, headers={"Retry-After": "7"}),
+                            SUCCESS[endpoint]())
+    call_endpoint(endpoint, handler, waits, pacer)
+    assert len(seen) == 2
+    assert 7.0 in waits.seconds          # tenacity waited what the API asked
+    assert pacer.current == 5.0          # and the whole run slowed down (10/s halved)
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINT_CALLS))
+def test_a_401_is_never_retried_on_any_endpoint(endpoint: str) -> None:
+    waits = Waits()
+    handler, seen = answers(httpx.Response(401, json={"error": "bad token"}))
+    try:
+        outcome = call_endpoint(endpoint, handler, waits, Pacer(0, sleep=waits))
+    except ApiRejected as exc:
+        assert exc.status == 401
+    else:  # an upsert reports it as its outcome, for the runner to stop the run
+        assert isinstance(outcome, UpsertOutcome) and outcome.rejected
+    assert len(seen) == 1

@@ -92,7 +92,7 @@ def test_certificates_are_verified_by_default() -> None:
 
 def test_upserts_over_this_transport_leave_no_reference_cycles(sandbox: SandboxProcess) -> None:
     """What the benchmark's throughput rests on: each row freed by reference counting, so
-    the garbage collector has nothing to pause the run for (see client._StatelessClient)."""
+    the garbage collector has nothing to pause the run for (see transport.StatelessClient)."""
     from importer.models import Contact
     from importer.send.client import WawpClient
 

@@ -22,6 +22,8 @@ from tests.conftest import REPO, read_results, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import ServeProcess
 
+pytestmark = pytest.mark.browser
+
 CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip(f"{CHROMIUM} is missing: `apt-get install chromium` (as .ci/run does)",

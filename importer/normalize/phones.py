@@ -32,7 +32,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, ValidationResult
 
 from ..errors import ConfigError
-from .numbering import UNKNOWN, number_type, parse_digits, to_number
+from .phone_digits import UNKNOWN, number_type, parse_digits, to_number
 
 CHAT_ID_SUFFIX = "@c.us"
 #: Repeated cells (the same number on many rows, the same junk) are parsed once while among
@@ -520,6 +520,11 @@ def _reason(numbers: tuple[_Number, ...]) -> str:
     return f"{len(numbers)} numbers in the cell, none valid: {listing}"
 
 
-__all__ = ["CHAT_ID_SUFFIX", "PhoneNormalizer", "PhoneResult", "check_region",
-           "region_of_chat_id",
-           "display_number"]
+__all__ = [
+    "CHAT_ID_SUFFIX",
+    "PhoneNormalizer",
+    "PhoneResult",
+    "check_region",
+    "display_number",
+    "region_of_chat_id",
+]

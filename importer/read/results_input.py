@@ -20,7 +20,7 @@ from pathlib import Path
 from ..errors import InputFileError
 from ..models import Contact, Prepared, RowResult, SourceRow, Status
 from ..normalize.dedupe import NumberIndex, chat_number, contact_name
-from ..report.results import RESULT_COLUMNS, safe_cell
+from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
 from . import open_table
 from .table import Table
 
@@ -33,11 +33,6 @@ class CarriedRow(SourceRow):
     """A row of the previous results that is not retried: its lines are written again as they are."""
 
     previous: tuple[RowResult, ...] = ()
-
-
-def is_results_header(headers: list[str]) -> bool:
-    """Whether a header row starts with the columns of a results file."""
-    return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
 
 
 def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
@@ -78,13 +73,6 @@ def sent_ok_numbers(path: Path, *, retry: Collection[Status]) -> NumberIndex:
         sent.close()
         raise
     return sent
-
-
-def unsafe_cell(text: str) -> str:
-    """Undo `safe_cell`: the text of a cell the results CSV prefixed with ' for Excel."""
-    if text.startswith("'") and safe_cell(text[1:]) == text:
-        return text[1:]
-    return text
 
 
 def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
@@ -185,5 +173,5 @@ def merge_retried(rows: Iterable[SourceRow],
             yield from head
 
 
-__all__ = ["CarriedRow", "RetryCounts", "carried_items", "is_results_header", "merge_retried",
-           "open_previous_results", "sent_ok_numbers", "unsafe_cell"]
+__all__ = ["CarriedRow", "RetryCounts", "carried_items", "merge_retried",
+           "open_previous_results", "sent_ok_numbers"]

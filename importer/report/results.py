@@ -1,58 +1,19 @@
-"""The results file: one row per input row, in input order, safe to open in Excel.
-
-The CSV is UTF-8 with a byte order mark (`RESULTS_ENCODING`): Excel opens a CSV without one
-in the machine's ANSI code page, which garbles Arabic, Greek or accented names. Readers of a
-results file (`--retry-failed`) take it with or without the mark.
-"""
+"""The results file: one row per input row, in input order, safe to open in Excel."""
 
 from __future__ import annotations
 
 import csv
-import os
-import re
 from pathlib import Path
 from types import TracebackType
-from typing import IO, TYPE_CHECKING
+from typing import TYPE_CHECKING
 
+from ..atomic import AtomicFile
 from ..errors import ConfigError, OutputError
 from ..models import RowResult
+from ..result_format import RESULT_COLUMNS, RESULTS_ENCODING, result_cells, safe_cell
 
 if TYPE_CHECKING:
     from .xlsx import XlsxResultsWriter
-
-RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
-                  "http_status", "detail")
-
-# OWASP CSV injection: Excel runs a cell that starts with one of these as a formula.
-_FORMULA_START = ("=", "@", "\t", "\r")
-#: How the results CSV is written; read it back with "utf-8-sig" too (it accepts no BOM).
-RESULTS_ENCODING = "utf-8-sig"
-
-_PHONE_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
-
-
-def safe_cell(text: str) -> str:
-    """`text`, prefixed with ' when Excel would otherwise run it as a formula."""
-    if not text:
-        return text
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    if text[0] in "+-" and not _PHONE_LIKE.match(text):
-        return "'" + text
-    return text
-
-
-def result_cells(result: RowResult, width: int) -> list[str]:
-    """The cells of one results line, input columns padded to the header's width."""
-    values = list(result.values)
-    if len(values) < width:
-        values.extend([""] * (width - len(values)))
-    return [
-        str(result.row), result.status.value, result.chat_id, result.first_name,
-        result.last_name, str(result.attempts),
-        "" if result.http_status is None else str(result.http_status), result.detail,
-        *values,
-    ]
 
 
 class ResultsWriter:
@@ -60,15 +21,14 @@ class ResultsWriter:
 
     def __init__(self, path: Path, input_headers: list[str]) -> None:
         self.path = path
-        self.partial = path.with_name(path.name + ".partial")
         self.width = len(input_headers)
         self.count = 0
         try:
-            self._file: IO[str] = self.partial.open("w", encoding=RESULTS_ENCODING,
-                                                    newline="")
+            self._file = AtomicFile(path, encoding=RESULTS_ENCODING, newline="")
         except OSError as exc:
             raise OutputError(f"cannot write results to {path}: {exc.strerror}") from None
-        self._csv = csv.writer(self._file)
+        self.partial = self._file.partial
+        self._csv = csv.writer(self._file.file)
         self._write([*RESULT_COLUMNS, *input_headers])
 
     def write(self, result: RowResult) -> None:
@@ -88,11 +48,10 @@ class ResultsWriter:
         nothing worth keeping and is removed.
         """
         try:
-            self._file.close()
             if complete:
-                os.replace(self.partial, self.path)
-            elif self.count == 0:
-                self.partial.unlink(missing_ok=True)
+                self._file.commit()
+            else:
+                self._file.abandon(keep=self.count > 0)
         except OSError as exc:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 

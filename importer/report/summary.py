@@ -9,13 +9,13 @@ they return strings and never print (only the CLI prints).
 from __future__ import annotations
 
 import json
-import os
 import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
 
+from ..atomic import write_atomically
 from ..errors import OutputError
 from ..models import ReasonCount, RowResult, Status, Summary
 
@@ -317,11 +317,7 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
 
 def write_json(path: Path, data: Mapping[str, Any] | Iterable[Any]) -> None:
     """Write `data` as JSON to `path`, whole or not at all (through a temporary file)."""
-    partial = path.with_name(path.name + ".partial")
     try:
-        with partial.open("w", encoding="utf-8") as f:
-            json.dump(data, f, ensure_ascii=False, indent=2)
-            f.write("\n")
-        os.replace(partial, path)
+        write_atomically(path, json.dumps(data, ensure_ascii=False, indent=2) + "\n")
     except OSError as exc:
         raise OutputError(f"cannot write {path}: {exc.strerror}") from None

@@ -8,7 +8,6 @@ Excel never turns 201001234567 into 2.01E+11), and column widths fitted to the f
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from types import TracebackType
 from typing import Self
@@ -20,9 +19,10 @@ from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from ..atomic import AtomicFile, partial_path
 from ..errors import OutputError
 from ..models import RowResult, Status
-from .results import RESULT_COLUMNS
+from ..result_format import RESULT_COLUMNS
 
 #: Rows held back to measure column widths before the first row is written (the widths
 #: must precede the rows in the sheet's XML).
@@ -63,7 +63,7 @@ class XlsxResultsWriter:
 
     def __init__(self, path: Path, input_headers: list[str]) -> None:
         self.path = path
-        self.partial = path.with_name(path.name + ".partial")
+        self.partial = partial_path(path)
         self.width = len(input_headers)
         self.count = 0
         self._headers = [*RESULT_COLUMNS, *(excel_text(h) for h in input_headers)]
@@ -71,8 +71,8 @@ class XlsxResultsWriter:
         self._sheet: WriteOnlyWorksheet = self._book.create_sheet(SHEET_TITLE)
         self._sample: list[list[object]] | None = []
         try:
-            # Fail now, before anything is sent, rather than at the end of a long run.
-            self.partial.touch()
+            # Opened now, to fail before anything is sent rather than at the end of a long run.
+            self._file = AtomicFile(path, encoding=None)
         except OSError as exc:
             raise OutputError(f"cannot write results to {path}: {exc.strerror}") from None
 
@@ -153,7 +153,7 @@ class XlsxResultsWriter:
         if not complete and self.count == 0:
             # failed before its first row: nothing worth keeping (see ResultsWriter.close)
             try:
-                self.partial.unlink(missing_ok=True)
+                self._file.abandon(keep=False)
             except OSError as exc:
                 raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
             return
@@ -162,9 +162,11 @@ class XlsxResultsWriter:
         last = get_column_letter(len(self._headers))
         self._sheet.auto_filter.ref = f"A1:{last}{self.count + 1}"
         try:
-            self._book.save(self.partial)
+            self._book.save(self._file.file)
             if complete:
-                os.replace(self.partial, self.path)
+                self._file.commit()
+            else:
+                self._file.abandon()
         except OSError as exc:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 

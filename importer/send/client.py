@@ -90,70 +90,6 @@ def parse_retry_after(value: str | None, *, now: float | None = None) -> float |
     return min(max(seconds, 0.0), MAX_RETRY_AFTER)
 
 
-def default_transport(max_connections: int) -> httpx.AsyncBaseTransport:
-    """httpx's API over aiohttp's connection pool, TLS verified (see send/transport.py)."""
-    from .transport import AiohttpTransport
-
-    return AiohttpTransport(max_connections=max_connections)
-
-
-def _error_kind(exc: BaseException) -> str:
-    """A few words for a transport error.
-
-    send/transport.py maps each aiohttp error to the httpx error that says what happened;
-    only a TLS or DNS failure, both plain ConnectErrors there, needs the aiohttp cause.
-    """
-    import aiohttp
-
-    cause = exc.__cause__
-    if isinstance(cause, (aiohttp.ClientConnectorCertificateError, aiohttp.ClientSSLError)):
-        return "TLS error (is the certificate valid for this host?)"
-    if isinstance(cause, aiohttp.ClientConnectorDNSError):
-        return "host name not found"
-    if isinstance(exc, httpx.TimeoutException):
-        return "timed out"
-    if isinstance(exc, httpx.ConnectError):
-        return "could not connect"
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)):
-        return "connection dropped"
-    return type(exc).__name__
-
-
-class _NoCookies(httpx.Cookies):
-    """A cookie jar that keeps nothing."""
-
-    def extract_cookies(self, response: httpx.Response) -> None:
-        return None
-
-
-class _StatelessClient(httpx.AsyncClient):
-    """An AsyncClient without a cookie jar: the API is stateless (the token is in every
-    request), and reading each response for cookies costs ~7% of the CPU of a row.
-
-    Its responses, once read, are not bound to their stream: httpx binds the stream back to
-    the response, a reference cycle per request that only the garbage collector frees, and
-    its pauses hold up every request in flight.
-    """
-
-    @property  # type: ignore[override]
-    def cookies(self) -> httpx.Cookies:
-        return _NO_COOKIES
-
-    @cookies.setter
-    def cookies(self, cookies: object) -> None:
-        pass  # AsyncClient.__init__ sets it; there is nothing to keep
-
-    async def send(self, request: httpx.Request, **kwargs: Any) -> httpx.Response:
-        response = await super().send(request, **kwargs)
-        if not kwargs.get("stream"):  # the body is read: the stream has nothing left to give
-            response.stream = _BODY_READ
-        return response
-
-
-_NO_COOKIES = _NoCookies()
-_BODY_READ = httpx.ByteStream(b"")
-
-
 class WawpClient:
     """Talks to one WAWP instance. Use as `async with WawpClient(...) as client:`."""
 
@@ -182,7 +118,10 @@ class WawpClient:
                                        "Accept-Encoding": "gzip, deflate",
                                        "User-Agent": "wawp-importer"})
         self._timeout = httpx.Timeout(timeout).as_dict()
-        self._http = _StatelessClient(
+        # Imported here: aiohttp takes ~0.2 s to import, and a dry run never sends.
+        from .transport import StatelessClient, default_transport
+
+        self._http = StatelessClient(
             base_url=base_url.rstrip("/"),
             transport=transport or default_transport(max_connections),
             timeout=timeout,
@@ -211,8 +150,6 @@ class WawpClient:
             raise ImporterError(f"cannot reach the API at {self._base_url}: {exc.reason} "
                                 f"(after {self.max_attempts} attempts)") from None
         status = response.status_code
-        if status in AUTH_STATUSES:
-            raise ApiRejected(self._rejected_message(response), status=status)
         if status == 404:
             raise ImporterError(f"session check failed: {self._base_url} has no "
                                 "GET /v2/session/info (HTTP 404): check --base-url, or add "
@@ -228,19 +165,12 @@ class WawpClient:
         return body if isinstance(body, dict) else {}
 
     async def _session_info_attempt(self) -> httpx.Response:
-        await self.pacer.acquire()
+        sent_at = await self.pacer.acquire()
         try:
             response = await self._http.get("/v2/session/info", params=self._params)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        status = response.status_code
-        if status in RETRY_STATUSES:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if status == 429:
-                self.pacer.throttled(retry_after)
-            raise RetryableError(f"HTTP {status} {self.api_message(response)}".rstrip(),
-                                 http_status=status, retry_after=retry_after)
-        return response
+        return self._classify(response, self.pacer, sent_at=sent_at)
 
     async def upsert(self, contact: Contact) -> UpsertOutcome:
         """Create or update one contact, retrying what is worth retrying.
@@ -335,22 +265,14 @@ class WawpClient:
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _check_attempt(self, phone: str, attempt: int, pacer: Pacer) -> ExistsOutcome:
-        await pacer.acquire()
+        sent_at = await pacer.acquire()
         self._check_not_stopped()  # the wait may have ended because the run stopped
         try:
             response = await self._http.get("/v2/contacts/check-exists",
                                             params={**self._params, "phone": phone})
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        status = response.status_code
-        if status in AUTH_STATUSES:
-            raise ApiRejected(self._rejected_message(response), status=status)
-        if status in RETRY_STATUSES:
-            retry_after = parse_retry_after(response.headers.get("Retry-After"))
-            if status == 429:
-                pacer.throttled(retry_after if retry_after is not None else 1.0)
-            raise RetryableError(f"HTTP {status} {self.api_message(response)}".rstrip(),
-                                 http_status=status, retry_after=retry_after)
+        status = self._classify(response, pacer, sent_at=sent_at).status_code
         if status != 200:
             return ExistsOutcome(None, None, attempt, status, "check-exists refused: "
                                  f"HTTP {status} {self.api_message(response)}".rstrip())
@@ -371,21 +293,31 @@ class WawpClient:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        status = response.status_code
+        status = self._classify(response, self.pacer, sent_at=sent_at).status_code
         if 200 <= status < 300:
             self.pacer.succeeded()
             return UpsertOutcome(True, attempt, status, "")
+        return UpsertOutcome(False, attempt, status, "rejected by the API: HTTP "
+                             f"{status} {self.api_message(response)}".rstrip())
+
+    def _classify(self, response: httpx.Response, pacer: Pacer, *,
+                  sent_at: float | None = None) -> httpx.Response:
+        """The response when it is the API's last word on this request; else raises.
+
+        401/403 raise ApiRejected (no request can succeed with these credentials); 429 and
+        5xx raise RetryableError with the Retry-After to wait, and a 429 slows `pacer`
+        down: every endpoint reads these answers the same way.
+        """
+        status = response.status_code
         if status in AUTH_STATUSES:
             raise ApiRejected(self._rejected_message(response), status=status)
-        message = self.api_message(response)
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if status == 429:
-                self.pacer.throttled(retry_after, sent_at=sent_at)
-            reason = f"HTTP {status} {message}".rstrip()
-            raise RetryableError(reason, http_status=status, retry_after=retry_after)
-        return UpsertOutcome(False, attempt, status, f"rejected by the API: HTTP {status} {message}"
-                             .rstrip())
+                pacer.throttled(retry_after, sent_at=sent_at)
+            raise RetryableError(f"HTTP {status} {self.api_message(response)}".rstrip(),
+                                 http_status=status, retry_after=retry_after)
+        return response
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None
@@ -407,7 +339,9 @@ class WawpClient:
 
     def describe_error(self, exc: BaseException) -> str:
         """A transport error in words, with the token masked."""
-        kind = _error_kind(exc)
+        from .transport import transport_error_kind
+
+        kind = transport_error_kind(exc)
         message = self.redact(str(exc))
         return f"{kind} ({message})" if message and message != kind else kind
 

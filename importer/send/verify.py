@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import os
 import re
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -25,6 +24,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Protocol
 
+from ..atomic import write_atomically
 from ..errors import ApiRejected
 from ..models import Prepared, Status
 from ..options import DEFAULT_VERIFY_RATE
@@ -141,13 +141,10 @@ class CheckCache:
         data = {"version": CACHE_VERSION,
                 "answers": {d: {"chat_id": c, "checked_at": round(t, 3)}
                             for d, (c, t) in self._answers.items()}}
-        partial = self.path.with_name(self.path.name + ".partial")
         try:
             self.path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-            fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(data, f, separators=(",", ":"))
-            os.replace(partial, self.path)
+            write_atomically(self.path, json.dumps(data, separators=(",", ":")),
+                             permissions=0o600)
         except OSError:
             return
         self._dirty = False

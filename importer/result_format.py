@@ -1,0 +1,64 @@
+"""The results file's format, for the writers that make it and the reader that retries it.
+
+One line per input row: eight columns of ours (`RESULT_COLUMNS`), then the input's own
+cells. A cell that Excel would run as a formula is written with a leading ' (`safe_cell`);
+`unsafe_cell` reads it back.
+
+The CSV is UTF-8 with a byte order mark (`RESULTS_ENCODING`): Excel opens a CSV without one
+in the machine's ANSI code page, which garbles Arabic, Greek or accented names. Readers of a
+results file (`--retry-failed`) take it with or without the mark.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .models import RowResult
+
+RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
+                  "http_status", "detail")
+#: How the results CSV is written; "utf-8-sig" reads it back with or without the mark.
+RESULTS_ENCODING = "utf-8-sig"
+
+# OWASP CSV injection: Excel runs a cell that starts with one of these as a formula.
+_FORMULA_START = ("=", "@", "\t", "\r")
+_PHONE_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
+
+
+def safe_cell(text: str) -> str:
+    """`text`, prefixed with ' when Excel would otherwise run it as a formula."""
+    if not text:
+        return text
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    if text[0] in "+-" and not _PHONE_LIKE.match(text):
+        return "'" + text
+    return text
+
+
+def unsafe_cell(text: str) -> str:
+    """Undo `safe_cell`: the text of a cell the results CSV prefixed with ' for Excel."""
+    if text.startswith("'") and safe_cell(text[1:]) == text:
+        return text[1:]
+    return text
+
+
+def result_cells(result: RowResult, width: int) -> list[str]:
+    """The cells of one results line, input columns padded to the header's width."""
+    values = list(result.values)
+    if len(values) < width:
+        values.extend([""] * (width - len(values)))
+    return [
+        str(result.row), result.status.value, result.chat_id, result.first_name,
+        result.last_name, str(result.attempts),
+        "" if result.http_status is None else str(result.http_status), result.detail,
+        *values,
+    ]
+
+
+def is_results_header(headers: list[str]) -> bool:
+    """Whether a header row starts with the columns of a results file."""
+    return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+
+
+__all__ = ["RESULTS_ENCODING", "RESULT_COLUMNS", "is_results_header", "result_cells", "safe_cell", "unsafe_cell"]
