@@ -17,10 +17,12 @@ class Status(StrEnum):
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
     NOT_ON_WHATSAPP = "not_on_whatsapp"
+    #: --changed-only: the ledger says this very contact was already written (not sent).
+    UNCHANGED = "unchanged"
 
 
 #: Statuses that leave nothing for the user to do; anything else makes exit code 1.
-SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE})
+SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE, Status.UNCHANGED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +51,8 @@ class Contact:
 class Prepared:
     """A row after normalization: a contact ready to send, or the reason it is not sent.
 
-    `status` is READY for a contact to send, else INVALID, DUPLICATE or a status carried
-    over from an earlier run; `detail` holds notes either way.
+    `status` is READY for a contact to send, else INVALID, DUPLICATE, UNCHANGED or a status
+    carried over from an earlier run; `detail` holds notes either way.
     """
 
     row: int

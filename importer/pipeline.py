@@ -11,7 +11,7 @@ import dataclasses
 import ipaddress
 import os
 import time
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,7 +26,8 @@ from .normalize import RowNormalizer, default_workers
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.results_input import RetryCounts, merge_retried, open_previous_results
-from .report.journal import JournalPlan, plan_journal
+from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
+from .report.ledger import Ledger, parse_age
 from .report.results import check_results_path, open_results_writer
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
 from .send.client import WawpClient
@@ -81,6 +82,8 @@ def check_sending(options: ImportOptions) -> None:
         raise ConfigError(f"--concurrency must be at least 1, got {options.concurrency}")
     if not options.rate >= 0:  # also refuses NaN
         raise ConfigError(f"--rate must be 0 (no limit) or more, got {options.rate:g}")
+    if options.max_age is not None and not options.max_age >= 0:
+        raise ConfigError(f"--max-age must be 0 or more, got {options.max_age:g}")
     if options.max_attempts < 1:
         raise ConfigError(f"--max-attempts must be at least 1, got {options.max_attempts}")
     if not options.timeout > 0:
@@ -112,6 +115,8 @@ def plan_import(options: ImportOptions) -> Plan:
                     else ", or use --dry-run")
             raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID and "
                               f"WAWP_ACCESS_TOKEN (or --token-file){hint}")
+    if options.max_age is not None and not options.changed_only:
+        raise ConfigError("--max-age only means something with --changed-only")
     table = open_input(options)
     columns = map_columns(table.headers, phone=options.phone_column, name=options.name_column,
                           first_name=options.first_name_column,
@@ -154,11 +159,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
              on_result: ResultHook | None = None, control: RunControl | None = None,
              clock: Callable[[], float] = time.monotonic,
-             on_verify: VerifyHook | None = None) -> Summary:
+             on_verify: VerifyHook | None = None,
+             wall_clock: Callable[[], float] = time.time) -> Summary:
     """Run the import; every input row ends as exactly one result line.
 
     `on_verify` hears how the --verify check stands: once before the first question (with
-    how many there are to ask), then after each one.
+    how many there are to ask), then after each one. `wall_clock` dates the ledger's entries.
     """
     options = plan.options
     started = clock()
@@ -167,6 +173,11 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     control = control or RunControl()
 
     def record(result: RowResult) -> None:
+        if (ledger is not None and not options.dry_run and result.status is Status.OK
+                and result.attempts == 0 and result.detail.startswith(SENT_EARLIER)):
+            # Resumed: its journal line (written before a kill) is the proof it went through;
+            # the killed run may not have had time to commit it to the ledger.
+            ledger.record(result)
         summary.results += 1
         summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
         tally.add(result)
@@ -178,13 +189,19 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     journal = None if options.dry_run else plan_journal(
         plan.results_path, options.input, instance_id=options.instance_id,
         base_url=options.base_url, resume=options.resume, force=options.force)
-    with open_results_writer(plan.results_path, plan.table.headers) as writer:
-        if options.dry_run and not options.verify:
-            for item in plan.prepared():
-                record(RowResult.from_prepared(item))
-        else:
-            asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
-                              summary=summary, on_verify=on_verify, journal=journal))
+    ledger = open_ledger(options, clock=wall_clock)
+    try:
+        with open_results_writer(plan.results_path, plan.table.headers) as writer:
+            if options.dry_run and not options.verify:
+                for item in unchanged_skipped(plan.prepared(), ledger, options):
+                    record(RowResult.from_prepared(item))
+            else:
+                asyncio.run(_send(plan, record, transport=transport, sleep=sleep,
+                                  control=control, summary=summary, on_verify=on_verify,
+                                  journal=journal, ledger=ledger))
+    finally:
+        if ledger is not None:
+            ledger.close()
     if journal is not None and not control.stopped:
         journal.finished()  # every row has its line in the complete results file
     tally.finish()
@@ -198,10 +215,42 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     return summary
 
 
+def open_ledger(options: ImportOptions, *,
+                clock: Callable[[], float] = time.time) -> Ledger | None:
+    """The ledger of this run's instance, cleared first for --forget-ledger; None without one.
+
+    A dry run reads it (to show what --changed-only would skip) but never changes it.
+    """
+    if options.ledger is None:
+        if options.changed_only or options.forget_ledger:
+            raise ConfigError("--changed-only and --forget-ledger need a ledger file "
+                              "(the `ledger` setting)")
+        return None
+    if options.dry_run and not options.changed_only:
+        return None
+    if options.dry_run and not options.ledger.exists():
+        return None  # nothing to compare with, and a dry run creates nothing
+    ledger = Ledger(options.ledger, instance_id=options.instance_id,
+                    base_url=options.base_url.rstrip("/"), clock=clock,
+                    read_only=options.dry_run)
+    if options.forget_ledger and not options.dry_run:
+        ledger.forget()
+    return ledger
+
+
+def unchanged_skipped(items: Iterable[Prepared], ledger: Ledger | None,
+                      options: ImportOptions) -> Iterable[Prepared]:
+    """`items`, with --changed-only: rows the ledger has as written, unchanged, made UNCHANGED."""
+    if ledger is None or not options.changed_only or (options.forget_ledger
+                                                      and options.dry_run):
+        return items
+    return ledger.skip_unchanged(items, max_age=options.max_age)
+
+
 async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTransport | None,
                 sleep: Callable[[float], Awaitable[None]], control: RunControl,
                 summary: Summary, on_verify: VerifyHook | None = None,
-                journal: JournalPlan | None = None) -> None:
+                journal: JournalPlan | None = None, ledger: Ledger | None = None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
     pause = control.interruptible(sleep)  # a stop cuts every wait short
@@ -224,18 +273,24 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
             items = await _verify(plan, client, control=control, sleep=pause, summary=summary,
                                   on_verify=on_verify)
         if options.dry_run:  # --dry-run --verify: numbers checked, nothing written
-            for item in items:
+            for item in unchanged_skipped(items, ledger, options):
                 record(RowResult.from_prepared(item))
             return
         if journal is None:
-            async for result in send_all(items, client, concurrency=options.concurrency,
-                                         control=control):
+            async for result in send_all(unchanged_skipped(items, ledger, options), client,
+                                         concurrency=options.concurrency, control=control,
+                                         on_done=ledger.record if ledger else None):
                 record(result)
             return
         with journal.open(redact=client.redact) as written:
-            async for result in send_all(journal.skip_sent(items), client,
-                                         concurrency=options.concurrency, control=control,
-                                         on_done=written.record):
+            on_done = written.record
+            if ledger is not None:
+                def on_done(result: RowResult) -> None:
+                    written.record(result)  # flushed first: the ledger never gets ahead of it
+                    ledger.record(result)
+            async for result in send_all(
+                    unchanged_skipped(journal.skip_sent(items), ledger, options), client,
+                    concurrency=options.concurrency, control=control, on_done=on_done):
                 record(result)
 
 
@@ -261,7 +316,8 @@ async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
 
 
 #: Keywords of `run_import` that go to `run_plan`; every other one is an ImportOptions field.
-RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock"})
+RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock",
+                           "wall_clock"})
 
 
 def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
@@ -303,6 +359,11 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
         if "Path" in str(fields[name].type) and isinstance(value, (str, os.PathLike)):
             value = Path(value)
         values[name] = value
+    if isinstance(values.get("max_age"), str):  # "30d", as on the command line
+        try:
+            values["max_age"] = parse_age(values["max_age"])
+        except ValueError as exc:
+            raise ConfigError(f"max_age: {exc}") from None
     options = ImportOptions(input=Path(source), **values)
     return run_plan(plan_import(options), **run_kwargs)
 

@@ -20,7 +20,7 @@ from ..errors import OutputError
 from ..models import ReasonCount, RowResult, Status, Summary
 
 #: The order statuses are shown in: done first, then what needs a look, then what needs a re-run.
-STATUS_ORDER = (Status.OK, Status.READY, Status.DUPLICATE, Status.INVALID,
+STATUS_ORDER = (Status.OK, Status.READY, Status.UNCHANGED, Status.DUPLICATE, Status.INVALID,
                 Status.NOT_ON_WHATSAPP, Status.FAILED, Status.NOT_ATTEMPTED)
 #: Statuses whose reasons are worth a line: everything but a plain success.
 REASON_STATUSES = frozenset(STATUS_ORDER) - {Status.OK, Status.READY}
