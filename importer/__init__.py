@@ -21,11 +21,12 @@ from .errors import (ApiRejected, ColumnError, ConfigError, ImporterError, Input
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
 from .pipeline import plan_import, run_import, run_plan
+from .report.frames import read_results
 from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
     "ApiRejected", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
     "InputFileError", "OutputError", "PreflightError", "RowResult", "SheetError", "Status",
-    "Summary", "UsageError", "__version__", "plan_import", "render_preview", "render_summary",
-    "run_import", "run_plan", "summary_to_dict",
+    "Summary", "UsageError", "__version__", "plan_import", "read_results", "render_preview",
+    "render_summary", "run_import", "run_plan", "summary_to_dict",
 ]

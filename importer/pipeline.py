@@ -14,7 +14,7 @@ import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -25,6 +25,7 @@ from .models import Prepared, RowResult, Status, Summary
 from .normalize import RowNormalizer, default_workers
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
+from .read.dataframe import frame_as_csv, is_dataframe
 from .read.results_input import RetryCounts, merge_retried, open_previous_results
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
 from .report.ledger import Ledger, parse_age
@@ -34,6 +35,9 @@ from .send.client import WawpClient
 from .send.pacing import Pacer
 from .send.runner import RunControl, send_all
 from .send.verify import CheckCache, Verifier, VerifyProgress
+
+if TYPE_CHECKING:
+    import pandas
 
 ResultHook = Callable[[RowResult], None]
 VerifyHook = Callable[[VerifyProgress], None]
@@ -320,7 +324,7 @@ RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "cont
                            "wall_clock"})
 
 
-def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
+def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,
                config: str | os.PathLike[str] | None = None, **settings: Any) -> Summary:
     """Run an import from Python, the same pipeline as `wawp-import`, and return its summary.
 
@@ -331,8 +335,10 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
                              access_token=os.environ["WAWP_ACCESS_TOKEN"])
         print(summary.counts, summary.results_path)
 
-    `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), or
-    a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
+    `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
+    pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
+    results go to `dataframe.results.csv` in the current folder unless `results` says
+    otherwise, and `summary.to_frame()` reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
     with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
     `control` and `clock` go to `run_plan`.
@@ -341,6 +347,22 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
     would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
     """
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
+    if is_dataframe(source):
+        with frame_as_csv(source) as path:
+            # The frame's text is written exactly: nothing to detect when reading it back.
+            settings.update(encoding="utf-8", delimiter=",", header_row=1, sheet=None)
+            return _run_import(path, config, settings, run_kwargs,
+                               default_results=Path(FRAME_RESULTS))
+    return _run_import(source, config, settings, run_kwargs)
+
+
+#: Where the results of a DataFrame go when `results` is not given (the current folder).
+FRAME_RESULTS = "dataframe.results.csv"
+
+
+def _run_import(source: ImportOptions | str | os.PathLike[str],
+                config: str | os.PathLike[str] | None, settings: dict[str, Any],
+                run_kwargs: dict[str, Any], *, default_results: Path | None = None) -> Summary:
     if isinstance(source, ImportOptions):
         if settings or config is not None:
             raise ConfigError("give run_import either an ImportOptions or settings, not both")
@@ -364,6 +386,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
             values["max_age"] = parse_age(values["max_age"])
         except ValueError as exc:
             raise ConfigError(f"max_age: {exc}") from None
+    if values.get("results") is None and default_results is not None:
+        values["results"] = default_results
     options = ImportOptions(input=Path(source), **values)
     return run_plan(plan_import(options), **run_kwargs)
 
