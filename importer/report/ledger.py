@@ -18,6 +18,7 @@ The file holds phone numbers and names: it is created mode 0600 in a 0700 folder
 
 from __future__ import annotations
 
+import functools
 import os
 import sqlite3
 import time
@@ -73,9 +74,14 @@ def parse_age(text: str) -> float:
     return number * factor
 
 
+@functools.lru_cache(maxsize=64)
+def _day(day_number: int) -> str:
+    return datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
+
+
 def sent_on(timestamp: float) -> str:
     """The day of a ledger entry as the detail shows it (UTC): 2026-12-01."""
-    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d")
+    return _day(int(timestamp // 86400))  # one strftime per day, not per row
 
 
 class Ledger:
@@ -164,16 +170,16 @@ class Ledger:
             yield from self._mark(pending, max_age)
 
     def _mark(self, items: list[Prepared], max_age: float | None) -> Iterator[Prepared]:
+        ready = Status.READY
         found = self.lookup(item.contact.chat_id for item in items
-                            if item.status is Status.READY and item.contact is not None)
-        oldest = None if max_age is None else self.clock() - max_age
+                            if item.status is ready and item.contact is not None)
+        oldest = -1.0 if max_age is None else self.clock() - max_age
         for item in items:
             contact = item.contact
-            entry = found.get(contact.chat_id) if (item.status is Status.READY
+            entry = found.get(contact.chat_id) if (item.status is ready
                                                     and contact is not None) else None
-            if (entry is None or contact is None
-                    or (entry[0], entry[1]) != (contact.first_name, contact.last_name)
-                    or (oldest is not None and entry[2] <= oldest)):
+            if (entry is None or contact is None or entry[2] <= oldest
+                    or entry[0] != contact.first_name or entry[1] != contact.last_name):
                 yield item
                 continue
             detail = f"same as sent on {sent_on(entry[2])}"
