@@ -129,3 +129,26 @@ def test_the_command_never_imports_pandas(sandbox: SandboxProcess, tmp_path: Pat
             env=clean_env(sandbox.env()), capture_output=True, text=True, timeout=120)
         assert done.returncode in (0, 1), done.stderr
         assert done.stderr.rstrip().endswith("pandas not loaded"), done.stderr
+
+
+def test_the_readme_notebook_example_runs(sandbox: SandboxProcess, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's pandas example as written, with a frame instead of the SQL query."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From a notebook, with pandas", 1)[1]
+    snippet = section.split("```python\n", 1)[1].split("```", 1)[0]
+    query = 'crm = pd.read_sql("SELECT name, mobile, company FROM customers", engine)'
+    assert query in snippet
+    snippet = snippet.replace(query, 'crm = pd.DataFrame({"name": ["Ahmed Hassan", "Mona"], '
+                              '"mobile": [201001234567, None], "company": ["Acme", "Beta"]})')
+    snippet = snippet.replace('default_region="EG",',
+                              f'default_region="EG", base_url="{sandbox.base_url}",')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WAWP_ACCESS_TOKEN", sandbox.token)
+    monkeypatch.setenv("WAWP_INSTANCE_ID", sandbox.instance_id)
+    namespace: dict[str, object] = {}
+    exec(compile(snippet, "README", "exec"), namespace)  # noqa: S102
+    results = namespace["results"]
+    assert results["status"].tolist() == ["ok", "invalid"]  # type: ignore[index]
+    assert results["mobile"].tolist() == ["201001234567", ""]  # type: ignore[index]
+    assert namespace["last_week"]["row"].tolist() == [2, 3]  # type: ignore[index]
