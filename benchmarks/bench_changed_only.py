@@ -30,10 +30,10 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_send import Sandbox, pin  # noqa: E402
+from bench_send import Sandbox, pin
 
-from importer.models import Contact  # noqa: E402
-from importer.report.ledger import Ledger  # noqa: E402
+from importer.models import Contact
+from importer.report.ledger import Ledger
 
 TARGET_SECONDS = 90.0
 RSS_TARGET_MB = 400

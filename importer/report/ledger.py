@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
+from typing import Self
 
 from ..errors import OutputError
 from ..models import Contact, Prepared, RowResult, Status
@@ -250,7 +251,7 @@ class Ledger:
         finally:
             self._connection.close()
 
-    def __enter__(self) -> Ledger:
+    def __enter__(self) -> Self:
         return self
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
