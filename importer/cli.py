@@ -130,21 +130,13 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def age_argument(text: str) -> float:
-    """`--max-age 30d` → seconds (argparse type)."""
-    try:
-        return parse_age(text)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc)) from None
-
-
 def add_ledger_arguments(p: argparse.ArgumentParser) -> None:
     """Re-imports that send only what changed since the last run (report/ledger.py)."""
     g = p.add_argument_group("re-importing only what changed")
     g.add_argument("--changed-only", action="store_true",
                    help="send only rows whose contact differs from what was last written ok "
                    "to this instance (the ledger); the others are reported unchanged")
-    g.add_argument("--max-age", type=age_argument, metavar="AGE",
+    g.add_argument("--max-age", metavar="AGE",
                    help="with --changed-only: send again contacts last written longer ago "
                    "than AGE, e.g. 30d, 12h, 90m, 45s (0 sends every row)")
     g.add_argument("--forget-ledger", action="store_true",
@@ -262,7 +254,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
             env, args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
         ledger=args.ledger or default_ledger(env),
         changed_only=args.changed_only,
-        max_age=args.max_age,
+        max_age=max_age_seconds(args.max_age),
         forget_ledger=args.forget_ledger,
     )
 
@@ -368,6 +360,17 @@ def default_verify_cache(env: dict[str, str], instance_id: str) -> Path:
     base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in instance_id) or "default"
     return base / "wawp-importer" / safe.lstrip(".") / "check-exists.json"
+
+
+def max_age_seconds(text: str | None) -> float | None:
+    """`--max-age 30d` in seconds (kept as text until here, so a retry command repeats it
+    as it was written)."""
+    if text is None:
+        return None
+    try:
+        return parse_age(str(text))
+    except ValueError as exc:
+        raise ConfigError(f"--max-age: {exc}") from None
 
 
 def default_ledger(env: dict[str, str]) -> Path:

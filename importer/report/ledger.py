@@ -265,7 +265,10 @@ def _connect(path: Path) -> sqlite3.Connection:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         # Created 0600 before SQLite opens it, so it is never readable by others.
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.close(fd)
+        try:
+            os.fchmod(fd, 0o600)  # also a file made by hand, or copied in
+        finally:
+            os.close(fd)
     except OSError as exc:
         raise OutputError(f"cannot create the ledger {path}: {exc.strerror}") from None
     connection = sqlite3.connect(path, timeout=30.0)
