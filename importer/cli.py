@@ -2,9 +2,9 @@
 
 This is the only module that prints, exits or reads the environment.
 
-Exit codes: 0 every row ok/ready/duplicate/unchanged; 1 some rows invalid, failed or not attempted;
-2 nothing was sent because the command or input is unusable; 3 the API rejected the
-credentials; 4 the results could not be written; 130 interrupted.
+Exit codes: 0 every row ok/ready/duplicate/unchanged; 1 some rows invalid, failed or not
+attempted; 2 nothing was sent because the command or input is unusable; 3 the API rejected
+the credentials; 4 the results could not be written; 130 interrupted.
 """
 
 from __future__ import annotations

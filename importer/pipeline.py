@@ -221,9 +221,10 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
 
 def open_ledger(options: ImportOptions, *,
                 clock: Callable[[], float] = time.time) -> Ledger | None:
-    """The ledger of this run's instance, cleared first for --forget-ledger; None without one.
+    """The ledger of this run's instance; None without one.
 
     A dry run reads it (to show what --changed-only would skip) but never changes it.
+    --forget-ledger clears it once the preflight has passed (see `_send`).
     """
     if options.ledger is None:
         if options.changed_only or options.forget_ledger:
@@ -237,8 +238,6 @@ def open_ledger(options: ImportOptions, *,
     ledger = Ledger(options.ledger, instance_id=options.instance_id,
                     base_url=options.base_url.rstrip("/"), clock=clock,
                     read_only=options.dry_run)
-    if options.forget_ledger and not options.dry_run:
-        ledger.forget()
     return ledger
 
 
@@ -272,6 +271,8 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
                     f"the WhatsApp session of instance {options.instance_id} is {status or 'unknown'}"
                     ", not WORKING: open the WAWP dashboard and connect the number (scan the QR "
                     "code), then run again")
+        if ledger is not None and options.forget_ledger and not options.dry_run:
+            ledger.forget()  # asked for, and the run is going ahead: nothing refused it
         items = plan.prepared()
         if options.verify:
             items = await _verify(plan, client, control=control, sleep=pause, summary=summary,

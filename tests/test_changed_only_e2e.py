@@ -128,6 +128,14 @@ def test_forget_ledger_and_a_dry_run_that_never_writes(sandbox: SandboxProcess, 
     assert f"unchanged: {N}" in dry.stdout
     assert ledger.read_bytes() == before and sandbox.state()["puts"] == N
 
+    # A run that does not go ahead (the preflight is refused) forgets nothing.
+    sandbox.configure(unauthorized_after=0)
+    refused = run(source, ledger, sandbox, "--changed-only", "--forget-ledger")
+    assert refused.returncode == 3, refused.stderr
+    sandbox.configure(unauthorized_after=None)
+    assert run(source, ledger, sandbox, "--changed-only").returncode == 0
+    assert sandbox.state()["puts"] == N
+
     forgot = run(source, ledger, sandbox, "--changed-only", "--forget-ledger")
     assert forgot.returncode == 0, forgot.stderr
     assert sandbox.state()["puts"] == 2 * N  # nothing remembered: every row sent
