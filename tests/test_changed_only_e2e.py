@@ -217,3 +217,25 @@ def test_the_default_ledger_lives_in_the_users_data_folder(sandbox: SandboxProce
     done = run_cli([source, *ARGS], env={**sandbox.env(), "XDG_DATA_HOME": str(data)})
     assert done.returncode == 0, done.stderr
     assert os.path.exists(data / "wawp-importer" / "ledger.sqlite")
+
+
+def test_unchanged_in_the_summary_json_and_the_workbook(sandbox: SandboxProcess,
+                                                        tmp_path: Path, ledger: Path) -> None:
+    import openpyxl
+
+    from importer import render_summary, run_import, summary_to_dict
+
+    source = book(tmp_path / "book.csv", n=5)
+    connection = {"base_url": sandbox.base_url, "instance_id": sandbox.instance_id,
+                  "access_token": sandbox.token, "default_region": "EG", "rate": 0,
+                  "ledger": ledger}
+    assert run_import(source, **connection).counts == {"ok": 5}
+    summary = run_import(source, changed_only=True, results=tmp_path / "again.xlsx",
+                         **connection)
+    assert summary.counts == {"unchanged": 5} and summary.all_succeeded
+    assert summary_to_dict(summary, exit_code=0)["counts"] == {"unchanged": 5}
+    assert "— unchanged: 5" in render_summary(summary)
+    sheet = openpyxl.load_workbook(tmp_path / "again.xlsx", read_only=True).active
+    statuses = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    assert statuses == ["unchanged"] * 5
+    assert sandbox.state()["puts"] == 5
