@@ -10,6 +10,9 @@ and JSON the command prints:
     summary = run_import("contacts.xlsx", default_region="EG", instance_id="my-instance",
                          access_token=os.environ["WAWP_ACCESS_TOKEN"])
     print(render_summary(summary))
+
+With pandas installed (`pip install 'wawp-importer[pandas]'`), `run_import` also takes a
+DataFrame, and `Summary.to_frame()` / `read_results(path)` give results as a DataFrame.
 """
 
 from __future__ import annotations
