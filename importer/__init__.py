@@ -10,6 +10,9 @@ and JSON the command prints:
     summary = run_import("contacts.xlsx", default_region="EG", instance_id="my-instance",
                          access_token=os.environ["WAWP_ACCESS_TOKEN"])
     print(render_summary(summary))
+
+With pandas installed (`pip install 'wawp-importer[pandas]'`), `run_import` also takes a
+DataFrame, and `Summary.to_frame()` / `read_results(path)` give results as a DataFrame.
 """
 
 from __future__ import annotations
@@ -21,11 +24,12 @@ from .errors import (ApiRejected, ColumnError, ConfigError, ImporterError, Input
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
 from .pipeline import plan_import, run_import, run_plan
+from .report.frames import read_results
 from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
     "ApiRejected", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
     "InputFileError", "OutputError", "PreflightError", "RowResult", "SheetError", "Status",
-    "Summary", "UsageError", "__version__", "plan_import", "render_preview", "render_summary",
-    "run_import", "run_plan", "summary_to_dict",
+    "Summary", "UsageError", "__version__", "plan_import", "read_results", "render_preview",
+    "render_summary", "run_import", "run_plan", "summary_to_dict",
 ]

@@ -2,9 +2,9 @@
 
 This is the only module that prints, exits or reads the environment.
 
-Exit codes: 0 every row ok/ready/duplicate; 1 some rows invalid, failed or not attempted;
-2 nothing was sent because the command or input is unusable; 3 the API rejected the
-credentials; 4 the results could not be written; 130 interrupted.
+Exit codes: 0 every row ok/ready/duplicate/unchanged; 1 some rows invalid, failed or not
+attempted; 2 nothing was sent because the command or input is unusable; 3 the API rejected
+the credentials; 4 the results could not be written; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ from .options import (DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPT
                       DEFAULT_TIMEOUT, DEFAULT_VERIFY_RATE, ImportOptions)
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
+from .report.ledger import parse_age
 from .report.summary import (render_preview, render_summary, render_verify_estimate,
                              summary_to_dict, write_json)
 from .send.control import RunControl
@@ -134,7 +135,25 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--verbose", "-v", action="store_true",
                    help="log every HTTP request on stderr (the token is masked)")
     add_cockpit_arguments(p)
+    add_ledger_arguments(p)
     return p
+
+
+def add_ledger_arguments(p: argparse.ArgumentParser) -> None:
+    """Re-imports that send only what changed since the last run (report/ledger.py)."""
+    g = p.add_argument_group("re-importing only what changed")
+    g.add_argument("--changed-only", action="store_true",
+                   help="send only rows whose contact differs from what was last written ok "
+                   "to this instance (the ledger); the others are reported unchanged")
+    g.add_argument("--max-age", metavar="AGE",
+                   help="with --changed-only: send again contacts last written longer ago "
+                   "than AGE, e.g. 30d, 12h, 90m, 45s (0 sends every row)")
+    g.add_argument("--forget-ledger", action="store_true",
+                   help="clear the ledger of this instance and base URL before the run")
+    g.add_argument("--ledger", type=Path, metavar="FILE",
+                   help="the ledger's SQLite file (default: $XDG_DATA_HOME/wawp-importer/"
+                   "ledger.sqlite, i.e. ~/.local/share/…); every contact written ok is "
+                   "recorded there")
 
 
 def add_cockpit_arguments(p: argparse.ArgumentParser) -> None:
@@ -244,6 +263,10 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         verify_rate=args.verify_rate,
         verify_cache=args.verify_cache or default_verify_cache(
             env, args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
+        ledger=args.ledger or default_ledger(env),
+        changed_only=args.changed_only,
+        max_age=max_age_seconds(args.max_age),
+        forget_ledger=args.forget_ledger,
     )
 
 
@@ -353,6 +376,23 @@ def default_verify_cache(env: dict[str, str], instance_id: str) -> Path:
     return base / "wawp-importer" / safe.lstrip(".") / "check-exists.json"
 
 
+def max_age_seconds(text: str | None) -> float | None:
+    """`--max-age 30d` in seconds (kept as text until here, so a retry command repeats it
+    as it was written)."""
+    if text is None:
+        return None
+    try:
+        return parse_age(str(text))
+    except ValueError as exc:
+        raise ConfigError(f"--max-age: {exc}") from None
+
+
+def default_ledger(env: dict[str, str]) -> Path:
+    """$XDG_DATA_HOME/wawp-importer/ledger.sqlite (~/.local/share when unset)."""
+    base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
+    return base / "wawp-importer" / "ledger.sqlite"
+
+
 # -- what to type next -------------------------------------------------------------------------
 
 #: Options a retry command leaves out: the retry sets its own input, results and mode, the
@@ -360,7 +400,7 @@ def default_verify_cache(env: dict[str, str], instance_id: str) -> Path:
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
                           "summary_json", "access_token", "sheet", "header_row", "encoding",
                           "delimiter", "max_rows", "resume", "force", "config", "help",
-                          "version"})
+                          "version", "forget_ledger"})
 
 
 def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,

@@ -119,6 +119,10 @@ def options_kwargs(settings: Mapping[str, Any], *, path: Path, ignore: Collectio
     hints.pop("input", None)
     wanted = {k: v for k, v in settings.items() if k not in ignore}
     check_known(wanted, hints, path=path)
+    if isinstance(wanted.get("max_age"), str):
+        wanted = dict(wanted)  # "30d": parsed by run_import, as on the command line
+        return {name: value if name == "max_age" else coerce(name, value, hints[name], path=path)
+                for name, value in wanted.items()}
     return {name: coerce(name, value, hints[name], path=path) for name, value in wanted.items()}
 
 

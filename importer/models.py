@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Status(StrEnum):
@@ -17,10 +18,12 @@ class Status(StrEnum):
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
     NOT_ON_WHATSAPP = "not_on_whatsapp"
+    #: --changed-only: the ledger says this very contact was already written (not sent).
+    UNCHANGED = "unchanged"
 
 
 #: Statuses that leave nothing for the user to do; anything else makes exit code 1.
-SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE})
+SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE, Status.UNCHANGED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,8 +52,8 @@ class Contact:
 class Prepared:
     """A row after normalization: a contact ready to send, or the reason it is not sent.
 
-    `status` is READY for a contact to send, else INVALID, DUPLICATE or a status carried
-    over from an earlier run; `detail` holds notes either way.
+    `status` is READY for a contact to send, else INVALID, DUPLICATE, UNCHANGED or a status
+    carried over from an earlier run; `detail` holds notes either way.
     """
 
     row: int
@@ -134,6 +137,12 @@ class Summary:
 
     def count(self, status: Status) -> int:
         return self.counts.get(status.value, 0)
+
+    def to_frame(self) -> Any:
+        """The results file of this run as a pandas DataFrame (see `importer.read_results`)."""
+        from .report.frames import read_results
+
+        return read_results(self.results_path)
 
     @property
     def all_succeeded(self) -> bool:

@@ -70,6 +70,16 @@ class ImportOptions:
     #: Where check-exists answers are kept between runs; None keeps them for this run only.
     verify_cache: Path | None = None
 
+    # the ledger of what was written, kept between runs (report/ledger.py)
+    #: The SQLite file; None keeps no ledger (every `ok` is recorded there otherwise).
+    ledger: Path | None = None
+    #: Send only rows whose contact differs from what the ledger says was written.
+    changed_only: bool = False
+    #: With changed_only: ledger entries older than this many seconds count as changed.
+    max_age: float | None = None
+    #: Clear this instance's ledger before the run.
+    forget_ledger: bool = False
+
     @property
     def retrying(self) -> bool:
         return self.retry_failed or self.retry_invalid

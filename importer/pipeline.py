@@ -28,8 +28,10 @@ from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
+from .read.dataframe import frame_as_csv, is_dataframe
 from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
-from .report.journal import JournalPlan, plan_journal
+from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
+from .report.ledger import Ledger, parse_age
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
@@ -39,6 +41,8 @@ from .send.runner import RunControl, send_all
 from .send.verify import CheckCache, Verifier, VerifyProgress
 
 if TYPE_CHECKING:
+    import pandas
+
     from .report.xlsx import XlsxResultsWriter  # openpyxl: loaded only for .xlsx results
 
 ResultHook = Callable[[RowResult], None]
@@ -102,6 +106,8 @@ def check_sending(options: ImportOptions) -> None:
         raise ConfigError(f"--concurrency must be at least 1, got {options.concurrency}")
     if not options.rate >= 0:  # also refuses NaN
         raise ConfigError(f"--rate must be 0 (no limit) or more, got {options.rate:g}")
+    if options.max_age is not None and not options.max_age >= 0:
+        raise ConfigError(f"--max-age must be 0 or more, got {options.max_age:g}")
     if options.max_attempts < 1:
         raise ConfigError(f"--max-attempts must be at least 1, got {options.max_attempts}")
     if not options.timeout > 0:
@@ -210,6 +216,8 @@ def plan_import(options: ImportOptions, *,
                     else ", or use --dry-run")
             raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID and "
                               f"WAWP_ACCESS_TOKEN (or --token-file){hint}")
+    if options.max_age is not None and not options.changed_only:
+        raise ConfigError("--max-age only means something with --changed-only")
     table = open_input(options)
     columns = map_columns(table.headers, phone=options.phone_column, name=options.name_column,
                           first_name=options.first_name_column,
@@ -258,11 +266,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
              sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
              on_result: ResultHook | None = None, control: RunControl | None = None,
              clock: Callable[[], float] = time.monotonic,
-             on_verify: VerifyHook | None = None) -> Summary:
+             on_verify: VerifyHook | None = None,
+             wall_clock: Callable[[], float] = time.time) -> Summary:
     """Run the import; every input row ends as exactly one result line.
 
     `on_verify` hears how the --verify check stands: once before the first question (with
-    how many there are to ask), then after each one.
+    how many there are to ask), then after each one. `wall_clock` dates the ledger's entries.
     """
     options = plan.options
     started = clock()
@@ -273,6 +282,11 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     writer: ResultsWriter | XlsxResultsWriter | None = None
 
     def record(result: RowResult) -> None:
+        if (ledger is not None and not options.dry_run and result.status is Status.OK
+                and result.attempts == 0 and result.detail.startswith(SENT_EARLIER)):
+            # Resumed: its journal line (written before a kill) is the proof it went through;
+            # the killed run may not have had time to commit it to the ledger.
+            ledger.record(result)
         summary.results += 1
         summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
         tally.add(result)
@@ -288,6 +302,9 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
         journal = None if options.dry_run else plan_journal(
             plan.results_path, options.input, instance_id=options.instance_id,
             base_url=options.base_url, resume=options.resume, force=options.force)
+        ledger = open_ledger(options, clock=wall_clock)
+        if ledger is not None:
+            files.callback(ledger.close)
 
         def start_writing() -> None:
             """Open the results, once nothing can stop the run before its first row."""
@@ -298,12 +315,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
 
         if options.dry_run and not options.verify:
             start_writing()
-            for item in plan.prepared():
+            for item in unchanged_skipped(plan.prepared(), ledger, options):
                 record(RowResult.from_prepared(item))
         else:
             asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
                               summary=summary, on_verify=on_verify, journal=journal,
-                              start_writing=start_writing))
+                              ledger=ledger, start_writing=start_writing))
             start_writing()  # an input without a single row still gets its results file
     if journal is not None and not control.stopped:
         journal.finished()  # every row has its line in the complete results file
@@ -318,10 +335,41 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     return summary
 
 
+def open_ledger(options: ImportOptions, *,
+                clock: Callable[[], float] = time.time) -> Ledger | None:
+    """The ledger of this run's instance; None without one.
+
+    A dry run reads it (to show what --changed-only would skip) but never changes it.
+    --forget-ledger clears it once the preflight has passed (see `_send`).
+    """
+    if options.ledger is None:
+        if options.changed_only or options.forget_ledger:
+            raise ConfigError("--changed-only and --forget-ledger need a ledger file "
+                              "(the `ledger` setting)")
+        return None
+    if options.dry_run and not options.changed_only:
+        return None
+    if options.dry_run and not options.ledger.exists():
+        return None  # nothing to compare with, and a dry run creates nothing
+    ledger = Ledger(options.ledger, instance_id=options.instance_id,
+                    base_url=options.base_url.rstrip("/"), clock=clock,
+                    read_only=options.dry_run)
+    return ledger
+
+
+def unchanged_skipped(items: Iterable[Prepared], ledger: Ledger | None,
+                      options: ImportOptions) -> Iterable[Prepared]:
+    """`items`, with --changed-only: rows the ledger has as written, unchanged, made UNCHANGED."""
+    if ledger is None or not options.changed_only or (options.forget_ledger
+                                                      and options.dry_run):
+        return items
+    return ledger.skip_unchanged(items, max_age=options.max_age)
+
+
 async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTransport | None,
                 sleep: Callable[[float], Awaitable[None]], control: RunControl,
                 summary: Summary, on_verify: VerifyHook | None = None,
-                journal: JournalPlan | None = None,
+                journal: JournalPlan | None = None, ledger: Ledger | None = None,
                 start_writing: Callable[[], None] = lambda: None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
@@ -342,25 +390,33 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
                     f"the WhatsApp session of instance {options.instance_id} is {status or 'unknown'}"
                     ", not WORKING: open the WAWP dashboard and connect the number (scan the QR "
                     "code), then run again")
+        if ledger is not None and options.forget_ledger and not options.dry_run:
+            ledger.forget()  # asked for, and the run is going ahead: nothing refused it
         items = plan.prepared()
         if options.verify:
             items = await _verify(plan, client, control=control, sleep=pause, summary=summary,
                                   on_verify=on_verify)
         start_writing()
         if options.dry_run:  # --dry-run --verify: numbers checked, nothing written
-            for item in items:
+            for item in unchanged_skipped(items, ledger, options):
                 record(RowResult.from_prepared(item))
             return
         if journal is None:
-            async for result in send_all(items, client, concurrency=options.concurrency,
-                                         control=control):
+            async for result in send_all(unchanged_skipped(items, ledger, options), client,
+                                         concurrency=options.concurrency, control=control,
+                                         on_done=ledger.record if ledger else None):
                 record(result)
             return
         with journal.open(redact=client.redact) as written:
+            on_done = written.record
+            if ledger is not None:
+                def on_done(result: RowResult) -> None:
+                    written.record(result)  # flushed first: the ledger never gets ahead of it
+                    ledger.record(result)
             try:
-                async for result in send_all(journal.skip_sent(items), client,
-                                             concurrency=options.concurrency, control=control,
-                                             on_done=written.record):
+                async for result in send_all(
+                        unchanged_skipped(journal.skip_sent(items), ledger, options), client,
+                        concurrency=options.concurrency, control=control, on_done=on_done):
                     record(result)
             except BaseException:
                 if written.lines == 0 and not journal.resuming:
@@ -392,10 +448,11 @@ async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
 
 
 #: Keywords of `run_import` that go to `run_plan`; every other one is an ImportOptions field.
-RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock"})
+RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock",
+                           "wall_clock"})
 
 
-def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
+def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,
                config: str | os.PathLike[str] | None = None, **settings: Any) -> Summary:
     """Run an import from Python, the same pipeline as `wawp-import`, and return its summary.
 
@@ -407,8 +464,10 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
                              access_token=os.environ["WAWP_ACCESS_TOKEN"])
         print(summary.counts, summary.results_path)
 
-    `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), or
-    a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
+    `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
+    pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
+    results go to `dataframe.results.csv` in the current folder unless `results` says
+    otherwise, and `summary.to_frame()` reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
     with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
     `control` and `clock` go to `run_plan`.
@@ -420,6 +479,22 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
     would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
     """
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
+    if is_dataframe(source):
+        with frame_as_csv(source) as path:
+            # The frame's text is written exactly: nothing to detect when reading it back.
+            settings.update(encoding="utf-8", delimiter=",", header_row=1, sheet=None)
+            return _run_import(path, config, settings, run_kwargs,
+                               default_results=Path(FRAME_RESULTS))
+    return _run_import(source, config, settings, run_kwargs)
+
+
+#: Where the results of a DataFrame go when `results` is not given (the current folder).
+FRAME_RESULTS = "dataframe.results.csv"
+
+
+def _run_import(source: ImportOptions | str | os.PathLike[str],
+                config: str | os.PathLike[str] | None, settings: dict[str, Any],
+                run_kwargs: dict[str, Any], *, default_results: Path | None = None) -> Summary:
     if isinstance(source, ImportOptions):
         if settings or config is not None:
             raise ConfigError("give run_import either an ImportOptions or settings, not both")
@@ -439,6 +514,13 @@ def run_import(source: ImportOptions | str | os.PathLike[str], /, *,
         if "Path" in str(fields[name].type) and isinstance(value, (str, os.PathLike)):
             value = Path(value)
         values[name] = value
+    if isinstance(values.get("max_age"), str):  # "30d", as on the command line
+        try:
+            values["max_age"] = parse_age(values["max_age"])
+        except ValueError as exc:
+            raise ConfigError(f"max_age: {exc}") from None
+    if values.get("results") is None and default_results is not None:
+        values["results"] = default_results
     options = ImportOptions(input=Path(source), **values)
     return run_plan(plan_import(options, transport=run_kwargs.get("transport")), **run_kwargs)
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import atexit
 import csv
 import functools
 import inspect
 import os
+import shutil
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -35,9 +38,16 @@ def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
     return sandbox_server
 
 
+#: Where the CLI keeps its ledger in tests (never the user's own ~/.local/share).
+_DATA_HOME = tempfile.mkdtemp(prefix="wawp-test-data-")
+atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
+
+
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without WAWP_* settings, plus `extra`."""
+    """This process's environment without WAWP_* settings, plus `extra`; the ledger (in
+    $XDG_DATA_HOME) goes to a temporary folder."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAWP_")}
+    env["XDG_DATA_HOME"] = _DATA_HOME
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.update(extra or {})
     return env

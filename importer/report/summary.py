@@ -20,7 +20,7 @@ from ..errors import OutputError
 from ..models import ReasonCount, RowResult, Status, Summary
 
 #: The order statuses are shown in: done first, then what needs a look, then what needs a re-run.
-STATUS_ORDER = (Status.OK, Status.READY, Status.DUPLICATE, Status.INVALID,
+STATUS_ORDER = (Status.OK, Status.READY, Status.UNCHANGED, Status.DUPLICATE, Status.INVALID,
                 Status.NOT_ON_WHATSAPP, Status.FAILED, Status.NOT_ATTEMPTED)
 #: Statuses whose reasons are worth a line: everything but a plain success.
 REASON_STATUSES = frozenset(STATUS_ORDER) - {Status.OK, Status.READY}
@@ -35,6 +35,7 @@ MAX_REASONS = 50
 EXAMPLES_PER_REASON = 3
 REASONS_SHOWN_PER_STATUS = 3
 OTHER_REASONS = "(other reasons)"
+REASON_CACHE_SIZE = 256
 NO_DETAIL = "(no detail)"
 _MAX_REASON_CHARS = 200
 
@@ -81,6 +82,9 @@ class SummaryTally:
         self.max_reasons = max_reasons
         # Dicts keep first-seen order, which breaks ties between equal counts.
         self._reasons: dict[tuple[str, str], _Tally] = {}
+        # detail → reason for the last details seen: a million `unchanged` rows share a few
+        # details, and reason_of's regular expressions are the costly part of a row here.
+        self._reason_cache: dict[str, str] = {}
 
     def add(self, result: RowResult) -> None:
         """Count one result (the pipeline calls this for every line it writes)."""
@@ -88,7 +92,13 @@ class SummaryTally:
         if result.attempts and not self.summary.dry_run:
             self.summary.sent += 1
         if status in REASON_STATUSES:
-            self._add_reason(status.value, reason_of(result.detail), result.row)
+            reason = self._reason_cache.get(result.detail)
+            if reason is None:
+                reason = reason_of(result.detail)
+                if len(self._reason_cache) >= REASON_CACHE_SIZE:
+                    self._reason_cache.clear()
+                self._reason_cache[result.detail] = reason
+            self._add_reason(status.value, reason, result.row)
         elif (status in (Status.READY, Status.OK) and result.chat_id
               and len(self.summary.preview) < self.preview_rows):
             self.summary.preview.append(RowResult(result.row, status, result.chat_id,

@@ -40,6 +40,7 @@ STATUS_COLOURS: dict[Status, str] = {
     Status.FAILED: _RED,
     Status.NOT_ON_WHATSAPP: _AMBER,
     Status.DUPLICATE: _GREY,
+    Status.UNCHANGED: _GREY,
     Status.NOT_ATTEMPTED: _GREY,
 }
 _FILLS = {status: PatternFill("solid", start_color=colour, end_color=colour)

@@ -128,6 +128,7 @@ class Settings:
     missing_name: str = "invalid"
     title_case: bool = False
     all_numbers: bool = False
+    changed_only: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Settings:

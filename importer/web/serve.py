@@ -90,6 +90,9 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         access_token=token,
         default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
         **sending,
+        # in the data folder, like everything the server writes (the page's "only what
+        # changed" box reads it; every contact written ok is recorded there)
+        ledger=args.data_dir.resolve() / "ledger.sqlite",
     )
 
 

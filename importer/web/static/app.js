@@ -375,6 +375,7 @@ function renderForm() {
   $("missing-name").value = settings.missing_name;
   $("title-case").checked = settings.title_case;
   $("all-numbers").checked = settings.all_numbers;
+  $("changed-only").checked = settings.changed_only;
   setFormDisabled(!job.can.edit);
   $("notes").replaceChildren(...(table ? table.notes : []).map((note) => h("li", { text: note })));
   const parts = [];

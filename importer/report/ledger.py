@@ -1,0 +1,279 @@
+"""The ledger: what was last written to each instance's address book, kept between runs.
+
+A weekly re-import of the same spreadsheet writes the same contacts again and again. The
+ledger remembers, per instance ID and base URL, the contact each chat ID was last written
+with (first and last name) and when, so that `--changed-only` sends only what changed::
+
+    sent(account, chat_id, first_name, last_name, sent_at)   -- SQLite, WITHOUT ROWID
+
+It is only ever told about a write the API answered ok, and only after the journal line of
+that answer was written (see pipeline.py): a crash can lose the last entries (those rows are
+sent again next time, which is safe: an upsert is idempotent), never record a write that
+did not happen. A dry run never writes it.
+
+Lookups are batched (`LOOKUP_BATCH` chat IDs per `SELECT … WHERE chat_id IN (…)`), and
+writes are committed in batches (at most `COMMIT_INTERVAL` seconds apart, and at close).
+The file holds phone numbers and names: it is created mode 0600 in a 0700 folder.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sqlite3
+import time
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Self
+
+from ..errors import OutputError
+from ..models import Contact, Prepared, RowResult, Status
+
+#: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
+#: short while paying the per-query cost once per 500 rows, not per row.
+LOOKUP_BATCH = 500
+#: Written entries are committed at most this many seconds apart (and at close).
+COMMIT_INTERVAL = 1.0
+COMMIT_ROWS = 2000
+LEDGER_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS accounts (
+    id INTEGER PRIMARY KEY,
+    instance_id TEXT NOT NULL,
+    base_url TEXT NOT NULL,
+    UNIQUE (instance_id, base_url)
+);
+CREATE TABLE IF NOT EXISTS sent (
+    account INTEGER NOT NULL,
+    chat_id TEXT NOT NULL,
+    first_name TEXT NOT NULL,
+    last_name TEXT NOT NULL,
+    sent_at REAL NOT NULL,
+    PRIMARY KEY (account, chat_id)
+) WITHOUT ROWID;
+"""
+
+
+def parse_age(text: str) -> float:
+    """`30d`, `12h`, `90m`, `45s` or plain seconds (`3600`) as seconds; ValueError otherwise."""
+    value = text.strip().lower()
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
+    factor = 1
+    if value and value[-1] in units:
+        factor = units[value[-1]]
+        value = value[:-1].strip()
+    try:
+        number = float(value)
+    except ValueError:
+        raise ValueError(f"not an age: {text!r} (write e.g. 30d, 12h, 90m, 45s or 0)") from None
+    if not number >= 0 or number == float("inf"):
+        raise ValueError(f"an age must be 0 or more, got {text!r}")
+    return number * factor
+
+
+@functools.lru_cache(maxsize=64)
+def _day(day_number: int) -> str:
+    return datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
+
+
+def sent_on(timestamp: float) -> str:
+    """The day of a ledger entry as the detail shows it (UTC): 2026-12-01."""
+    return _day(int(timestamp // 86400))  # one strftime per day, not per row
+
+
+class Ledger:
+    """The ledger of one instance (ID + base URL) in the SQLite file `path`.
+
+    `clock` gives the wall-clock time (seconds since the epoch) written with each entry
+    and compared with `max_age`. `read_only` (a dry run) opens an existing file and never
+    changes it.
+    """
+
+    def __init__(self, path: Path, *, instance_id: str, base_url: str,
+                 clock: Callable[[], float] = time.time, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.clock = clock
+        self.read_only = read_only
+        self.written = 0
+        self._pending = 0
+        self._committed_at = 0.0
+        self.account: int | None = None
+        try:
+            if read_only:
+                self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
+                                                   uri=True, timeout=30.0)
+                row = self._connection.execute(
+                    "SELECT id FROM accounts WHERE instance_id = ? AND base_url = ?",
+                    (instance_id, base_url)).fetchone()
+                self.account = None if row is None else row[0]
+                return
+            self._connection = _connect(self.path)
+            with self._connection:
+                self._connection.executescript(_SCHEMA)
+                self._connection.execute(
+                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ?)",
+                    (str(LEDGER_VERSION),))
+                self._connection.execute(
+                    "INSERT OR IGNORE INTO accounts (instance_id, base_url) VALUES (?, ?)",
+                    (instance_id, base_url))
+            self.account = self._connection.execute(
+                "SELECT id FROM accounts WHERE instance_id = ? AND base_url = ?",
+                (instance_id, base_url)).fetchone()[0]
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot use the ledger {self.path}: {exc}") from None
+        self._committed_at = clock()
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def lookup(self, chat_ids: Iterable[str]) -> dict[str, tuple[str, str, float]]:
+        """chat ID → (first name, last name, sent_at) for those of `chat_ids` in the ledger."""
+        wanted = list(dict.fromkeys(chat_ids))
+        found: dict[str, tuple[str, str, float]] = {}
+        if self.account is None:
+            return found
+        try:
+            for start in range(0, len(wanted), LOOKUP_BATCH):
+                batch = wanted[start:start + LOOKUP_BATCH]
+                marks = ",".join("?" * len(batch))
+                rows = self._connection.execute(
+                    "SELECT chat_id, first_name, last_name, sent_at FROM sent "
+                    f"WHERE account = ? AND chat_id IN ({marks})", (self.account, *batch))
+                for chat_id, first, last, at in rows:
+                    found[chat_id] = (first, last, at)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot read the ledger {self.path}: {exc}") from None
+        return found
+
+    def __len__(self) -> int:
+        row = self._connection.execute("SELECT count(*) FROM sent WHERE account = ?",
+                                       (self.account,)).fetchone()
+        return int(row[0])
+
+    def skip_unchanged(self, items: Iterable[Prepared], *, max_age: float | None = None,
+                       batch: int = LOOKUP_BATCH) -> Iterator[Prepared]:
+        """`items`, with each contact the ledger already holds as it is turned UNCHANGED.
+
+        An entry older than `max_age` seconds counts as changed (someone may have edited the
+        contact on the phone since): its row is sent again. Rows are looked up `batch` at a
+        time, in input order.
+        """
+        pending: list[Prepared] = []
+        for item in items:
+            pending.append(item)
+            if len(pending) >= batch:
+                yield from self._mark(pending, max_age)
+                pending = []
+        if pending:
+            yield from self._mark(pending, max_age)
+
+    def _mark(self, items: list[Prepared], max_age: float | None) -> Iterator[Prepared]:
+        ready = Status.READY
+        found = self.lookup(item.contact.chat_id for item in items
+                            if item.status is ready and item.contact is not None)
+        oldest = -1.0 if max_age is None else self.clock() - max_age
+        for item in items:
+            contact = item.contact
+            entry = found.get(contact.chat_id) if (item.status is ready
+                                                    and contact is not None) else None
+            if (entry is None or contact is None or entry[2] <= oldest
+                    or entry[0] != contact.first_name or entry[1] != contact.last_name):
+                yield item
+                continue
+            detail = f"same as sent on {sent_on(entry[2])}"
+            if item.detail:
+                detail = f"{detail}; {item.detail}"
+            yield Prepared(item.row, item.values, Status.UNCHANGED, contact, detail,
+                           item.previous)
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def record(self, result: RowResult) -> None:
+        """Remember the contact of a row the API wrote ok (anything else is ignored)."""
+        if result.status is Status.OK and result.chat_id and not self.read_only:
+            self.add(Contact(result.chat_id, result.first_name, result.last_name))
+
+    def add(self, contact: Contact, *, at: float | None = None) -> None:
+        """Remember that `contact` was written at `at` (default: now)."""
+        now = self.clock()
+        try:
+            self._connection.execute(
+                "INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, sent_at) "
+                "VALUES (?, ?, ?, ?, ?)",
+                (self.account, contact.chat_id, contact.first_name, contact.last_name,
+                 now if at is None else at))
+            self.written += 1
+            self._pending += 1
+            if self._pending >= COMMIT_ROWS or now - self._committed_at >= COMMIT_INTERVAL:
+                self.commit()
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+
+    def add_many(self, contacts: Iterable[Contact], *, at: float | None = None) -> None:
+        """Remember many contacts at once (one transaction), written at `at` (default: now)."""
+        when = self.clock() if at is None else at
+        try:
+            with self._connection:
+                self._connection.executemany(
+                    "INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, "
+                    "sent_at) VALUES (?, ?, ?, ?, ?)",
+                    ((self.account, c.chat_id, c.first_name, c.last_name, when)
+                     for c in contacts))
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+
+    def forget(self) -> int:
+        """Drop every entry of this instance; returns how many there were."""
+        try:
+            with self._connection:
+                cursor = self._connection.execute("DELETE FROM sent WHERE account = ?",
+                                                  (self.account,))
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot clear the ledger {self.path}: {exc}") from None
+        return cursor.rowcount
+
+    def commit(self) -> None:
+        if self.read_only:
+            return
+        try:
+            self._connection.commit()
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        self._pending = 0
+        self._committed_at = self.clock()
+
+    def close(self) -> None:
+        try:
+            self.commit()
+        finally:
+            self._connection.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open (creating if need be) the ledger file, private to its owner."""
+    try:
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        # Created 0600 before SQLite opens it, so it is never readable by others.
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            os.fchmod(fd, 0o600)  # also a file made by hand, or copied in
+        finally:
+            os.close(fd)
+    except OSError as exc:
+        raise OutputError(f"cannot create the ledger {path}: {exc.strerror}") from None
+    connection = sqlite3.connect(path, timeout=30.0)
+    # WAL: a reader never blocks the writer; NORMAL: a commit is not an fsync (losing the
+    # last entries to a power cut only means sending those rows again).
+    connection.execute("PRAGMA journal_mode=WAL")
+    connection.execute("PRAGMA synchronous=NORMAL")
+    return connection

@@ -1,0 +1,43 @@
+"""The page's "send only what changed" box: the same ledger and statuses as --changed-only."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from importer import ImportOptions
+from importer.web import create_app
+from tests.conftest import write_csv
+from tests.support.sandbox import SandboxProcess
+from tests.test_web_api import import_and_wait, upload_and_check
+from tests.web.support import AppServer, PageClient
+
+
+def test_the_changed_only_box_skips_what_the_last_import_wrote(sandbox: SandboxProcess,
+                                                                tmp_path: Path) -> None:
+    data_dir = tmp_path / "wawp-data"
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            default_region="EG", rate=0, concurrency=4,
+                            ledger=data_dir / "ledger.sqlite")
+    rows = [["Name", "Mobile"]] + [[f"Person {i}", f"0100 {2000000 + i:07d}"] for i in range(6)]
+    source = write_csv(tmp_path / "week.csv", rows)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        first = upload_and_check(client, source)
+        assert first["settings"]["changed_only"] is False
+        assert import_and_wait(client, first["id"])["summary"]["counts"] == {"ok": 6}
+
+        rows[1 + 3][0] = "Somebody Else"  # the row of 0100 2000003
+        again = upload_and_check(client, write_csv(source, rows))
+        response = client.change("POST", f"/api/jobs/{again['id']}/settings",
+                                 json={**again["settings"], "changed_only": True})
+        assert response.status_code == 200, response.text
+        again = client.wait(again["id"])
+        assert again["preview"]["counts"] == {"ready": 1, "unchanged": 5}  # the check says so
+        done = import_and_wait(client, again["id"])
+        assert done["summary"]["counts"] == {"ok": 1, "unchanged": 5}
+        client.close()
+    state = sandbox.state()
+    assert state["puts"] == 7
+    assert state["contacts"]["201002000003@c.us"] == {"firstName": "Somebody",
+                                                      "lastName": "Else"}

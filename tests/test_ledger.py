@@ -1,0 +1,126 @@
+"""The ledger of what was written (report/ledger.py): lookups, ages, scope, files."""
+
+from __future__ import annotations
+
+import stat
+from pathlib import Path
+
+import pytest
+
+from importer import ConfigError, Status, run_import
+from importer.models import Contact, Prepared, RowResult
+from importer.report.ledger import LOOKUP_BATCH, Ledger, parse_age, sent_on
+from tests.conftest import write_csv
+
+DAY = 86400.0
+NOW = 1_796_083_200.0  # 2026-12-01 00:00 UTC
+
+
+class Clock:
+    def __init__(self, now: float = NOW) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.mark.parametrize(("text", "seconds"), [
+    ("0", 0.0), ("45", 45.0), ("45s", 45.0), ("90m", 5400.0), ("12h", 43200.0),
+    ("30d", 30 * DAY), ("1.5d", 1.5 * DAY), (" 2W ", 14 * DAY),
+])
+def test_ages_in_units(text: str, seconds: float) -> None:
+    assert parse_age(text) == seconds
+
+
+@pytest.mark.parametrize("text", ["", "d", "soon", "-1d", "nan", "inf", "3y"])
+def test_ages_that_are_not(text: str) -> None:
+    with pytest.raises(ValueError):
+        parse_age(text)
+
+
+def prepared(i: int, first: str = "A", last: str = "B") -> Prepared:
+    return Prepared(i + 2, (), Status.READY, Contact(f"2010{i:08d}@c.us", first, last))
+
+
+def test_unchanged_rows_are_found_in_batches_never_one_query_per_row(tmp_path: Path) -> None:
+    clock = Clock()
+    with Ledger(tmp_path / "l.sqlite", instance_id="i", base_url="u", clock=clock) as ledger:
+        ledger.add_many(prepared(i).contact for i in range(2000))  # type: ignore[misc]
+    with Ledger(tmp_path / "l.sqlite", instance_id="i", base_url="u", clock=clock) as ledger:
+        queries: list[str] = []
+        ledger._connection.set_trace_callback(queries.append)
+        items = [prepared(i, last="B" if i % 10 else "Changed") for i in range(2500)]
+        items.append(Prepared(9999, (), Status.INVALID, None, "phone: no phone number"))
+        out = list(ledger.skip_unchanged(items))
+    selects = [q for q in queries if q.lstrip().upper().startswith("SELECT")]
+    # One per batch of 500 (the last batch, only an invalid row, needs none).
+    assert len(selects) == 2500 // LOOKUP_BATCH == 5
+    assert [o.row for o in out] == [i.row for i in items]  # all of them, in order
+    unchanged = [o for o in out if o.status is Status.UNCHANGED]
+    assert len(unchanged) == 2000 - 200  # not the renamed ones, not those never sent
+    assert all(o.detail == "same as sent on 2026-12-01" for o in unchanged)
+    assert out[-1].status is Status.INVALID and out[-2].status is Status.READY
+
+
+def test_max_age_sends_older_entries_again(tmp_path: Path) -> None:
+    clock = Clock()
+    with Ledger(tmp_path / "l.sqlite", instance_id="i", base_url="u", clock=clock) as ledger:
+        ledger.add(Contact("old@c.us", "A", "B"), at=NOW - 40 * DAY)
+        ledger.add(Contact("new@c.us", "A", "B"), at=NOW - 2 * DAY)
+        items = [Prepared(2, (), Status.READY, Contact("old@c.us", "A", "B")),
+                 Prepared(3, (), Status.READY, Contact("new@c.us", "A", "B"))]
+        statuses = {age: [o.status for o in ledger.skip_unchanged(items, max_age=age)]
+                    for age in (None, 30 * DAY, DAY, 0.0)}
+    assert statuses[None] == [Status.UNCHANGED, Status.UNCHANGED]
+    assert statuses[30 * DAY] == [Status.READY, Status.UNCHANGED]
+    assert statuses[DAY] == statuses[0.0] == [Status.READY, Status.READY]
+    assert sent_on(NOW - 2 * DAY) == "2026-11-29"
+
+
+def test_each_instance_and_base_url_has_its_own_ledger(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    contact = Contact("201001234567@c.us", "A", "B")
+    with Ledger(path, instance_id="one", base_url="https://api.wawp.net") as ledger:
+        ledger.record(RowResult(2, Status.OK, contact.chat_id, "A", "B", attempts=1))
+        ledger.record(RowResult(3, Status.FAILED, "201112345678@c.us", "C", "D", attempts=5))
+    for instance, url, expected in (("one", "https://api.wawp.net", 1),
+                                    ("two", "https://api.wawp.net", 0),
+                                    ("one", "http://127.0.0.1:8080", 0)):
+        with Ledger(path, instance_id=instance, base_url=url) as ledger:
+            assert len(ledger) == expected
+            assert bool(ledger.lookup([contact.chat_id])) == bool(expected)
+    with Ledger(path, instance_id="two", base_url="https://api.wawp.net") as ledger:
+        assert ledger.forget() == 0
+    with Ledger(path, instance_id="one", base_url="https://api.wawp.net") as ledger:
+        assert ledger.forget() == 1 and len(ledger) == 0
+
+
+def test_the_file_is_private_and_a_read_only_ledger_changes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "new" / "folder" / "l.sqlite"
+    with Ledger(path, instance_id="i", base_url="u") as ledger:
+        ledger.add(Contact("x@c.us", "A", ""))
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert stat.S_IMODE(path.parent.stat().st_mode) == 0o700
+    before = path.read_bytes()
+    with Ledger(path, instance_id="i", base_url="u", read_only=True) as ledger:
+        ledger.record(RowResult(2, Status.OK, "y@c.us", "A", "", attempts=1))
+        assert set(ledger.lookup(["x@c.us", "y@c.us"])) == {"x@c.us"}
+    with Ledger(path, instance_id="unknown", base_url="u", read_only=True) as ledger:
+        assert ledger.lookup(["x@c.us"]) == {}
+    assert path.read_bytes() == before
+
+
+def test_the_python_api_takes_the_ledger_as_a_setting(tmp_path: Path) -> None:
+    source = write_csv(tmp_path / "book.csv", [["Name", "Phone"], ["Ahmed", "0100 123 4567"]])
+    with pytest.raises(ConfigError, match="need a ledger"):
+        run_import(source, default_region="EG", dry_run=True, changed_only=True)
+    with pytest.raises(ConfigError, match="only means something with --changed-only"):
+        run_import(source, default_region="EG", dry_run=True, max_age="30d",
+                   ledger=tmp_path / "l.sqlite")
+    config = tmp_path / "weekly.toml"
+    config.write_text('changed-only = true\nmax-age = "30d"\ndry-run = true\n',
+                      encoding="utf-8")
+    summary = run_import(source, config=config, default_region="EG",
+                         ledger=tmp_path / "l.sqlite")
+    assert summary.counts == {"ready": 1}
+    assert not (tmp_path / "l.sqlite").exists()  # a dry run creates no ledger
