@@ -7,6 +7,7 @@ that behaves like the page loads it for its CSRF token first.
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
 import subprocess
@@ -214,8 +215,8 @@ def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(
     response = client.upload(b"Name,Phone\n" + b"x,1\n" * 400, "big.csv")
     assert response.status_code == 413
     assert response.json()["error"] == ("big.csv is 1.6 KB; this server takes files up to "
-                                        "1.0 KB. Split the file, or start the server with a "
-                                        "larger --max-upload-mb.")
+                                        "1.0 KB. Split the file, or ask whoever runs this "
+                                        "server to allow larger files.")
     # without a Content-Length (chunked), the limit is counted while the file streams in
     response = client.upload(iter([b"Name,Phone\n", b"x,1\n" * 400]), "big.csv")
     assert response.status_code == 413 and "up to 1.0 KB" in response.json()["error"]
@@ -349,7 +350,11 @@ def test_import_writes_the_address_book_and_both_results_files(
     summary = job["summary"]
     assert summary["rows"] == 50 and summary["counts"]["ok"] == len(sandbox.state()["contacts"])
     assert [bar["status"] for bar in summary["bars"]] == list(summary["counts"])
-    assert job["progress"]["percent"] == 100 and job["progress"]["done"] == 50
+    # the progress counts the contacts sent, not the invalid rows and duplicates
+    sent = summary["counts"]["ok"]
+    assert job["progress"]["percent"] == 100 and job["progress"]["done"] == sent
+    assert job["progress"]["total"] == sent == summary["sent"] == job["to_send"]
+    assert job["can"]["send_remaining"] is False and job["stopped"] == ""
     assert job["downloads"] == {"csv": True, "xlsx": True, "preview": True}
 
     csv_response = client.get(f"/jobs/{job['id']}/download/results.csv")
@@ -392,8 +397,8 @@ def test_a_second_import_to_the_instance_waits_for_the_first(
     assert len(sandbox.state()["contacts"]) == 50
 
 
-def test_stop_then_retry_the_failures(serve: Callable[..., PageClient], sandbox: SandboxProcess,
-                                      tmp_path: Path) -> None:
+def test_a_stopped_import_offers_one_way_to_send_the_rest_and_sends_each_row_once(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
     client = serve(concurrency=1)
     job = upload_and_check(client, write_csv(tmp_path / "stop.csv", contacts(60)))
     sandbox.configure(latency=0.03, bad_request_chat_ids=["201002000000@c.us"])
@@ -405,21 +410,67 @@ def test_stop_then_retry_the_failures(serve: Callable[..., PageClient], sandbox:
     assert stopped.status_code == 200
     job = client.wait(job["id"], ("done",))
     counts = job["summary"]["counts"]
-    assert job["summary"]["interrupted"] is True
+    assert job["summary"]["interrupted"] is True and job["stopped"] == "stopped from the page"
     assert counts["failed"] == 1 and counts["not_attempted"] > 0
-    assert job["can"]["retry"] and job["to_retry"] == 1 + counts["not_attempted"]
+    assert job["progress"]["total"] == 60 and job["progress"]["done"] == 60 - counts[
+        "not_attempted"] < 60
+    assert job["progress"]["percent"] < 100
+    # exactly one way on: send the remaining rows (here: this job again, from its journal)
+    assert job["can"]["send_remaining"] and job["can"]["resume"]
+    assert not job["can"]["retry"] and not job["can"]["import"]
+    assert job["to_retry"] == 1 + counts["not_attempted"]
+    assert client.change("POST", f"/api/jobs/{job['id']}/retry").status_code == 409
+    lines = csv.DictReader(io.StringIO(client.get(f"/jobs/{job['id']}/download/results.csv")
+                                       .text))
+    details = {r["detail"] for r in lines if r["status"] == "not_attempted"}
+    assert details and all("stopped from the page" in d and "Ctrl-C" not in d for d in details)
 
     sandbox.configure(replace=True)
-    retry = client.change("POST", f"/api/jobs/{job['id']}/retry")
-    assert retry.status_code == 201
-    child = retry.json()
+    response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+    assert response.status_code == 202 and response.json()["id"] == job["id"]
+    job = client.wait(job["id"], ("done", "failed"))
+    assert job["phase"] == "done", job["message"]
+    assert job["summary"]["counts"] == {"ok": 60} and job["stopped"] == ""
+    # the run counted and rated only what it sent
+    assert job["progress"]["total"] == job["progress"]["done"] == 1 + counts["not_attempted"]
+    assert job["summary"]["sent"] == 1 + counts["not_attempted"]
+    assert not job["can"]["send_remaining"] and not job["can"]["import"]
+    puts = sandbox.state()["put_counts"]
+    assert len(puts) == 60
+    assert {n for n, k in puts.items() if k != 1} == {"201002000000@c.us"}  # 400, then ok
+
+
+def test_a_retry_job_takes_the_remaining_rows_from_its_parent(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "retry.csv", contacts(30)))
+    refused = ["201002000003@c.us", "201002000017@c.us"]
+    sandbox.configure(bad_request_chat_ids=refused)
+    job = import_and_wait(client, job["id"])
+    assert job["summary"]["counts"] == {"ok": 28, "failed": 2} and job["stopped"] == ""
+    assert job["can"]["send_remaining"] and job["can"]["retry"] and not job["can"]["resume"]
+    assert job["to_retry"] == 2
+
+    sandbox.configure(replace=True)
+    response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+    assert response.status_code == 202
+    child = response.json()
     assert child["kind"] == "retry" and child["parent"] == job["id"]
     child = client.wait(child["id"], ("done", "failed"))  # started by itself once checked
     assert child["phase"] == "done", child["message"]
-    assert child["summary"]["counts"] == {"ok": 60}
-    assert child["summary"]["retried"] == job["to_retry"]
-    assert len(sandbox.state()["contacts"]) == 60
-    assert client.job(job["id"])["retries"] == [child["id"]]
+    assert child["summary"]["counts"] == {"ok": 30} and child["summary"]["retried"] == 2
+    assert child["to_send"] == 2 and child["progress"]["total"] == child["progress"]["done"] == 2
+    assert child["summary"]["sent"] == 2
+    assert not child["can"]["send_remaining"]
+    # the parent's remaining rows are taken: it offers nothing more
+    parent = client.job(job["id"])
+    assert parent["retries"] == [child["id"]] and not parent["can"]["send_remaining"]
+    assert not parent["can"]["import"] and not parent["can"]["retry"]
+    for action in ("remaining", "retry", "import"):
+        assert client.change("POST", f"/api/jobs/{job['id']}/{action}").status_code == 409
+    assert set(sandbox.state()["put_counts"].values()) == {1} or all(
+        k == 2 for n, k in sandbox.state()["put_counts"].items() if n in refused)
+    assert sum(sandbox.state()["put_counts"].values()) == 32
 
 
 def test_deleting_a_job_removes_its_folder_but_not_while_it_runs(
@@ -469,9 +520,13 @@ def test_a_restarted_server_finds_its_jobs_and_resumes_an_interrupted_import(
         listed = client.get("/api/jobs").json()["jobs"]
         assert [(j["id"], j["phase"]) for j in listed] == [(job["id"], "interrupted")]
         found = client.job(job["id"])
-        assert found["can"]["import"] and found["can"]["resume"]
-        assert "import again to send the rest" in found["message"]
-        done = import_and_wait(client, job["id"])
+        assert found["can"]["send_remaining"] and found["can"]["resume"]
+        assert not found["can"]["import"] and not found["can"]["retry"]
+        assert "the server stopped" in found["stopped"]
+        assert found["to_retry"] == 40 - sent_before
+        response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+        assert response.status_code == 202, response.text
+        done = client.wait(job["id"], ("done", "failed"))
         client.close()
     assert done["phase"] == "done" and done["summary"]["counts"] == {"ok": 40}
     # rows sent ok before the stop were not sent again
