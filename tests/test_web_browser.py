@@ -101,6 +101,11 @@ def chat_id(personal: str) -> str:
     return "20" + re.sub(r"\D", "", personal)[1:] + "@c.us"
 
 
+def role_of(page: object, column: str) -> object:
+    """The role list of `column` in the mapping table."""
+    return page.locator(f'#mapping tr[data-spec="{column}"] select')  # type: ignore[attr-defined]
+
+
 def upload(page: object, path: Path) -> None:
     page.goto("/")  # type: ignore[attr-defined]
     page.set_input_files("#file", str(path))  # type: ignore[attr-defined]
@@ -119,14 +124,25 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
     expect(page.locator("#phase")).to_have_text("Checked: ready to import")
     expect(page.locator("#kind")).to_have_text("delimited text")
-    expect(page.locator("#phone-column option:checked")).to_have_text("Phone")
+    expect(role_of(page, "Phone")).to_have_value("phone")
+    expect(page.locator('#mapping tr[data-spec="Personal"] td.samples')).to_contain_text(
+        "0100 5000000")
+    expect(role_of(page, "Name")).to_have_value("name")
+    expect(role_of(page, "Company")).to_have_value("")
     expect(page.locator('#preview .chip[data-status="duplicate"]')).to_have_text("duplicate 27")
     page.click("#preview .reasons details summary")  # the example rows of the top reason
     expect(page.locator("#preview .reasons table.examples").first).to_contain_text("Nile Traders")
     page.screenshot(path=str(shots / "check.png"), full_page=True)
 
-    page.select_option("#phone-column", label="Personal")
-    expect(page.locator("#phone-column option:checked")).to_have_text("Personal")
+    # Personal as a second phone column, moved first; then the switchboard column ignored
+    role_of(page, "Personal").select_option("phone")
+    expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_have_text("2nd (fallback)")
+    page.click('#mapping tr[data-spec="Personal"] button')
+    expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_have_text("1st")
+    expect(page.locator("#preview .counts")).to_have_text("ready 30")
+    role_of(page, "Phone").select_option("")
+    expect(role_of(page, "Phone")).to_have_value("")
+    expect(role_of(page, "Personal")).to_have_value("phone")
     expect(page.locator("#preview .counts")).to_have_text("ready 30")
     rows = page.locator("#preview-table tbody tr")
     expect(rows).to_have_count(10)
@@ -141,15 +157,16 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     refused = [chat_id(f"0100 {5000000 + i * 37:07d}") for i in (3, 17)]
     sandbox.configure(latency=0.12, bad_request_chat_ids=refused)
     page.click("#import")
-    expect(page.locator("#progress-text")).to_contain_text(re.compile(r"[1-9]\d* of 30 rows"))
+    expect(page.locator("#progress-text")).to_contain_text(re.compile(r"[1-9]\d* of 30 contacts"))
     expect(page.locator("#check-details")).not_to_have_attribute("open", "")
     page.screenshot(path=str(shots / "import.png"))
-    expect(page.locator("#progress-text")).to_contain_text("100 % — 30 of 30 rows",
+    expect(page.locator("#progress-text")).to_contain_text("100 % — 30 of 30 contacts sent",
                                                             timeout=30_000)
-    expect(page.locator("#phase")).to_have_text("Import finished")
+    expect(page.locator("#phase")).to_have_text("Import finished: 2 rows failed")
     expect(page.locator('#chart .chart-row[data-status="ok"] .count')).to_have_text("28")
     expect(page.locator('#chart .chart-row[data-status="failed"] .count')).to_have_text("2")
-    expect(page.locator("#retry")).to_have_text("Retry the 2 failed or not attempted rows")
+    expect(page.locator("#remaining")).to_have_text("Send the remaining 2 rows")
+    expect(page.locator("#import")).to_be_hidden()
     page.click("#result-reasons details summary")
     page.screenshot(path=str(shots / "results.png"), full_page=True)
 
@@ -171,12 +188,18 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     assert statuses == [r["status"] for r in results]
 
     sandbox.configure(replace=True)
-    page.click("#retry")
-    page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
+    first_job = page.url
+    page.click("#remaining")
+    page.wait_for_url(lambda url: url != first_job and "/jobs/" in url)
     expect(page.locator("#job-meta")).to_contain_text("re-sends the failed rows")
     expect(page.locator("#phase")).to_have_text("Import finished", timeout=30_000)
     expect(page.locator('#chart .chart-row[data-status="ok"] .count')).to_have_text("30")
+    expect(page.locator("#progress-text")).to_contain_text("2 of 2 contacts sent")
+    expect(page.locator("#results-head")).to_contain_text("2 contacts sent")
     assert len(sandbox.state()["contacts"]) == 30
+    page.goto(first_job)  # the parent's remaining rows were taken by the retry
+    expect(page.locator("#taken")).to_contain_text("sent by its retry job")
+    expect(page.locator("#remaining")).to_be_hidden()
 
 
 def test_a_reload_or_a_closed_tab_finds_the_running_import(page: object, browser: object,
@@ -191,12 +214,12 @@ def test_a_reload_or_a_closed_tab_finds_the_running_import(page: object, browser
     sandbox.configure(latency=0.05)
     page.click("#import")
     progress = page.locator("#progress-text")
-    expect(progress).to_contain_text(re.compile(r"[1-9]\d* of 120 rows"))
+    expect(progress).to_contain_text(re.compile(r"[1-9]\d* of 120 contacts"))
 
     page.reload()
     assert page.url == job_url
     expect(page.locator("#phase")).to_have_text("Importing…")
-    expect(progress).to_contain_text(re.compile(r"[1-9]\d* of 120 rows"))
+    expect(progress).to_contain_text(re.compile(r"[1-9]\d* of 120 contacts"))
     first = int(re.search(r"(\d+) of 120", progress.inner_text()).group(1))
     page.close()  # the tab is closed; the import goes on on the server
 
@@ -211,7 +234,7 @@ def test_a_reload_or_a_closed_tab_finds_the_running_import(page: object, browser
         link.click()
         assert again.url == job_url
         later = again.locator("#progress-text")
-        expect(later).to_contain_text("100 % — 120 of 120 rows", timeout=30_000)
+        expect(later).to_contain_text("100 % — 120 of 120 contacts sent", timeout=30_000)
         expect(again.locator("#phase")).to_have_text("Import finished")
         assert first < 120
     finally:

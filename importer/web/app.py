@@ -21,6 +21,7 @@ Everything about jobs is in jobs.py; security (Host, password, CSRF) in security
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from collections.abc import AsyncIterator
@@ -95,6 +96,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
                       "base_url": template.base_url,
                       "can_import": bool(template.instance_id and template.access_token),
                       "default_region": store.default_region(),
+                      "phone_fallback": "phone_columns" in {
+                          f.name for f in dataclasses.fields(ImportOptions)},
                       "region_source": store.region_source(),
                       "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT})
 

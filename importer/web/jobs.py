@@ -29,7 +29,7 @@ import secrets
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -148,6 +148,8 @@ class Settings:
     missing_name: str = "invalid"
     title_case: bool = False
     all_numbers: bool = False
+    #: Every phone column, in the order to try them (the first one is `phone_column`).
+    phone_columns: tuple[str, ...] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Settings:
@@ -166,6 +168,11 @@ class Settings:
                     raise ConfigError(f"{name} must be true or false")
             elif name == "header_row":
                 value = _row_number(value)
+            elif name == "phone_columns":
+                if value is not None:
+                    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                        raise ConfigError("phone_columns must be a list of columns")
+                    value = tuple(v.strip() for v in value if v.strip()) or None
             elif value is not None:
                 if not isinstance(value, str):
                     raise ConfigError(f"{name} must be text")
@@ -182,7 +189,10 @@ class Settings:
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if data["phone_columns"] is not None:
+            data["phone_columns"] = list(data["phone_columns"])
+        return data
 
     def for_retry(self) -> Settings:
         """These settings for a retry of this job's results: the options about reading the
@@ -195,6 +205,13 @@ class Settings:
         values = self.to_json()
         if values["default_region"] is None:
             values["default_region"] = template.default_region
+        phones = values.pop("phone_columns")
+        if phones:
+            # The first phone column is the one the normalizer reads; the others are its
+            # fallbacks where the options take a list (per-row fallback), else kept unused.
+            values["phone_column"] = phones[0]
+            if "phone_columns" in {f.name for f in dataclasses.fields(ImportOptions)}:
+                values["phone_columns"] = tuple(phones)
         return dataclasses.replace(template, **values, **run)
 
 
@@ -224,6 +241,7 @@ class JobState:
     phase: str = CHECKING
     message: str = ""
     waiting_for: str | None = None
+    waiting_for_name: str | None = None  # the file that import is sending, for the page
     table: dict[str, Any] | None = None
     columns: dict[str, Any] | None = None
     preview: dict[str, Any] | None = None
@@ -417,6 +435,23 @@ def table_view(table: Table) -> dict[str, Any]:
             "header_detected": info.header_detected, "rows": info.rows,
             "notes": [in_page_words(note) for note in info.notes],
             "headers": list(table.headers)}
+
+
+class ColumnSamples:
+    """The first few distinct non-empty values of each column, for the mapping table."""
+
+    def __init__(self, width: int, per_column: int = 3) -> None:
+        self.values: list[list[str]] = [[] for _ in range(width)]
+        self.per_column = per_column
+
+    def add(self, values: Iterable[str]) -> None:
+        for column, value in zip(self.values, values, strict=False):
+            text = value.strip()
+            if text and len(column) < self.per_column and text[:60] not in column:
+                column.append(text[:60])
+
+    def view(self) -> list[list[str]]:
+        return self.values
 
 
 class ExampleRows:
@@ -865,13 +900,17 @@ class JobStore:
         phones: list[str] = []
         phone = columns.phone if job.state.kind == "import" else None
 
+        samples = ColumnSamples(len(plan.table.headers))
+
         def on_result(result: RowResult) -> None:
             examples.add(result)
+            samples.add(result.values)
             if phone is not None and len(phones) < SAMPLE_SIZE and phone < len(result.values):
                 phones.append(result.values[phone])
 
         summary = run_plan(plan, on_result=on_result, **self.run_kwargs)
         warning = region_warning(phones, plan.options.default_region) if phones else None
+        table["samples"] = samples.view()
         return {"phase": CHECKED, "message": "", "table": table, "region_warning": warning,
                 "columns": {"phone": columns.phone, "name": columns.name,
                             "first_name": columns.first_name, "last_name": columns.last_name,
@@ -892,10 +931,18 @@ class JobStore:
                 opened = open_input(attempt)
             except ImporterError:
                 continue
+            samples = ColumnSamples(len(opened.headers))
+            try:
+                for _, row in zip(range(50), opened.rows, strict=False):
+                    samples.add(row.values)
+            except ImporterError:
+                pass  # the samples are a help; the message already says what is wrong
             close = getattr(opened.rows, "close", None)
             if close is not None:
                 close()
-            return {"phase": INVALID, "message": message, "table": table_view(opened),
+            view = table_view(opened)
+            view["samples"] = samples.view()
+            return {"phase": INVALID, "message": message, "table": view,
                     "columns": None, "preview": None, "region_warning": None}
         return {"phase": INVALID, "message": message, "table": None, "columns": None,
                 "preview": None, "region_warning": None}
@@ -926,6 +973,11 @@ class JobStore:
             job.thread.start()
         return job
 
+    def _name_of(self, job_id: str) -> str | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job.state.name if job is not None else None
+
     def send_remaining(self, job_id: str) -> Job:
         """The one way to send what an import left: resume it, or retry its failures in a new
         job (which then holds those rows). Returns the job that sends them."""
@@ -951,10 +1003,11 @@ class JobStore:
     def _import(self, job: Job, control: RunControl, total: int | None) -> None:
         try:
             with self.queue.turn(self.instance_key, job.id,
-                                 on_wait=lambda holder: job.update(phase=WAITING,
-                                                                   waiting_for=holder),
+                                 on_wait=lambda holder: job.update(
+                                     phase=WAITING, waiting_for=holder,
+                                     waiting_for_name=self._name_of(holder)),
                                  cancelled=lambda: control.stopped):
-                job.update(phase=IMPORTING, waiting_for=None)
+                job.update(phase=IMPORTING, waiting_for=None, waiting_for_name=None)
                 summary, examples, progress = self._run(job, control, total)
             counts = summary.counts
             remaining = (counts.get(Status.FAILED.value, 0)
