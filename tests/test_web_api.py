@@ -10,6 +10,8 @@ import base64
 import csv
 import io
 import json
+import os
+import stat
 import subprocess
 import sys
 import time
@@ -388,6 +390,7 @@ def test_a_second_import_to_the_instance_waits_for_the_first(
         assert waiting["phase"] == "waiting" and time.monotonic() < deadline
         time.sleep(0.02)
     assert waiting["waiting_for"] == first["id"]
+    assert waiting["waiting_for_name"] == "a.csv"  # the page names it, with a link
     assert waiting["progress"]["done"] == 0
     assert client.job(first["id"])["phase"] == "importing"
     second_done = client.wait(second["id"], ("done",), timeout=30)
@@ -540,3 +543,102 @@ def test_a_job_store_loads_nothing_from_strange_folders(data_dir: Path) -> None:
     store = JobStore(data_dir, ImportOptions(input=Path()))
     store.load()
     assert store.listing() == []
+
+
+# -- the region ---------------------------------------------------------------------------------
+
+def test_a_job_starts_with_the_region_of_the_instances_own_number(
+        sandbox: SandboxProcess, data_dir: Path, tmp_path: Path) -> None:
+    """No region on the server: the instance's number (+1 555 0100000 in the sandbox) gives
+    US, saved in the job's settings as a value, and US numbers are read as US numbers."""
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            rate=0)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "us.csv", [["Name", "Phone"]] + [
+            [f"P {i}", f"(201) 555-{100 + i:04d}"] for i in range(8)]))
+        info = client.get("/api/info").json()
+        client.close()
+    assert info["default_region"] == "US"
+    assert info["region_source"] == "the instance's own number, +15550100000"
+    assert job["settings"]["default_region"] == "US"
+    assert job["preview"]["counts"] == {"ready": 8} and job["region_warning"] is None
+    saved = json.loads((data_dir / "jobs" / job["id"] / "settings.json").read_text())
+    assert saved["default_region"] == "US"
+
+
+def test_the_servers_region_wins_and_a_foreign_file_is_warned_about(
+        serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()  # --default-region EG
+    job = upload_and_check(client, write_csv(tmp_path / "us.csv", [["Name", "Phone"]] + [
+        [f"P {i}", f"(201) 555-{100 + i:04d}"] for i in range(8)]))
+    assert job["settings"]["default_region"] == "EG"
+    # "(201) 555-0100" is a valid Cairo landline: ready, but the check says where it is from
+    assert job["preview"]["counts"] == {"ready": 8}
+    warning = job["region_warning"]
+    assert warning.startswith("This file may not be from Egypt (EG): 8 of the 8 numbers valid "
+                              "there read as landlines")
+    assert "Change the region to US" in warning
+    response = client.change("POST", f"/api/jobs/{job['id']}/settings",
+                             json={**job["settings"], "default_region": "us"})
+    job = client.wait(response.json()["id"])
+    assert job["settings"]["default_region"] == "US" and job["region_warning"] is None
+    assert job["preview"]["preview"][0]["chat_id"] == "12015550100@c.us"
+
+
+def test_a_bad_region_is_refused_naming_its_field_and_the_job_is_unchanged(
+        serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "r.csv", contacts(3)))
+    settings = {**job["settings"], "phone_columns": ["Mobile"], "phone_column": "Mobile"}
+    job = client.wait(client.change("POST", f"/api/jobs/{job['id']}/settings",
+                                    json=settings).json()["id"])
+    response = client.change("POST", f"/api/jobs/{job['id']}/settings",
+                             json={**settings, "default_region": "XX"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "'XX' is not a region: give the two-letter code of a "
+                                        "country, such as EG, SA or US",
+                               "field": "default_region"}
+    after = client.job(job["id"])
+    assert after["settings"] == job["settings"] and after["columns"] == job["columns"]
+    assert after["settings"]["phone_columns"] == ["Mobile"]
+
+
+# -- operations ---------------------------------------------------------------------------------
+
+def test_job_folders_and_files_are_private_whatever_the_umask(
+        serve: Callable[..., PageClient], data_dir: Path, tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        client = serve()
+        job = upload_and_check(client, write_csv(tmp_path / "p.csv", contacts(5)))
+        checked = data_dir / "jobs" / job["id"] / "preview.csv"
+        assert stat.S_IMODE(checked.stat().st_mode) == 0o600
+        job = import_and_wait(client, job["id"])
+        assert job["phase"] == "done"
+    finally:
+        os.umask(previous)
+    folder = data_dir / "jobs" / job["id"]
+    modes = {p.relative_to(data_dir): stat.S_IMODE(p.stat().st_mode)
+             for p in [data_dir, data_dir / "jobs", *folder.rglob("*")]}
+    assert {p for p in modes if p.name == "results.xlsx"}, modes
+    wrong = {str(p): oct(m) for p, m in modes.items()
+             if m != (0o700 if (data_dir / p).is_dir() else 0o600)}
+    assert wrong == {}
+
+
+def test_unreadable_uploads_are_cleared_at_once_and_the_list_is_newest_first(
+        serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()
+    bad = [upload_and_check(client, tmp_path / "x.png", name=f"bad{i}.png")
+           for i in range(2) if (tmp_path / "x.png").write_bytes(PNG) or True]
+    good = upload_and_check(client, write_csv(tmp_path / "g.csv", contacts(2)))
+    listed = client.get("/api/jobs").json()["jobs"]
+    assert [j["id"] for j in listed] == [good["id"], bad[1]["id"], bad[0]["id"]]
+    assert all(j["phase"] == "invalid" for j in listed[1:])
+    assert client.change("DELETE", "/api/jobs?phase=done").status_code == 400
+    response = client.change("DELETE", "/api/jobs?phase=invalid")
+    assert response.status_code == 200
+    assert sorted(response.json()["deleted"]) == sorted(j["id"] for j in bad)
+    assert [j["id"] for j in client.get("/api/jobs").json()["jobs"]] == [good["id"]]

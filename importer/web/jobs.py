@@ -875,6 +875,7 @@ class JobStore:
                     return
                 autostart = job.state.autostart and result["phase"] == CHECKED
                 job.update(**result, autostart=False)
+                private_tree(job.folder)  # the preview holds numbers and names too
                 if autostart:
                     # in the same breath: nobody sees it "checked" and stops watching it
                     try:
