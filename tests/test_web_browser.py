@@ -108,6 +108,8 @@ def role_of(page: object, column: str) -> object:
 
 def upload(page: object, path: Path) -> None:
     page.goto("/")  # type: ignore[attr-defined]
+    # the script listens to the picker once it knows the server (#formats is then filled)
+    expect(page.locator("#formats")).not_to_be_empty()  # type: ignore[attr-defined]
     page.set_input_files("#file", str(path))  # type: ignore[attr-defined]
     page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))  # type: ignore[attr-defined]
 
@@ -140,6 +142,9 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     page.click('#mapping tr[data-spec="Personal"] button')
     expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_have_text("1st")
     expect(page.locator("#preview .counts")).to_have_text("ready 30")
+    expect(role_of(page, "Phone")).to_be_enabled()
+    page.locator("#columns").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "phone-column.png"))
     role_of(page, "Phone").select_option("")
     expect(role_of(page, "Phone")).to_have_value("")
     expect(role_of(page, "Personal")).to_have_value("phone")
@@ -150,8 +155,6 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     expect(rows.first).to_contain_text("Ahmed")
     expect(page.locator("#import")).to_have_text(
         f"Import 30 contacts into instance {sandbox.instance_id}")
-    page.locator("#columns").scroll_into_view_if_needed()
-    page.screenshot(path=str(shots / "phone-column.png"))
 
     # slow enough to see progress; two numbers WAWP refuses, for the retry button
     refused = [chat_id(f"0100 {5000000 + i * 37:07d}") for i in (3, 17)]
@@ -280,7 +283,7 @@ def stopped_counts(page: object) -> tuple[int, int]:
 
 
 def test_a_restart_mid_import_then_the_remaining_rows_send_each_number_once(
-        browser: object, sandbox: SandboxProcess, tmp_path: Path) -> None:
+        browser: object, sandbox: SandboxProcess, tmp_path: Path, shots: Path) -> None:
     """The server restarts mid-import; the job offers one action, "Send the remaining N"; that
     run is stopped from the page and sent on again: every number reaches WAWP exactly once."""
     source = write_csv(tmp_path / "restart.csv", [["Name", "Mobile"]] + [
@@ -324,6 +327,7 @@ def test_a_restart_mid_import_then_the_remaining_rows_send_each_number_once(
             expect(page.locator("#import")).to_be_hidden()
             expect(page.locator("button:visible", has_text=re.compile("Retry|Import"))
                    ).to_have_count(0)
+            page.screenshot(path=str(shots / "stopped.png"))
 
             page.click("#remaining")
             expect(page.locator("#progress-text")).to_contain_text(
@@ -414,7 +418,7 @@ def test_a_bad_region_is_shown_at_its_box_and_the_mapping_stays(page: object,
 
 
 def test_the_region_comes_from_the_instance_and_a_foreign_file_is_named(
-        browser: object, sandbox: SandboxProcess, tmp_path: Path) -> None:
+        browser: object, sandbox: SandboxProcess, tmp_path: Path, shots: Path) -> None:
     """No --default-region: the region is the instance's own number's (the sandbox's is
     +1 555…: US), shown as a value; an Egyptian region on a US file is warned about."""
     us = write_csv(tmp_path / "us.csv", [["Name", "Phone"]] + [
@@ -444,6 +448,8 @@ def test_the_region_comes_from_the_instance_and_a_foreign_file_is_named(
             expect(warning).to_contain_text("This file may not be from Egypt (EG)")
             expect(warning).to_contain_text("Change the region to US")
             expect(warning).to_contain_text("the United States")
+            warning.scroll_into_view_if_needed()
+            page.screenshot(path=str(shots / "region.png"))
     finally:
         context.close()
 
@@ -500,7 +506,8 @@ def no_sideways_scroll(page: object) -> None:
 
 
 def test_a_phone_width_has_no_sideways_scrolling(browser: object, server: ServeProcess,
-                                                 sandbox: SandboxProcess, tmp_path: Path) -> None:
+                                                 sandbox: SandboxProcess, tmp_path: Path,
+                                                 shots: Path) -> None:
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",  # type: ignore[attr-defined]
                                   base_url=server.url, is_mobile=True, has_touch=True)
     context.set_default_timeout(20_000)
@@ -517,6 +524,8 @@ def test_a_phone_width_has_no_sideways_scrolling(browser: object, server: ServeP
         role_of(page, "Personal").select_option("phone")
         expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_be_visible()
         no_sideways_scroll(page)
+        page.locator("#columns").scroll_into_view_if_needed()
+        page.screenshot(path=str(shots / "phone.png"))
         page.click("#import")
         expect(page.locator("#phase")).to_have_text(re.compile("Import finished"))
         page.click("#result-reasons details summary")
@@ -568,3 +577,31 @@ def test_keyboard_focus_on_upload_and_the_live_status_is_calm(page: object, sand
     polls = page.evaluate("() => performance.getEntriesByType('resource')"
                           ".filter(e => e.name.includes('/api/jobs/')).length")
     assert len(changes) < polls / 3, (len(changes), polls)
+
+
+def test_waiting_for_another_import_names_its_file_with_a_link(page: object, browser: object,
+                                                               server: ServeProcess,
+                                                               sandbox: SandboxProcess,
+                                                               tmp_path: Path) -> None:
+    upload(page, write_csv(tmp_path / "first-batch.csv", [["Name", "Mobile"]] + [
+        [f"F {i}", f"0104 {1000000 + i:07d}"] for i in range(60)]))
+    first = page.url
+    upload(page, write_csv(tmp_path / "second-batch.csv", [["Name", "Mobile"]] + [
+        [f"S {i}", f"0104 {2000000 + i:07d}"] for i in range(3)]))
+    second = page.url
+    other = browser.new_page(viewport=VIEWPORT)  # type: ignore[attr-defined]
+    try:
+        sandbox.configure(latency=0.1)
+        other.goto(first)
+        other.click("#import")
+        expect(other.locator("#phase")).to_have_text("Importing…")
+        page.click("#import")
+        phase = page.locator("#phase")
+        expect(phase).to_have_text("Waiting for another import to this instance to finish: "
+                                   "first-batch.csv")
+        expect(phase.locator("a")).to_have_attribute("href", first.removeprefix(server.url))
+        expect(phase).to_have_text("Import finished", timeout=60_000)
+        expect(other.locator("#phase")).to_have_text("Import finished")
+    finally:
+        other.close()
+    assert page.url == second

@@ -383,7 +383,8 @@ class Job:
                     "percent": progress.get("percent"), "done": progress.get("done"),
                     "total": progress.get("total"), "stopped": state.stopped,
                     "remaining": state.remaining if self.next_step() else 0,
-                    "taken_by": state.retries[-1] if state.retries else None}
+                    "taken_by": state.retries[-1] if state.retries else None,
+                    "waiting_for_name": state.waiting_for_name if state.waiting_for else None}
 
 
 # -- taking turns per instance -------------------------------------------------------------------

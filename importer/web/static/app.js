@@ -215,6 +215,9 @@ function renderJobs() {
     let status = PHASES[item.phase] || item.phase;
     let phaseClass = `phase-${item.phase}`;
     if (item.phase === "importing" && item.percent !== null) status = `Importing… ${item.percent} %`;
+    if (item.phase === "waiting" && item.waiting_for_name) {
+      status = `Waiting for another import (${safeName(item.waiting_for_name)})`;
+    }
     if (isStopped(item)) {
       status = stoppedText(item);
       phaseClass = "phase-stopped";
