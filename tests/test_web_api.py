@@ -642,3 +642,37 @@ def test_unreadable_uploads_are_cleared_at_once_and_the_list_is_newest_first(
     assert response.status_code == 200
     assert sorted(response.json()["deleted"]) == sorted(j["id"] for j in bad)
     assert [j["id"] for j in client.get("/api/jobs").json()["jobs"]] == [good["id"]]
+
+
+def test_a_stopped_job_of_an_earlier_version_still_offers_its_remaining_rows(
+        sandbox: SandboxProcess, data_dir: Path, tmp_path: Path) -> None:
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            default_region="EG", rate=0, concurrency=1)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "old.csv", contacts(30)))
+        sandbox.configure(latency=0.05)
+        client.change("POST", f"/api/jobs/{job['id']}/import")
+        deadline = time.monotonic() + 20
+        while client.job(job["id"])["progress"]["done"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.change("POST", f"/api/jobs/{job['id']}/stop")
+        stopped = client.wait(job["id"], ("done",))
+        client.close()
+    state_file = data_dir / "jobs" / job["id"] / "state.json"
+    state = json.loads(state_file.read_text())
+    for name in ("remaining", "stopped"):  # what an earlier version did not write
+        del state[name]
+    state_file.write_text(json.dumps(state))
+    sandbox.configure(latency=0)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        found = client.job(job["id"])
+        assert found["can"]["send_remaining"] and found["to_retry"] == stopped["to_retry"]
+        response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+        assert response.status_code == 202
+        done = client.wait(job["id"], ("done", "failed"))
+        client.close()
+    assert done["summary"]["counts"] == {"ok": 30}
+    assert set(sandbox.state()["put_counts"].values()) == {1}

@@ -711,6 +711,12 @@ class JobStore:
                 self._mark_killed(job)
             elif state.phase == CHECKING:
                 self._start_check(job)
+            elif state.remaining is None and state.phase in (DONE, FAILED, INTERRUPTED):
+                # a job from before rows left were counted: count them now
+                counts = (state.summary or {}).get("counts", {})
+                job.update(remaining=(counts.get(Status.FAILED.value, 0)
+                                      + counts.get(Status.NOT_ATTEMPTED.value, 0))
+                           if state.phase == DONE else self._remaining_after_failure(job))
 
     def _mark_killed(self, job: Job) -> None:
         """An import the server did not finish: what its journal says was sent, and the rest."""
