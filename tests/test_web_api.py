@@ -676,3 +676,18 @@ def test_a_stopped_job_of_an_earlier_version_still_offers_its_remaining_rows(
         client.close()
     assert done["summary"]["counts"] == {"ok": 30}
     assert set(sandbox.state()["put_counts"].values()) == {1}
+
+
+def test_the_progress_counts_each_contact_of_a_cell_with_several_numbers(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = serve()
+    rows = [["Name", "Mobile"]] + [[f"P {i}", f"0100 {3000000 + i:07d}, 0100 {3100000 + i:07d}"]
+                                   for i in range(5)] + [["Bad", "0100 3200000, 12"]]
+    job = upload_and_check(client, write_csv(tmp_path / "many.csv", rows))
+    settings = {**job["settings"], "all_numbers": True}
+    job = client.wait(client.change("POST", f"/api/jobs/{job['id']}/settings",
+                                    json=settings).json()["id"])
+    assert job["to_send"] == 11
+    job = import_and_wait(client, job["id"])
+    assert job["progress"]["total"] == job["progress"]["done"] == 11
+    assert job["summary"]["sent"] == 11 == len(sandbox.state()["contacts"])

@@ -562,7 +562,9 @@ class SendingPlan(Plan):
     """A plan that notes the rows it hands to the sender (READY after normalizing), so that
     the progress can tell a row sent in this run from one that only passes through."""
 
-    handed: dict[int, int] = field(default_factory=dict)
+    #: (row, chat ID) of the contacts handed over and not yet answered (a row can hold
+    #: several numbers, some invalid: only the contact itself is matched).
+    handed: dict[tuple[int, str], int] = field(default_factory=dict)
 
     @classmethod
     def of(cls, plan: Plan) -> SendingPlan:
@@ -570,19 +572,21 @@ class SendingPlan(Plan):
 
     def prepared(self) -> Iterator[Prepared]:
         for item in Plan.prepared(self):
-            if item.status is Status.READY:
-                self.handed[item.row] = self.handed.get(item.row, 0) + 1
+            if item.status is Status.READY and item.contact is not None:
+                key = (item.row, item.contact.chat_id)
+                self.handed[key] = self.handed.get(key, 0) + 1
             yield item
 
     def sent(self, result: RowResult) -> bool:
         """Whether `result` is the answer to a row this run sent (called once per result)."""
-        handed = self.handed.get(result.row, 0)
+        key = (result.row, result.chat_id)
+        handed = self.handed.get(key, 0)
         if not handed:
             return False
         if handed == 1:
-            del self.handed[result.row]
+            del self.handed[key]
         else:
-            self.handed[result.row] = handed - 1
+            self.handed[key] = handed - 1
         return result.status in ANSWERED and not result.detail.startswith(SENT_EARLIER)
 
 
@@ -647,6 +651,7 @@ class JobStore:
         #: The instance's own number, asked once at start (its region is the default one).
         self.instance: InstanceNumber | None = None
         self._instance_known = threading.Event()
+        self._instance_asked = False
 
     def find_instance_number(self) -> None:
         """Ask the API for the instance's number (on a thread: the server starts meanwhile)."""
@@ -687,6 +692,7 @@ class JobStore:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         private(self.data_dir)
         private(self.jobs_dir)
+        self._instance_asked = True
         threading.Thread(target=self.find_instance_number, name="instance-number",
                          daemon=True).start()
         for folder in sorted(self.jobs_dir.iterdir()):
@@ -772,7 +778,7 @@ class JobStore:
         limit = self.max_upload_bytes
         if length is not None and length > limit:
             raise UploadTooLarge(too_large(name, length, limit))
-        if not self._instance_known.is_set():
+        if self._instance_asked and not self._instance_known.is_set():
             await asyncio.to_thread(self._instance_known.wait, INSTANCE_WAIT)
         job = self._new_job(name, safe_file_name(name))
         # The region is a value the job starts with (shown, saved, changeable), never an
