@@ -14,7 +14,7 @@ _PHRASES = (
     ("or give --default-region", "or choose the region under Numbers and names"),
     ("and no --default-region", "and no region"),
     ("Name it with --phone-column (a header or a column number)",
-     "Choose it in the Phone column list"),
+     "Give it the phone role in the Columns table"),
     ("(--missing-name phone uses the number instead)",
      "(\u201cuse the number as its name\u201d under Numbers and names sends it anyway)"),
     ("try another --encoding", "choose another encoding"),
