@@ -129,7 +129,8 @@ def region_warning(cells: Iterable[str], region: str | None) -> str | None:
         return None
     if not region:
         best = _best(sample, exclude=None)
-        guess = f"; they look like numbers from {_name(best.region)} ({best.region})" if best else ""
+        guess = (f"; they look like numbers from {_name(best.region)} ({best.region})"
+                 if best else "")
         return (f"No region is set, so the {len(sample)} numbers written without a country "
                 f"code cannot be read{guess}. Choose the region above.")
     current = fit(sample, region)
