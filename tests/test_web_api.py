@@ -7,8 +7,11 @@ that behaves like the page loads it for its CSRF token first.
 from __future__ import annotations
 
 import base64
+import csv
 import io
 import json
+import os
+import stat
 import subprocess
 import sys
 import time
@@ -214,8 +217,8 @@ def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(
     response = client.upload(b"Name,Phone\n" + b"x,1\n" * 400, "big.csv")
     assert response.status_code == 413
     assert response.json()["error"] == ("big.csv is 1.6 KB; this server takes files up to "
-                                        "1.0 KB. Split the file, or start the server with a "
-                                        "larger --max-upload-mb.")
+                                        "1.0 KB. Split the file, or ask whoever runs this "
+                                        "server to allow larger files.")
     # without a Content-Length (chunked), the limit is counted while the file streams in
     response = client.upload(iter([b"Name,Phone\n", b"x,1\n" * 400]), "big.csv")
     assert response.status_code == 413 and "up to 1.0 KB" in response.json()["error"]
@@ -349,7 +352,11 @@ def test_import_writes_the_address_book_and_both_results_files(
     summary = job["summary"]
     assert summary["rows"] == 50 and summary["counts"]["ok"] == len(sandbox.state()["contacts"])
     assert [bar["status"] for bar in summary["bars"]] == list(summary["counts"])
-    assert job["progress"]["percent"] == 100 and job["progress"]["done"] == 50
+    # the progress counts the contacts sent, not the invalid rows and duplicates
+    sent = summary["counts"]["ok"]
+    assert job["progress"]["percent"] == 100 and job["progress"]["done"] == sent
+    assert job["progress"]["total"] == sent == summary["sent"] == job["to_send"]
+    assert job["can"]["send_remaining"] is False and job["stopped"] == ""
     assert job["downloads"] == {"csv": True, "xlsx": True, "preview": True}
 
     csv_response = client.get(f"/jobs/{job['id']}/download/results.csv")
@@ -384,6 +391,7 @@ def test_a_second_import_to_the_instance_waits_for_the_first(
         assert waiting["phase"] == "waiting" and time.monotonic() < deadline
         time.sleep(0.02)
     assert waiting["waiting_for"] == first["id"]
+    assert waiting["waiting_for_name"] == "a.csv"  # the page names it, with a link
     assert waiting["progress"]["done"] == 0
     assert client.job(first["id"])["phase"] == "importing"
     second_done = client.wait(second["id"], ("done",), timeout=30)
@@ -393,8 +401,8 @@ def test_a_second_import_to_the_instance_waits_for_the_first(
     assert len(sandbox.state()["contacts"]) == 50
 
 
-def test_stop_then_retry_the_failures(serve: Callable[..., PageClient], sandbox: SandboxProcess,
-                                      tmp_path: Path) -> None:
+def test_a_stopped_import_offers_one_way_to_send_the_rest_and_sends_each_row_once(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
     client = serve(concurrency=1)
     job = upload_and_check(client, write_csv(tmp_path / "stop.csv", contacts(60)))
     sandbox.configure(latency=0.03, bad_request_chat_ids=["201002000000@c.us"])
@@ -406,21 +414,67 @@ def test_stop_then_retry_the_failures(serve: Callable[..., PageClient], sandbox:
     assert stopped.status_code == 200
     job = client.wait(job["id"], ("done",))
     counts = job["summary"]["counts"]
-    assert job["summary"]["interrupted"] is True
+    assert job["summary"]["interrupted"] is True and job["stopped"] == "stopped from the page"
     assert counts["failed"] == 1 and counts["not_attempted"] > 0
-    assert job["can"]["retry"] and job["to_retry"] == 1 + counts["not_attempted"]
+    assert job["progress"]["total"] == 60 and job["progress"]["done"] == 60 - counts[
+        "not_attempted"] < 60
+    assert job["progress"]["percent"] < 100
+    # exactly one way on: send the remaining rows (here: this job again, from its journal)
+    assert job["can"]["send_remaining"] and job["can"]["resume"]
+    assert not job["can"]["retry"] and not job["can"]["import"]
+    assert job["to_retry"] == 1 + counts["not_attempted"]
+    assert client.change("POST", f"/api/jobs/{job['id']}/retry").status_code == 409
+    lines = csv.DictReader(io.StringIO(client.get(f"/jobs/{job['id']}/download/results.csv")
+                                       .text))
+    details = {r["detail"] for r in lines if r["status"] == "not_attempted"}
+    assert details and all("stopped from the page" in d and "Ctrl-C" not in d for d in details)
 
     sandbox.configure(replace=True)
-    retry = client.change("POST", f"/api/jobs/{job['id']}/retry")
-    assert retry.status_code == 201
-    child = retry.json()
+    response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+    assert response.status_code == 202 and response.json()["id"] == job["id"]
+    job = client.wait(job["id"], ("done", "failed"))
+    assert job["phase"] == "done", job["message"]
+    assert job["summary"]["counts"] == {"ok": 60} and job["stopped"] == ""
+    # the run counted and rated only what it sent
+    assert job["progress"]["total"] == job["progress"]["done"] == 1 + counts["not_attempted"]
+    assert job["summary"]["sent"] == 1 + counts["not_attempted"]
+    assert not job["can"]["send_remaining"] and not job["can"]["import"]
+    puts = sandbox.state()["put_counts"]
+    assert len(puts) == 60
+    assert {n for n, k in puts.items() if k != 1} == {"201002000000@c.us"}  # 400, then ok
+
+
+def test_a_retry_job_takes_the_remaining_rows_from_its_parent(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "retry.csv", contacts(30)))
+    refused = ["201002000003@c.us", "201002000017@c.us"]
+    sandbox.configure(bad_request_chat_ids=refused)
+    job = import_and_wait(client, job["id"])
+    assert job["summary"]["counts"] == {"ok": 28, "failed": 2} and job["stopped"] == ""
+    assert job["can"]["send_remaining"] and job["can"]["retry"] and not job["can"]["resume"]
+    assert job["to_retry"] == 2
+
+    sandbox.configure(replace=True)
+    response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+    assert response.status_code == 202
+    child = response.json()
     assert child["kind"] == "retry" and child["parent"] == job["id"]
     child = client.wait(child["id"], ("done", "failed"))  # started by itself once checked
     assert child["phase"] == "done", child["message"]
-    assert child["summary"]["counts"] == {"ok": 60}
-    assert child["summary"]["retried"] == job["to_retry"]
-    assert len(sandbox.state()["contacts"]) == 60
-    assert client.job(job["id"])["retries"] == [child["id"]]
+    assert child["summary"]["counts"] == {"ok": 30} and child["summary"]["retried"] == 2
+    assert child["to_send"] == 2 and child["progress"]["total"] == child["progress"]["done"] == 2
+    assert child["summary"]["sent"] == 2
+    assert not child["can"]["send_remaining"]
+    # the parent's remaining rows are taken: it offers nothing more
+    parent = client.job(job["id"])
+    assert parent["retries"] == [child["id"]] and not parent["can"]["send_remaining"]
+    assert not parent["can"]["import"] and not parent["can"]["retry"]
+    for action in ("remaining", "retry", "import"):
+        assert client.change("POST", f"/api/jobs/{job['id']}/{action}").status_code == 409
+    assert set(sandbox.state()["put_counts"].values()) == {1} or all(
+        k == 2 for n, k in sandbox.state()["put_counts"].items() if n in refused)
+    assert sum(sandbox.state()["put_counts"].values()) == 32
 
 
 def test_deleting_a_job_removes_its_folder_but_not_while_it_runs(
@@ -470,9 +524,13 @@ def test_a_restarted_server_finds_its_jobs_and_resumes_an_interrupted_import(
         listed = client.get("/api/jobs").json()["jobs"]
         assert [(j["id"], j["phase"]) for j in listed] == [(job["id"], "interrupted")]
         found = client.job(job["id"])
-        assert found["can"]["import"] and found["can"]["resume"]
-        assert "import again to send the rest" in found["message"]
-        done = import_and_wait(client, job["id"])
+        assert found["can"]["send_remaining"] and found["can"]["resume"]
+        assert not found["can"]["import"] and not found["can"]["retry"]
+        assert "the server stopped" in found["stopped"]
+        assert found["to_retry"] == 40 - sent_before
+        response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+        assert response.status_code == 202, response.text
+        done = client.wait(job["id"], ("done", "failed"))
         client.close()
     assert done["phase"] == "done" and done["summary"]["counts"] == {"ok": 40}
     # rows sent ok before the stop were not sent again
@@ -486,3 +544,151 @@ def test_a_job_store_loads_nothing_from_strange_folders(data_dir: Path) -> None:
     store = JobStore(data_dir, ImportOptions(input=Path()))
     store.load()
     assert store.listing() == []
+
+
+# -- the region ---------------------------------------------------------------------------------
+
+def test_a_job_starts_with_the_region_of_the_instances_own_number(
+        sandbox: SandboxProcess, data_dir: Path, tmp_path: Path) -> None:
+    """No region on the server: the instance's number (+1 555 0100000 in the sandbox) gives
+    US, saved in the job's settings as a value, and US numbers are read as US numbers."""
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            rate=0)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "us.csv", [["Name", "Phone"]] + [
+            [f"P {i}", f"(201) 555-{100 + i:04d}"] for i in range(8)]))
+        info = client.get("/api/info").json()
+        client.close()
+    assert info["default_region"] == "US"
+    assert info["region_source"] == "the instance's own number, +15550100000"
+    assert job["settings"]["default_region"] == "US"
+    assert job["preview"]["counts"] == {"ready": 8} and job["region_warning"] is None
+    saved = json.loads((data_dir / "jobs" / job["id"] / "settings.json").read_text())
+    assert saved["default_region"] == "US"
+
+
+def test_the_servers_region_wins_and_a_foreign_file_is_warned_about(
+        serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()  # --default-region EG
+    job = upload_and_check(client, write_csv(tmp_path / "us.csv", [["Name", "Phone"]] + [
+        [f"P {i}", f"(201) 555-{100 + i:04d}"] for i in range(8)]))
+    assert job["settings"]["default_region"] == "EG"
+    # "(201) 555-0100" is a valid Cairo landline: ready, but the check says where it is from
+    assert job["preview"]["counts"] == {"ready": 8}
+    warning = job["region_warning"]
+    assert warning.startswith("This file may not be from Egypt (EG): 8 of the 8 numbers valid "
+                              "there read as landlines")
+    assert "Change the region to US" in warning
+    response = client.change("POST", f"/api/jobs/{job['id']}/settings",
+                             json={**job["settings"], "default_region": "us"})
+    job = client.wait(response.json()["id"])
+    assert job["settings"]["default_region"] == "US" and job["region_warning"] is None
+    assert job["preview"]["preview"][0]["chat_id"] == "12015550100@c.us"
+
+
+def test_a_bad_region_is_refused_naming_its_field_and_the_job_is_unchanged(
+        serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "r.csv", contacts(3)))
+    settings = {**job["settings"], "phone_columns": ["Mobile"], "phone_column": "Mobile"}
+    job = client.wait(client.change("POST", f"/api/jobs/{job['id']}/settings",
+                                    json=settings).json()["id"])
+    response = client.change("POST", f"/api/jobs/{job['id']}/settings",
+                             json={**settings, "default_region": "XX"})
+    assert response.status_code == 400
+    assert response.json() == {"error": "'XX' is not a region: give the two-letter code of a "
+                                        "country, such as EG, SA or US",
+                               "field": "default_region"}
+    after = client.job(job["id"])
+    assert after["settings"] == job["settings"] and after["columns"] == job["columns"]
+    assert after["settings"]["phone_columns"] == ["Mobile"]
+
+
+# -- operations ---------------------------------------------------------------------------------
+
+def test_job_folders_and_files_are_private_whatever_the_umask(
+        serve: Callable[..., PageClient], data_dir: Path, tmp_path: Path) -> None:
+    previous = os.umask(0)
+    try:
+        client = serve()
+        job = upload_and_check(client, write_csv(tmp_path / "p.csv", contacts(5)))
+        checked = data_dir / "jobs" / job["id"] / "preview.csv"
+        assert stat.S_IMODE(checked.stat().st_mode) == 0o600
+        job = import_and_wait(client, job["id"])
+        assert job["phase"] == "done"
+    finally:
+        os.umask(previous)
+    folder = data_dir / "jobs" / job["id"]
+    modes = {p.relative_to(data_dir): stat.S_IMODE(p.stat().st_mode)
+             for p in [data_dir, data_dir / "jobs", *folder.rglob("*")]}
+    assert {p for p in modes if p.name == "results.xlsx"}, modes
+    wrong = {str(p): oct(m) for p, m in modes.items()
+             if m != (0o700 if (data_dir / p).is_dir() else 0o600)}
+    assert wrong == {}
+
+
+def test_unreadable_uploads_are_cleared_at_once_and_the_list_is_newest_first(
+        serve: Callable[..., PageClient], tmp_path: Path) -> None:
+    client = serve()
+    bad = [upload_and_check(client, tmp_path / "x.png", name=f"bad{i}.png")
+           for i in range(2) if (tmp_path / "x.png").write_bytes(PNG) or True]
+    good = upload_and_check(client, write_csv(tmp_path / "g.csv", contacts(2)))
+    listed = client.get("/api/jobs").json()["jobs"]
+    assert [j["id"] for j in listed] == [good["id"], bad[1]["id"], bad[0]["id"]]
+    assert all(j["phase"] == "invalid" for j in listed[1:])
+    assert client.change("DELETE", "/api/jobs?phase=done").status_code == 400
+    response = client.change("DELETE", "/api/jobs?phase=invalid")
+    assert response.status_code == 200
+    assert sorted(response.json()["deleted"]) == sorted(j["id"] for j in bad)
+    assert [j["id"] for j in client.get("/api/jobs").json()["jobs"]] == [good["id"]]
+
+
+def test_a_stopped_job_of_an_earlier_version_still_offers_its_remaining_rows(
+        sandbox: SandboxProcess, data_dir: Path, tmp_path: Path) -> None:
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            default_region="EG", rate=0, concurrency=1)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "old.csv", contacts(30)))
+        sandbox.configure(latency=0.05)
+        client.change("POST", f"/api/jobs/{job['id']}/import")
+        deadline = time.monotonic() + 20
+        while client.job(job["id"])["progress"]["done"] < 3 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        client.change("POST", f"/api/jobs/{job['id']}/stop")
+        stopped = client.wait(job["id"], ("done",))
+        client.close()
+    state_file = data_dir / "jobs" / job["id"] / "state.json"
+    state = json.loads(state_file.read_text())
+    for name in ("remaining", "stopped"):  # what an earlier version did not write
+        del state[name]
+    state_file.write_text(json.dumps(state))
+    sandbox.configure(latency=0)
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        found = client.job(job["id"])
+        assert found["can"]["send_remaining"] and found["to_retry"] == stopped["to_retry"]
+        response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+        assert response.status_code == 202
+        done = client.wait(job["id"], ("done", "failed"))
+        client.close()
+    assert done["summary"]["counts"] == {"ok": 30}
+    assert set(sandbox.state()["put_counts"].values()) == {1}
+
+
+def test_the_progress_counts_each_contact_of_a_cell_with_several_numbers(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, tmp_path: Path) -> None:
+    client = serve()
+    rows = [["Name", "Mobile"]] + [[f"P {i}", f"0100 {3000000 + i:07d}, 0100 {3100000 + i:07d}"]
+                                   for i in range(5)] + [["Bad", "0100 3200000, 12"]]
+    job = upload_and_check(client, write_csv(tmp_path / "many.csv", rows))
+    settings = {**job["settings"], "all_numbers": True}
+    job = client.wait(client.change("POST", f"/api/jobs/{job['id']}/settings",
+                                    json=settings).json()["id"])
+    assert job["to_send"] == 11
+    job = import_and_wait(client, job["id"])
+    assert job["progress"]["total"] == job["progress"]["done"] == 11
+    assert job["summary"]["sent"] == 11 == len(sandbox.state()["contacts"])

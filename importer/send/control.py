@@ -39,10 +39,14 @@ class RunControl:
             self.aborted_by_api = True
             self._wake()
 
-    def interrupt(self) -> None:
-        """The user asked to stop: finish what is on the wire, send nothing new."""
+    def interrupt(self, reason: str = "interrupted by the user (Ctrl-C)") -> None:
+        """Someone asked to stop: finish what is on the wire, send nothing new.
+
+        `reason` says who, in the words rows not sent will carry ("not sent: <reason>"): the
+        CLI's Ctrl-C by default; the web page says "stopped from the page" or "the server
+        stopped"."""
         if not self.stopped:
-            self.stop_reason = "interrupted by the user (Ctrl-C)"
+            self.stop_reason = reason
             self.interrupted = True
             self._wake()
 

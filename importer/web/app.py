@@ -11,7 +11,9 @@
     POST   /api/jobs/<id>/import      start the import (it waits for another to the instance)
     POST   /api/jobs/<id>/stop        stop it (rows not sent become not_attempted)
     POST   /api/jobs/<id>/retry       a new job re-sending the failures, started at once
+    POST   /api/jobs/<id>/remaining   send what an import left: resume it or retry (one way)
     DELETE /api/jobs/<id>             delete the job's folder
+    DELETE /api/jobs?phase=invalid    delete every job whose file could not be used
     GET    /jobs/<id>/download/<file> results.csv, results.xlsx or preview.csv
 
 Everything about jobs is in jobs.py; security (Host, password, CSRF) in security.py.
@@ -19,6 +21,7 @@ Everything about jobs is in jobs.py; security (Host, password, CSRF) in security
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import json
 from collections.abc import AsyncIterator
@@ -36,7 +39,7 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import ConfigError, ImporterError
 from ..options import ImportOptions
-from .jobs import DEFAULT_MAX_UPLOAD_BYTES, JobError, JobStore
+from .jobs import DEFAULT_MAX_UPLOAD_BYTES, INVALID, JobError, JobStore, SettingError
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
 
 STATIC = Path(__file__).parent / "static"
@@ -92,7 +95,10 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         return _json({"version": __version__, "instance_id": template.instance_id,
                       "base_url": template.base_url,
                       "can_import": bool(template.instance_id and template.access_token),
-                      "default_region": template.default_region,
+                      "default_region": store.default_region(),
+                      "phone_fallback": "phone_columns" in {
+                          f.name for f in dataclasses.fields(ImportOptions)},
+                      "region_source": store.region_source(),
                       "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT})
 
     def list_jobs(request: Request) -> Response:
@@ -125,6 +131,15 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
     def retry(request: Request) -> Response:
         return _json(store.retry(request.path_params["job_id"]).view(), status=201)
 
+    def send_remaining(request: Request) -> Response:
+        return _json(store.send_remaining(request.path_params["job_id"]).view(), status=202)
+
+    def delete_many(request: Request) -> Response:
+        if request.query_params.get("phase") != INVALID:
+            raise JobError("only the jobs whose file could not be used (phase=invalid) can be "
+                           "deleted together")
+        return _json({"deleted": store.delete_unreadable()})
+
     def delete(request: Request) -> Response:
         store.delete(request.path_params["job_id"])
         return Response(status_code=204)
@@ -143,7 +158,10 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
 
     async def job_error(request: Request, exc: Exception) -> Response:
         status = exc.status if isinstance(exc, JobError) else 400
-        return _json({"error": str(exc)}, status=status)
+        data = {"error": str(exc)}
+        if isinstance(exc, SettingError):
+            data["field"] = exc.field  # the page shows the message beside that field
+        return _json(data, status=status)
 
     routes = [
         Route("/", index),
@@ -151,12 +169,14 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         Route("/api/info", info),
         Route("/api/jobs", list_jobs),
         Route("/api/jobs", upload, methods=["POST"]),
+        Route("/api/jobs", delete_many, methods=["DELETE"]),
         Route("/api/jobs/{job_id}", get_job),
         Route("/api/jobs/{job_id}", delete, methods=["DELETE"]),
         Route("/api/jobs/{job_id}/settings", change_settings, methods=["POST"]),
         Route("/api/jobs/{job_id}/import", start_import, methods=["POST"]),
         Route("/api/jobs/{job_id}/stop", stop, methods=["POST"]),
         Route("/api/jobs/{job_id}/retry", retry, methods=["POST"]),
+        Route("/api/jobs/{job_id}/remaining", send_remaining, methods=["POST"]),
         Route("/jobs/{job_id}/download/{file}", download),
         Mount("/static", app=StaticFiles(directory=STATIC), name="static"),
     ]

@@ -19,15 +19,17 @@ progress through run_plan's `on_result` hook. Imports to one WAWP instance take 
 
 from __future__ import annotations
 
+import asyncio
 import copy
 import dataclasses
 import json
+import os
 import re
 import secrets
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -35,17 +37,19 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ConfigError, ImporterError, OutputError
-from ..models import ReasonCount, RowResult, Status, Summary
+from ..models import Prepared, ReasonCount, RowResult, Status, Summary
 from ..options import ImportOptions
-from ..pipeline import open_input, plan_import, run_plan
+from ..pipeline import Plan, open_input, plan_import, run_plan
 from ..read import Table
 from ..redact import Redactor
-from ..report.journal import journal_path
+from ..report.journal import SENT_EARLIER, journal_path, read_journal
 from ..report.summary import (REASON_STATUSES, REASONS_SHOWN_PER_STATUS, format_count,
                               format_duration, format_rate, ordered_counts, reason_of,
                               render_reason, summary_to_dict, write_json)
 from ..report.xlsx import STATUS_COLOURS, XlsxResultsWriter
 from ..send.control import RunControl
+from .words import in_page_words
+from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning, valid_region
 
 # -- phases --------------------------------------------------------------------------------------
 
@@ -74,6 +78,14 @@ _UNSAFE_NAME = re.compile(r"[^\w.\-]+")
 _MAX_NAME_CHARS = 100
 #: How long shutdown waits for running imports to write their results after the stop.
 SHUTDOWN_WAIT = 15.0
+#: How long the first upload waits for the instance's own number (its region is the default).
+INSTANCE_WAIT = 10.0
+#: Why an import stopped, in the words rows not sent carry ("not sent: …").
+STOPPED_FROM_PAGE = "stopped from the page"
+SERVER_STOPPED = "the server stopped"
+SERVER_KILLED = "the server stopped without finishing the import (it was killed or crashed)"
+#: Statuses of rows that got an answer from the API in this run.
+ANSWERED = frozenset({Status.OK, Status.FAILED, Status.NOT_ON_WHATSAPP})
 
 
 class JobError(Exception):
@@ -98,6 +110,14 @@ class UploadTooLarge(JobError):
     """The upload is bigger than the server takes."""
 
     status = 413
+
+
+class SettingError(ConfigError):
+    """One setting cannot be used; `field` names it, so the page can say so beside it."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
 
 
 class _Cancelled(Exception):
@@ -129,6 +149,8 @@ class Settings:
     title_case: bool = False
     all_numbers: bool = False
     changed_only: bool = False
+    #: Every phone column, in the order to try them (the first one is `phone_column`).
+    phone_columns: tuple[str, ...] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> Settings:
@@ -147,6 +169,11 @@ class Settings:
                     raise ConfigError(f"{name} must be true or false")
             elif name == "header_row":
                 value = _row_number(value)
+            elif name == "phone_columns":
+                if value is not None:
+                    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+                        raise ConfigError("phone_columns must be a list of columns")
+                    value = tuple(v.strip() for v in value if v.strip()) or None
             elif value is not None:
                 if not isinstance(value, str):
                     raise ConfigError(f"{name} must be text")
@@ -154,11 +181,19 @@ class Settings:
                 value = value if name == "delimiter" and value else (value.strip() or None)
             if value is None and isinstance(default, str):
                 value = default  # a choice between policies always has one
+            if name == "default_region" and value is not None:
+                value = value.upper()
+                if not valid_region(value):
+                    raise SettingError("default_region", f"{value!r} is not a region: give the "
+                                       "two-letter code of a country, such as EG, SA or US")
             values[name] = value
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
+        data = dataclasses.asdict(self)
+        if data["phone_columns"] is not None:
+            data["phone_columns"] = list(data["phone_columns"])
+        return data
 
     def for_retry(self) -> Settings:
         """These settings for a retry of this job's results: the options about reading the
@@ -171,6 +206,13 @@ class Settings:
         values = self.to_json()
         if values["default_region"] is None:
             values["default_region"] = template.default_region
+        phones = values.pop("phone_columns")
+        if phones:
+            # The first phone column is the one the normalizer reads; the others are its
+            # fallbacks where the options take a list (per-row fallback), else kept unused.
+            values["phone_column"] = phones[0]
+            if "phone_columns" in {f.name for f in dataclasses.fields(ImportOptions)}:
+                values["phone_columns"] = tuple(phones)
         return dataclasses.replace(template, **values, **run)
 
 
@@ -200,6 +242,7 @@ class JobState:
     phase: str = CHECKING
     message: str = ""
     waiting_for: str | None = None
+    waiting_for_name: str | None = None  # the file that import is sending, for the page
     table: dict[str, Any] | None = None
     columns: dict[str, Any] | None = None
     preview: dict[str, Any] | None = None
@@ -208,6 +251,12 @@ class JobState:
     retries: list[str] = field(default_factory=list)  # jobs that retried this one's failures
     #: Start the import as soon as the check passes (the "retry the failures" button).
     autostart: bool = False
+    #: Why the last import stopped before its end ("stopped from the page"…), else "".
+    stopped: str = ""
+    #: Rows still to send after the last import (failed, not attempted or never reached).
+    remaining: int | None = None
+    #: The check's warning when the numbers look foreign to the region, naming a better one.
+    region_warning: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JobState:
@@ -263,8 +312,10 @@ class Job:
 
     def save(self) -> None:
         with self.lock:
-            write_json(self.folder / "state.json", dataclasses.asdict(self.state))
-            write_json(self.folder / "settings.json", self.settings.to_json())
+            for name, data in (("state.json", dataclasses.asdict(self.state)),
+                               ("settings.json", self.settings.to_json())):
+                write_json(self.folder / name, data)
+                private(self.folder / name)
             self._saved = time.monotonic()
 
     def save_now_and_then(self) -> None:
@@ -272,27 +323,51 @@ class Job:
         if time.monotonic() - self._saved >= SAVE_INTERVAL:
             self.save()
 
+    @property
+    def to_send(self) -> int:
+        """How many contacts the check found to send (0 before the check)."""
+        return int((self.state.preview or {}).get("to_send") or 0)
+
+    def unfinished(self) -> bool:
+        """Whether an import left its journal: some rows went out, not all did."""
+        return journal_path(self.results_csv).exists()
+
+    def next_step(self) -> str | None:
+        """How the rows not yet sent can be sent, if any remain: "resume" (this job again,
+        skipping the rows its journal has as sent), "retry" (a new job from this one's
+        results), else None. One way at most, so no row can be offered twice: once a retry
+        job took the remaining rows, this job offers nothing more."""
+        state = self.state
+        if state.retries or not state.remaining or state.phase not in (DONE, FAILED,
+                                                                       INTERRUPTED):
+            return None
+        if self.unfinished():
+            return "resume"
+        if state.phase == DONE and self.results_csv.exists():
+            return "retry"
+        return None
+
     def view(self) -> dict[str, Any]:
         """The job as the page gets it: its state, settings, and what can be done next."""
         with self.lock:
             data = copy.deepcopy(dataclasses.asdict(self.state))
             data["settings"] = self.settings.to_json()
             phase = self.state.phase
-            summary = self.state.summary or {}
-            counts = summary.get("counts", {})
-            to_retry = counts.get(Status.FAILED.value, 0) + counts.get(
-                Status.NOT_ATTEMPTED.value, 0)
-            unfinished = phase == DONE and bool(summary.get("interrupted")
-                                                or summary.get("aborted"))
+            step = self.next_step()
+            nothing_sent = not self.unfinished() and not self.results_csv.exists()
             data["can"] = {
                 "edit": phase in (CHECKED, INVALID) and self.state.kind == "import",
-                "import": phase in (CHECKED, FAILED, INTERRUPTED) or unfinished,
-                "resume": journal_path(self.results_csv).exists(),
+                "import": (self.to_send > 0
+                           and (phase == CHECKED or (phase in (FAILED, INTERRUPTED)
+                                                     and nothing_sent))),
+                "send_remaining": step is not None,
+                "resume": step == "resume",
                 "stop": phase in (WAITING, IMPORTING),
-                "retry": phase == DONE and to_retry > 0 and self.results_csv.exists(),
+                "retry": step == "retry",
                 "delete": phase not in BUSY_PHASES,
             }
-            data["to_retry"] = to_retry
+            data["to_send"] = self.to_send
+            data["to_retry"] = self.state.remaining or 0 if step else 0
             data["downloads"] = {"csv": self.results_csv.exists(),
                                  "xlsx": self.results_xlsx.exists(),
                                  "preview": self.preview_csv.exists()}
@@ -306,7 +381,11 @@ class Job:
             progress = state.progress or {}
             return {"id": state.id, "name": state.name, "created": state.created,
                     "kind": state.kind, "phase": state.phase, "counts": counts,
-                    "percent": progress.get("percent")}
+                    "percent": progress.get("percent"), "done": progress.get("done"),
+                    "total": progress.get("total"), "stopped": state.stopped,
+                    "remaining": state.remaining if self.next_step() else 0,
+                    "taken_by": state.retries[-1] if state.retries else None,
+                    "waiting_for_name": state.waiting_for_name if state.waiting_for else None}
 
 
 # -- taking turns per instance -------------------------------------------------------------------
@@ -356,7 +435,25 @@ def table_view(table: Table) -> dict[str, Any]:
             "delimiter_name": info.delimiter_name, "delimiter_detected": info.delimiter_detected,
             "sheet": info.sheet, "sheets": list(info.sheets), "header_row": info.header_row,
             "header_detected": info.header_detected, "rows": info.rows,
-            "notes": list(info.notes), "headers": list(table.headers)}
+            "notes": [in_page_words(note) for note in info.notes],
+            "headers": list(table.headers)}
+
+
+class ColumnSamples:
+    """The first few distinct non-empty values of each column, for the mapping table."""
+
+    def __init__(self, width: int, per_column: int = 3) -> None:
+        self.values: list[list[str]] = [[] for _ in range(width)]
+        self.per_column = per_column
+
+    def add(self, values: Iterable[str]) -> None:
+        for column, value in zip(self.values, values, strict=False):
+            text = value.strip()
+            if text and len(column) < self.per_column and text[:60] not in column:
+                column.append(text[:60])
+
+    def view(self) -> list[list[str]]:
+        return self.values
 
 
 class ExampleRows:
@@ -374,7 +471,8 @@ class ExampleRows:
         if seen < EXAMPLE_ROWS:
             self._per_reason[key] = seen + 1
             self.rows.setdefault((result.status.value, result.row), {
-                "row": result.row, "detail": result.detail, "values": list(result.values)})
+                "row": result.row, "detail": in_page_words(result.detail),
+                "values": list(result.values)})
 
     def of(self, reason: ReasonCount) -> list[dict[str, Any]]:
         return [self.rows.get((reason.status, row), {"row": row, "detail": "", "values": []})
@@ -389,8 +487,9 @@ def top_reasons(summary: Summary, examples: ExampleRows) -> list[dict[str, Any]]
     shown: list[dict[str, Any]] = []
     for status, reasons in by_status.items():
         for reason in reasons[:REASONS_SHOWN_PER_STATUS]:
-            shown.append({"status": status, "reason": reason.reason, "count": reason.count,
-                          "text": render_reason(reason), "examples": examples.of(reason)})
+            shown.append({"status": status, "reason": in_page_words(reason.reason),
+                          "count": reason.count, "text": in_page_words(render_reason(reason)),
+                          "examples": examples.of(reason)})
         rest = sum(r.count for r in reasons[REASONS_SHOWN_PER_STATUS:])
         if rest:
             shown.append({"status": status, "reason": "other reasons", "count": rest,
@@ -399,8 +498,12 @@ def top_reasons(summary: Summary, examples: ExampleRows) -> list[dict[str, Any]]
     return shown
 
 
-def summary_view(summary: Summary, examples: ExampleRows) -> dict[str, Any]:
-    """The summary as the page shows it: the CLI's JSON summary, reasons with example rows."""
+def summary_view(summary: Summary, examples: ExampleRows,
+                 sent: int | None = None) -> dict[str, Any]:
+    """The summary as the page shows it: the CLI's JSON summary, reasons with example rows.
+
+    `sent` is how many rows this run sent: the rate is theirs (a retry of 3 rows of a
+    10,000-row file did not import 10,000 rows a second)."""
     data = summary_to_dict(summary)
     data.pop("results_path")  # a path on the server means nothing on the page
     data.pop("retry_command")
@@ -410,14 +513,22 @@ def summary_view(summary: Summary, examples: ExampleRows) -> dict[str, Any]:
     data["bars"] = [{"status": status, "count": n, "colour": colours.get(status, "#DDDDDD")}
                     for status, n in counts]
     data["reasons"] = top_reasons(summary, examples)
-    data["to_send"] = summary.count(Status.READY) + summary.count(Status.OK)
+    # In a check, "ok" rows are carried over from an earlier run: only "ready" ones go out.
+    data["to_send"] = summary.count(Status.READY) + (0 if summary.dry_run
+                                                     else summary.count(Status.OK))
     data["elapsed_text"] = format_duration(summary.elapsed)
-    data["rate_text"] = format_rate(summary.results, summary.elapsed)
+    data["sent"] = sent
+    data["rate_text"] = format_rate(summary.results if sent is None else sent, summary.elapsed)
     return data
 
 
 class Progress:
-    """Counts an import's results as they come (run_plan's on_result hook)."""
+    """Counts the rows an import sends as their answers come (run_plan's on_result hook).
+
+    `total` is what this run has to send, not the file's rows: a retry of 3 failures counts
+    to 3, and rows that are invalid, duplicates, carried over or sent earlier are not "done",
+    so the rate and the ETA are those of the sending.
+    """
 
     def __init__(self, total: int | None, clock: Callable[[], float] = time.monotonic) -> None:
         self.total = total
@@ -427,13 +538,14 @@ class Progress:
         self.counts: dict[str, int] = {}
 
     def add(self, result: RowResult) -> None:
+        """A row sent in this run got its answer (ok, failed…)."""
         self.done += 1
         self.counts[result.status.value] = self.counts.get(result.status.value, 0) + 1
 
     def view(self) -> dict[str, Any]:
         elapsed = self.clock() - self.started
         rate = self.done / elapsed if elapsed > 0 else 0.0
-        total = self.total if self.total is not None and self.total >= self.done else None
+        total = None if self.total is None else max(self.total, self.done)
         eta = (total - self.done) / rate if total is not None and rate > 0 else None
         percent = min(100.0, 100.0 * self.done / total) if total else None
         ok = self.counts.get(Status.OK.value, 0) + self.counts.get(Status.READY.value, 0)
@@ -444,6 +556,54 @@ class Progress:
                 "eta": None if eta is None else round(eta, 1),
                 "eta_text": "" if eta is None else format_duration(eta),
                 "percent": None if percent is None else round(percent, 1)}
+
+
+@dataclass(slots=True)
+class SendingPlan(Plan):
+    """A plan that notes the rows it hands to the sender (READY after normalizing), so that
+    the progress can tell a row sent in this run from one that only passes through."""
+
+    #: (row, chat ID) of the contacts handed over and not yet answered (a row can hold
+    #: several numbers, some invalid: only the contact itself is matched).
+    handed: dict[tuple[int, str], int] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, plan: Plan) -> SendingPlan:
+        return cls(**{f.name: getattr(plan, f.name) for f in dataclasses.fields(Plan)})
+
+    def prepared(self) -> Iterator[Prepared]:
+        for item in Plan.prepared(self):
+            if item.status is Status.READY and item.contact is not None:
+                key = (item.row, item.contact.chat_id)
+                self.handed[key] = self.handed.get(key, 0) + 1
+            yield item
+
+    def sent(self, result: RowResult) -> bool:
+        """Whether `result` is the answer to a row this run sent (called once per result)."""
+        key = (result.row, result.chat_id)
+        handed = self.handed.get(key, 0)
+        if not handed:
+            return False
+        if handed == 1:
+            del self.handed[key]
+        else:
+            self.handed[key] = handed - 1
+        return result.status in ANSWERED and not result.detail.startswith(SENT_EARLIER)
+
+
+def private(path: Path) -> None:
+    """Owner-only, whatever the umask: job folders hold numbers and names (0700/0600)."""
+    try:
+        os.chmod(path, 0o700 if path.is_dir() else 0o600)
+    except OSError:
+        pass  # gone already (a partial file moved into place)
+
+
+def private_tree(folder: Path) -> None:
+    """`folder` and everything in it, owner-only."""
+    private(folder)
+    for path in folder.rglob("*"):
+        private(path)
 
 
 # -- the store -----------------------------------------------------------------------------------
@@ -463,7 +623,7 @@ def _new_id() -> str:
 
 
 def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 class JobStore:
@@ -489,6 +649,34 @@ class JobStore:
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._closing = False
+        #: The instance's own number, asked once at start (its region is the default one).
+        self.instance: InstanceNumber | None = None
+        self._instance_known = threading.Event()
+        self._instance_asked = False
+
+    def find_instance_number(self) -> None:
+        """Ask the API for the instance's number (on a thread: the server starts meanwhile)."""
+        try:
+            if not self.template.default_region:
+                self.instance = instance_number(self.template, **{
+                    k: v for k, v in self.run_kwargs.items() if k == "transport"})
+        finally:
+            self._instance_known.set()
+
+    def default_region(self, *, wait: float = 0.0) -> str | None:
+        """The region a new job starts with: the server's setting, else the instance's."""
+        if self.template.default_region:
+            return self.template.default_region
+        self._instance_known.wait(wait)
+        return self.instance.region if self.instance else None
+
+    def region_source(self) -> str:
+        """Where default_region() comes from, in words for the page."""
+        if self.template.default_region:
+            return "the server's setting"
+        if self.instance and self.instance.region:
+            return f"the instance's own number, +{self.instance.chat_id.split('@')[0]}"
+        return ""
 
     @property
     def instance_key(self) -> str:
@@ -503,6 +691,11 @@ class JobStore:
         journal lets the next import skip the rows sent); an unfinished check runs again.
         """
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
+        private(self.data_dir)
+        private(self.jobs_dir)
+        self._instance_asked = True
+        threading.Thread(target=self.find_instance_number, name="instance-number",
+                         daemon=True).start()
         for folder in sorted(self.jobs_dir.iterdir()):
             if not JOB_ID.match(folder.name) or not (folder / "state.json").is_file():
                 continue
@@ -515,12 +708,38 @@ class JobStore:
                 continue  # a damaged job is left alone on disk rather than served
             job = Job(folder, state, settings)
             self._jobs[job.id] = job
-            if state.phase in (WAITING, IMPORTING):
-                job.update(phase=INTERRUPTED, waiting_for=None,
-                           message="the server stopped during this import: import again to send "
-                                   "the rest (rows already sent are skipped)")
+            private_tree(folder)
+            if state.phase == WAITING or (state.phase == IMPORTING and not job.unfinished()):
+                # killed before the first row went out: nothing was sent
+                job.update(phase=CHECKED, waiting_for=None, progress=None,
+                           message="the server stopped before this import started: "
+                                   "nothing was sent")
+            elif state.phase == IMPORTING:
+                self._mark_killed(job)
             elif state.phase == CHECKING:
                 self._start_check(job)
+            elif state.remaining is None and state.phase in (DONE, FAILED, INTERRUPTED):
+                # a job from before rows left were counted: count them now
+                counts = (state.summary or {}).get("counts", {})
+                job.update(remaining=(counts.get(Status.FAILED.value, 0)
+                                      + counts.get(Status.NOT_ATTEMPTED.value, 0))
+                           if state.phase == DONE else self._remaining_after_failure(job))
+
+    def _mark_killed(self, job: Job) -> None:
+        """An import the server did not finish: what its journal says was sent, and the rest."""
+        try:
+            sent_ok = len(read_journal(journal_path(job.results_csv)).sent)
+        except (OSError, ImporterError):
+            sent_ok = 0
+        remaining = max(0, job.to_send - sent_ok)
+        progress = dict(job.state.progress or {})
+        total = progress.get("total")
+        if isinstance(total, int):  # this run set out to send `total`; `remaining` are left
+            progress["done"] = max(0, total - remaining)
+            progress["percent"] = round(100.0 * progress["done"] / total, 1) if total else None
+        progress.update(eta=None, eta_text="")
+        job.update(phase=INTERRUPTED, waiting_for=None, stopped=SERVER_KILLED,
+                   remaining=remaining, progress=progress, message="")
 
     def shutdown(self, timeout: float = SHUTDOWN_WAIT) -> None:
         """Stop every import (rows not sent become not_attempted) and wait for the results."""
@@ -529,7 +748,7 @@ class JobStore:
             jobs = list(self._jobs.values())
         for job in jobs:
             if job.control is not None:
-                job.control.interrupt()
+                job.control.interrupt(SERVER_STOPPED)
         deadline = time.monotonic() + timeout
         for job in jobs:
             thread = job.thread
@@ -548,7 +767,9 @@ class JobStore:
     def listing(self) -> list[dict[str, Any]]:
         with self._lock:
             jobs = list(self._jobs.values())
-        return sorted((job.listing() for job in jobs), key=lambda j: j["id"], reverse=True)
+        # newest first; the id breaks ties within a millisecond
+        return sorted((job.listing() for job in jobs), key=lambda j: (j["created"], j["id"]),
+                      reverse=True)
 
     # -- creating and deleting --
 
@@ -558,10 +779,16 @@ class JobStore:
         limit = self.max_upload_bytes
         if length is not None and length > limit:
             raise UploadTooLarge(too_large(name, length, limit))
+        if self._instance_asked and not self._instance_known.is_set():
+            await asyncio.to_thread(self._instance_known.wait, INSTANCE_WAIT)
         job = self._new_job(name, safe_file_name(name))
+        # The region is a value the job starts with (shown, saved, changeable), never an
+        # unseen default: the server's, or that of the instance's own number.
+        job.settings = Settings(default_region=self.default_region())
         size = 0
         try:
-            with job.upload.open("wb") as f:
+            with os.fdopen(os.open(job.upload, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
+                           "wb") as f:
                 async for chunk in chunks:
                     size += len(chunk)
                     if size > limit:
@@ -579,11 +806,13 @@ class JobStore:
             job_id = _new_id()
             folder = self.jobs_dir / job_id
             try:
-                folder.mkdir()
+                folder.mkdir(mode=0o700)
                 break
             except FileExistsError:
                 continue
-        (folder / "upload").mkdir()
+        (folder / "upload").mkdir(mode=0o700)
+        private(folder)  # mkdir's mode is cut by the umask; chmod's is not
+        private(folder / "upload")
         job = Job(folder, JobState(id=job_id, name=name[:200], file=file, created=_now(),
                                    **state), Settings())
         with self._lock:
@@ -605,6 +834,19 @@ class JobStore:
             if job.folder.parent != self.jobs_dir:
                 raise JobError("refusing to delete a folder outside the data folder")
             self._forget(job)
+
+    def delete_unreadable(self) -> list[str]:
+        """Delete every job whose file could not be used (phase invalid); their ids."""
+        with self._lock:
+            jobs = [job for job in self._jobs.values() if job.state.phase == INVALID]
+        deleted = []
+        for job in jobs:
+            try:
+                self.delete(job.id)
+            except JobError:
+                continue  # it changed meanwhile (its settings were changed: a check runs)
+            deleted.append(job.id)
+        return deleted
 
     # -- checking --
 
@@ -638,7 +880,7 @@ class JobStore:
             try:
                 result = self._dry_run(job)
             except ImporterError as exc:
-                result = self._unusable(job, self.redact(str(exc)))
+                result = self._unusable(job, in_page_words(self.redact(str(exc))))
             except Exception as exc:  # never a traceback on the page: it could hold the token
                 result = {"phase": INVALID, "message": self.redact(
                     f"internal error: {type(exc).__name__}: {exc} (please report this)")}
@@ -647,6 +889,7 @@ class JobStore:
                     return
                 autostart = job.state.autostart and result["phase"] == CHECKED
                 job.update(**result, autostart=False)
+                private_tree(job.folder)  # the preview holds numbers and names too
                 if autostart:
                     # in the same breath: nobody sees it "checked" and stops watching it
                     try:
@@ -669,8 +912,21 @@ class JobStore:
         plan.normalizer.workers = 0
         table, columns = table_view(plan.table), plan.columns
         examples = ExampleRows()
-        summary = run_plan(plan, on_result=examples.add, **self.run_kwargs)
-        return {"phase": CHECKED, "message": "", "table": table,
+        phones: list[str] = []
+        phone = columns.phone if job.state.kind == "import" else None
+
+        samples = ColumnSamples(len(plan.table.headers))
+
+        def on_result(result: RowResult) -> None:
+            examples.add(result)
+            samples.add(result.values)
+            if phone is not None and len(phones) < SAMPLE_SIZE and phone < len(result.values):
+                phones.append(result.values[phone])
+
+        summary = run_plan(plan, on_result=on_result, **self.run_kwargs)
+        warning = region_warning(phones, plan.options.default_region) if phones else None
+        table["samples"] = samples.view()
+        return {"phase": CHECKED, "message": "", "table": table, "region_warning": warning,
                 "columns": {"phone": columns.phone, "name": columns.name,
                             "first_name": columns.first_name, "last_name": columns.last_name,
                             "phone_reason": columns.phone_reason,
@@ -690,32 +946,64 @@ class JobStore:
                 opened = open_input(attempt)
             except ImporterError:
                 continue
+            samples = ColumnSamples(len(opened.headers))
+            try:
+                for _, row in zip(range(50), opened.rows, strict=False):
+                    samples.add(row.values)
+            except ImporterError:
+                pass  # the samples are a help; the message already says what is wrong
             close = getattr(opened.rows, "close", None)
             if close is not None:
                 close()
-            return {"phase": INVALID, "message": message, "table": table_view(opened),
-                    "columns": None, "preview": None}
+            view = table_view(opened)
+            view["samples"] = samples.view()
+            return {"phase": INVALID, "message": message, "table": view,
+                    "columns": None, "preview": None, "region_warning": None}
         return {"phase": INVALID, "message": message, "table": None, "columns": None,
-                "preview": None}
+                "preview": None, "region_warning": None}
 
     # -- importing --
 
     def start_import(self, job_id: str) -> Job:
-        """Start the job's import on a thread; it waits while another import holds the instance."""
+        """Start the job's import on a thread; it waits while another import holds the instance.
+
+        A job an earlier import left unfinished is resumed: the rows its journal has as sent
+        are skipped, and only the remaining ones go out."""
         job = self.get(job_id)
         with job.lock:
-            if not job.view()["can"]["import"]:
+            can = job.view()["can"]
+            if not (can["import"] or can["resume"]):
+                if job.state.retries:
+                    raise JobBusy(f"the rows left by this import are sent by job "
+                                  f"{job.state.retries[-1]}")
                 raise JobBusy(f"this job cannot be imported now (it is {job.state.phase})")
             if self._closing:
                 raise JobBusy("the server is stopping")
+            total = job.state.remaining if can["resume"] else job.to_send
             job.control = RunControl()
-            total = (job.state.preview or {}).get("rows")
-            job.update(phase=WAITING, message="", waiting_for=None, summary=None,
+            job.update(phase=WAITING, message="", waiting_for=None, summary=None, stopped="",
                        progress=Progress(total).view())
             job.thread = threading.Thread(target=self._import, args=(job, job.control, total),
                                           name=f"import-{job.id}", daemon=True)
             job.thread.start()
         return job
+
+    def _name_of(self, job_id: str) -> str | None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+        return job.state.name if job is not None else None
+
+    def send_remaining(self, job_id: str) -> Job:
+        """The one way to send what an import left: resume it, or retry its failures in a new
+        job (which then holds those rows). Returns the job that sends them."""
+        job = self.get(job_id)
+        with job.lock:
+            step = job.next_step()
+        if step == "resume":
+            return self.start_import(job_id)
+        if step == "retry":
+            return self.retry(job_id)
+        raise JobBusy("nothing is left to send for this job")
 
     def stop(self, job_id: str) -> Job:
         """Stop the import: no new row is sent; rows not sent become not_attempted."""
@@ -723,34 +1011,55 @@ class JobStore:
         with job.lock:
             if job.control is None or job.state.phase not in (WAITING, IMPORTING):
                 raise JobBusy("this job is not importing")
-            job.control.interrupt()
+            job.control.interrupt(STOPPED_FROM_PAGE)
             job.update(message="stopping: waiting for the requests in flight")
         return job
 
     def _import(self, job: Job, control: RunControl, total: int | None) -> None:
         try:
             with self.queue.turn(self.instance_key, job.id,
-                                 on_wait=lambda holder: job.update(phase=WAITING,
-                                                                   waiting_for=holder),
+                                 on_wait=lambda holder: job.update(
+                                     phase=WAITING, waiting_for=holder,
+                                     waiting_for_name=self._name_of(holder)),
                                  cancelled=lambda: control.stopped):
-                job.update(phase=IMPORTING, waiting_for=None)
-                summary, examples = self._run(job, control, total)
-            job.update(phase=DONE, summary=summary_view(summary, examples),
-                       message="", progress=self._final_progress(job, summary))
+                job.update(phase=IMPORTING, waiting_for=None, waiting_for_name=None)
+                summary, examples, progress = self._run(job, control, total)
+            counts = summary.counts
+            remaining = (counts.get(Status.FAILED.value, 0)
+                         + counts.get(Status.NOT_ATTEMPTED.value, 0))
+            job.update(phase=DONE, summary=summary_view(summary, examples, progress.done),
+                       message="", progress=self._final_progress(progress),
+                       stopped=control.stop_reason if control.stopped else "",
+                       remaining=remaining)
         except _Cancelled:
             job.update(phase=CHECKED, waiting_for=None, progress=None,
-                       message="the import was stopped before it started")
+                       message="the import was stopped before it started: nothing was sent")
         except ImporterError as exc:
-            job.update(phase=FAILED, waiting_for=None, message=self.redact(str(exc)))
+            job.update(phase=FAILED, waiting_for=None,
+                       message=in_page_words(self.redact(str(exc))),
+                       remaining=self._remaining_after_failure(job))
         except Exception as exc:  # never a traceback on the page: it could hold the token
             job.update(phase=FAILED, waiting_for=None, message=self.redact(
-                f"internal error: {type(exc).__name__}: {exc} (please report this)"))
+                f"internal error: {type(exc).__name__}: {exc} (please report this)"),
+                remaining=self._remaining_after_failure(job))
         finally:
             job.control = None
+            private_tree(job.folder)
+
+    @staticmethod
+    def _remaining_after_failure(job: Job) -> int | None:
+        """Rows left after an import that failed: those its journal does not have as sent."""
+        if not job.unfinished():
+            return None  # nothing went out (refused at the door): import it again
+        try:
+            sent_ok = len(read_journal(journal_path(job.results_csv)).sent)
+        except (OSError, ImporterError):
+            sent_ok = 0
+        return max(0, job.to_send - sent_ok)
 
     def _run(self, job: Job, control: RunControl,
-             total: int | None) -> tuple[Summary, ExampleRows]:
-        plan = plan_import(self._job_options(job, dry_run=False))
+             total: int | None) -> tuple[Summary, ExampleRows, Progress]:
+        plan = SendingPlan.of(plan_import(self._job_options(job, dry_run=False)))
         progress = Progress(total)
         examples = ExampleRows()
         # The CSV is run_plan's own results file; the workbook is written beside it from
@@ -760,7 +1069,8 @@ class JobStore:
         def on_result(result: RowResult) -> None:
             workbook.write(result)
             examples.add(result)
-            progress.add(result)
+            if plan.sent(result):
+                progress.add(result)
             with job.lock:
                 job.state.progress = progress.view()
                 job.save_now_and_then()
@@ -775,28 +1085,31 @@ class JobStore:
             except OutputError:
                 if complete:
                     raise
-        return summary, examples
+        return summary, examples, progress
 
     @staticmethod
-    def _final_progress(job: Job, summary: Summary) -> dict[str, Any]:
-        progress = dict(job.state.progress or {})
-        progress.update(done=summary.results, total=summary.results, percent=100.0, eta=0,
-                        eta_text="")
-        return progress
+    def _final_progress(progress: Progress) -> dict[str, Any]:
+        view = progress.view()
+        view.update(eta=None, eta_text="")
+        return view
 
     # -- retrying --
 
     def retry(self, job_id: str) -> Job:
         """A new job that sends again the failed and not attempted rows of `job_id`'s results
-        (the CLI's --retry-failed), checked then imported at once."""
+        (the CLI's --retry-failed), checked then imported at once. From then on the new job
+        holds those rows: this one offers nothing more to send."""
         parent = self.get(job_id)
         with parent.lock:
-            if not parent.view()["can"]["retry"]:
-                raise JobBusy("this job has no failed rows to retry")
+            if parent.next_step() != "retry":
+                raise JobBusy("this job has no failed rows to retry" if not parent.state.retries
+                              else f"job {parent.state.retries[-1]} already sends the rows "
+                                   "left by this import")
             stem = Path(parent.state.file).stem.removesuffix(".results")
             child = self._new_job(parent.state.name, f"{stem}.results.csv", kind="retry",
                                   parent=parent.id, autostart=True)
             shutil.copyfile(parent.results_csv, child.upload)
+            private(child.upload)
             child.settings = parent.settings.for_retry()
             parent.update(retries=[*parent.state.retries, child.id])
         self._start_check(child)
@@ -806,7 +1119,7 @@ class JobStore:
 def too_large(name: str, size: int | None, limit: int) -> str:
     what = f"{name} is {format_size(size)}" if size is not None else f"{name} is bigger than that"
     return (f"{what}; this server takes files up to {format_size(limit)}. Split the file, or "
-            "start the server with a larger --max-upload-mb.")
+            "ask whoever runs this server to allow larger files.")
 
 
 def format_size(size: int) -> str:

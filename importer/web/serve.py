@@ -101,6 +101,8 @@ def keep_temporary_files_in(folder: Path) -> None:
     into `folder`, so that the server writes nothing outside its data folder."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
+        for private in (folder.parent, folder):  # owner-only, whatever the umask
+            private.chmod(0o700)
     except OSError as exc:
         raise UsageError(f"cannot create the data folder {folder.parent}: {exc.strerror}") from None
     tempfile.tempdir = str(folder.resolve())

@@ -4,12 +4,17 @@
 
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const POLL_MS = 500;
+// A screen reader hears the progress at most this often (and at every change of phase).
+const ANNOUNCE_MS = 5000;
+// Characters that reorder the text around them: a file name holding them could show
+// "photo\u202Egpj.exe" as "photoexe.jpg". They are shown as visible codes instead.
+const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
 const BUSY = new Set(["checking", "waiting", "importing"]);
 const PHASES = {
   checking: "Checking the file…",
   checked: "Checked: ready to import",
   invalid: "This file cannot be imported as it is",
-  waiting: "Waiting for another import to this instance to finish",
+  waiting: "Starting…",
   importing: "Importing…",
   done: "Import finished",
   failed: "The import could not run",
@@ -17,15 +22,29 @@ const PHASES = {
 };
 const READING = ["sheet", "header_row", "encoding", "delimiter"];
 const NAME_FIELDS = ["name_column", "first_name_column", "last_name_column"];
+const ROLES = [["", "ignored"], ["phone", "phone"], ["first_name", "first name"],
+  ["last_name", "last name"], ["name", "full name"]];
+const FILTERS = {
+  working: (j) => BUSY.has(j.phase),
+  ready: (j) => j.phase === "checked",
+  stopped: (j) => Boolean(j.remaining) || j.phase === "interrupted" || Boolean(j.stopped),
+  finished: (j) => j.phase === "done" && !j.stopped,
+  unreadable: (j) => j.phase === "invalid",
+};
 
 let info = null;
 let job = null;
 let formKey = "";
 let pollTimer = null;
 let shownPhase = "";
+let announced = { at: 0, phase: "" };
+let allJobs = [];
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"));
+const plural = (n, one, many) => `${fmt(n)} ${Number(n) === 1 ? one : many}`;
+const safeName = (name) => String(name).replace(BIDI_CONTROLS,
+  (c) => `[U+${c.codePointAt(0).toString(16).toUpperCase().padStart(4, "0")}]`);
 
 function h(tag, attrs, ...children) {
   const el = document.createElement(tag);
@@ -53,7 +72,9 @@ async function api(method, path, body, headers) {
   const response = await fetch(path, init);
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
   if (!response.ok) {
-    throw new Error(data.error || `the server answered ${response.status}`);
+    const error = new Error(data.error || `the server answered ${response.status}`);
+    error.field = data.field;
+    throw error;
   }
   return data;
 }
@@ -95,6 +116,8 @@ async function start() {
 // -- home: upload and the list of jobs --------------------------------------------------------
 
 function setUpHome() {
+  $("job-filter").addEventListener("change", renderJobs);
+  $("clear-unreadable").addEventListener("click", clearUnreadable);
   $("formats").textContent = "CSV, TSV or text files, Excel workbooks (.xlsx, .xls, .xlsm, "
     + `.xlsb) and OpenDocument spreadsheets (.ods), up to ${sizeText(info.max_upload_bytes)}.`;
   const drop = $("drop");
@@ -125,9 +148,9 @@ function uploadStatus(text, kind) {
 
 function upload(file) {
   if (file.size > info.max_upload_bytes) {
-    uploadStatus(`${file.name} is ${sizeText(file.size)}; this server takes files up to `
-      + `${sizeText(info.max_upload_bytes)}. Split the file, or start the server with a larger `
-      + "--max-upload-mb.", "error");
+    uploadStatus(`${safeName(file.name)} is ${sizeText(file.size)}; this server takes files up `
+      + `to ${sizeText(info.max_upload_bytes)}. Split the file, or ask whoever runs this server `
+      + "to allow larger files.", "error");
     return;
   }
   const request = new XMLHttpRequest();
@@ -136,7 +159,8 @@ function upload(file) {
   request.setRequestHeader("Content-Type", "application/octet-stream");
   request.upload.addEventListener("progress", (event) => {
     if (event.lengthComputable) {
-      uploadStatus(`Uploading ${file.name}: ${Math.round((100 * event.loaded) / event.total)} %`);
+      uploadStatus(`Uploading ${safeName(file.name)}: `
+        + `${Math.round((100 * event.loaded) / event.total)} %`);
     }
   });
   request.addEventListener("load", () => {
@@ -150,28 +174,77 @@ function upload(file) {
   });
   request.addEventListener("error", () => uploadStatus("The upload failed: the server did not "
     + "answer (is the file larger than it takes?)", "error"));
-  uploadStatus(`Uploading ${file.name}…`);
+  uploadStatus(`Uploading ${safeName(file.name)}…`);
   request.send(file);
+}
+
+function stoppedText(item) {
+  // "Stopped after 175 of 800 — stopped from the page": what went out, and why it stopped.
+  const counted = item.done !== null && item.done !== undefined && item.total !== null
+    && item.total !== undefined;
+  const after = counted ? ` after ${fmt(item.done)} of ${fmt(item.total)}` : "";
+  return `Stopped${after}${item.stopped ? ` — ${item.stopped}` : ""}`;
+}
+
+function isStopped(item) {
+  return item.phase === "interrupted" || (item.phase === "done" && Boolean(item.stopped));
 }
 
 async function loadJobs() {
   const { jobs } = await api("GET", "/api/jobs");
+  allJobs = jobs;
+  renderJobs();
+  if (jobs.some((item) => BUSY.has(item.phase))) setTimeout(loadJobs, 2000);
+}
+
+function renderJobs() {
+  const jobs = allJobs;
+  const filter = FILTERS[$("job-filter").value];
+  const shown = filter ? jobs.filter(filter) : jobs;
   const body = $("jobs").querySelector("tbody");
   body.replaceChildren();
   $("no-jobs").hidden = jobs.length > 0;
+  $("jobs-tools").hidden = jobs.length === 0;
   $("jobs").hidden = jobs.length === 0;
-  for (const item of jobs) {
+  const unreadable = jobs.filter(FILTERS.unreadable).length;
+  $("clear-unreadable").hidden = unreadable === 0;
+  $("clear-unreadable").textContent = `Delete the ${plural(unreadable, "file", "files")} `
+    + "that could not be used";
+  for (const item of shown) {
     const counts = Object.entries(item.counts || {}).map(([s, n]) => `${s} ${fmt(n)}`).join(", ");
     let status = PHASES[item.phase] || item.phase;
+    let phaseClass = `phase-${item.phase}`;
     if (item.phase === "importing" && item.percent !== null) status = `Importing… ${item.percent} %`;
-    body.append(h("tr", { "data-job": item.id },
-      h("td", {}, h("a", { href: `/jobs/${encodeURIComponent(item.id)}`, text: item.name }),
+    if (item.phase === "waiting" && item.waiting_for_name) {
+      status = `Waiting for another import (${safeName(item.waiting_for_name)})`;
+    }
+    if (isStopped(item)) {
+      status = stoppedText(item);
+      phaseClass = "phase-stopped";
+    }
+    if (item.remaining) status += ` · ${plural(item.remaining, "row", "rows")} left to send`;
+    if (item.taken_by) status += " · the rest is sent by a retry";
+    body.append(h("tr", { "data-job": item.id, "data-phase": item.phase },
+      h("td", {}, h("a", { href: `/jobs/${encodeURIComponent(item.id)}` },
+        h("bdi", { text: safeName(item.name) })),
         item.kind === "retry" ? h("span", { class: "tag", text: "retry" }) : null),
       h("td", { text: new Date(item.created).toLocaleString() }),
-      h("td", { class: `phase-${item.phase}`, text: status }),
+      h("td", { class: phaseClass, text: status }),
       h("td", { text: counts })));
   }
-  if (jobs.some((item) => BUSY.has(item.phase))) setTimeout(loadJobs, 2000);
+  if (jobs.length && !shown.length) {
+    body.append(h("tr", {}, h("td", { colspan: "4", class: "hint", text: "No job of that kind." })));
+  }
+}
+
+async function clearUnreadable() {
+  try {
+    const { deleted } = await api("DELETE", "/api/jobs?phase=invalid");
+    $("jobs-status").textContent = `Deleted ${plural(deleted.length, "job", "jobs")}.`;
+  } catch (error) {
+    $("jobs-status").textContent = error.message;
+  }
+  await loadJobs();
 }
 
 // -- one job ----------------------------------------------------------------------------------
@@ -182,7 +255,7 @@ function setUpJobPage() {
   form.addEventListener("change", (event) => changeSetting(event.target));
   $("import").addEventListener("click", () => act("import"));
   $("stop").addEventListener("click", () => act("stop"));
-  $("retry").addEventListener("click", retry);
+  $("remaining").addEventListener("click", sendRemaining);
   $("delete").addEventListener("click", deleteJob);
 }
 
@@ -199,13 +272,35 @@ function schedulePoll() {
   clearTimeout(pollTimer);
   if (job && (BUSY.has(job.phase) || job.autostart)) {
     pollTimer = setTimeout(async () => {
+      let data = null;
       try {
-        render(await api("GET", `/api/jobs/${encodeURIComponent(job.id)}`));
+        data = await api("GET", `/api/jobs/${encodeURIComponent(job.id)}`);
       } catch (error) {
-        schedulePoll();  // the server may be restarting: keep asking
+        // The server may be restarting: say so instead of freezing on the last ETA.
+        connectionLost(true);
+        schedulePoll();
+        return;
       }
+      connectionLost(false);
+      render(data);
     }, POLL_MS);
   }
+}
+
+function connectionLost(lost) {
+  if ($("connection").hidden === !lost) return;
+  $("connection").hidden = !lost;
+  if (lost) announce("Connection lost, retrying…", true);
+}
+
+function announce(text, now) {
+  // One polite live region, updated at most every ANNOUNCE_MS unless the phase changed:
+  // a status read out twice a second is noise.
+  const at = Date.now();
+  if (!now && at - announced.at < ANNOUNCE_MS) return;
+  if ($("announce").textContent === text) return;
+  announced.at = at;
+  $("announce").textContent = text;
 }
 
 async function act(action) {
@@ -216,10 +311,11 @@ async function act(action) {
   }
 }
 
-async function retry() {
+async function sendRemaining() {
   try {
-    const child = await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/retry`);
-    location.assign(`/jobs/${encodeURIComponent(child.id)}`);
+    const sender = await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/remaining`);
+    if (sender.id !== job.id) location.assign(`/jobs/${encodeURIComponent(sender.id)}`);
+    else render(sender);
   } catch (error) {
     showMessage(error.message);
   }
@@ -244,44 +340,105 @@ function changeSetting(control) {
     // Other rows or another sheet bring other headers: let the columns be found again.
     for (const column of ["phone_column", ...NAME_FIELDS]) settings[column] = null;
   }
-  if (NAME_FIELDS.includes(name)) {
-    // Naming one name column turns off the guessing of the others: keep what is shown.
-    for (const field of NAME_FIELDS) settings[field] = $(field.replace(/_/g, "-")).value || null;
+  if (name === "default_region") settings.default_region = control.value.trim().toUpperCase();
+  sendSettings(settings);
+}
+
+function changeRole(select) {
+  // The mapping table: a role per column; phone columns are tried in the order of the
+  // table, the one just chosen first among those of its rank.
+  const settings = { ...job.settings };
+  const rows = [...$("mapping").querySelectorAll("tbody tr")];
+  const roles = rows.map((row) => row.querySelector("select").value);
+  const changed = rows.indexOf(select.closest("tr"));
+  const role = select.value;
+  if (role && role !== "phone") {
+    roles.forEach((r, i) => { if (r === role && i !== changed) roles[i] = ""; });
+  }
+  const specs = rows.map((row) => row.dataset.spec);
+  const previous = job.settings.phone_columns || (job.columns && job.columns.phone !== null
+    ? [specs[job.columns.phone]] : []);
+  let phones = previous.filter((spec) => roles[specs.indexOf(spec)] === "phone");
+  if (role === "phone" && !phones.includes(specs[changed])) phones.push(specs[changed]);
+  roles.forEach((r, i) => { if (r === "phone" && !phones.includes(specs[i])) phones.push(specs[i]); });
+  settings.phone_columns = phones.length ? phones : null;
+  settings.phone_column = phones.length ? phones[0] : null;
+  for (const field of NAME_FIELDS) {
+    const index = roles.indexOf(field.replace(/_column$/, ""));
+    settings[field] = index >= 0 ? specs[index] : null;
   }
   sendSettings(settings);
 }
 
+function movePhone(spec, step) {
+  const phones = [...(job.settings.phone_columns || [])];
+  const at = phones.indexOf(spec);
+  const to = at + step;
+  if (at < 0 || to < 0 || to >= phones.length) return;
+  [phones[at], phones[to]] = [phones[to], phones[at]];
+  sendSettings({ ...job.settings, phone_columns: phones, phone_column: phones[0] });
+}
+
 async function sendSettings(settings) {
   setFormDisabled(true);
+  fieldError(null);
   try {
     render(await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/settings`, settings));
   } catch (error) {
-    showMessage(error.message);
+    // A bad value is shown beside its box; the job, its mapping included, is unchanged.
+    if (error.field === "default_region") fieldError(error.message);
+    else showMessage(error.message);
     setFormDisabled(false);
   }
 }
 
+function fieldError(text) {
+  $("region-error").hidden = !text;
+  $("region-error").textContent = text || "";
+  $("default-region").setAttribute("aria-invalid", text ? "true" : "false");
+}
+
 function setFormDisabled(disabled) {
   for (const el of $("settings").elements) el.disabled = disabled;
+  for (const el of $("mapping").querySelectorAll("select, button")) el.disabled = disabled;
 }
 
 function render(data) {
   job = data;
-  document.title = `${job.name} – WAWP importer`;
-  $("job-name").textContent = job.name;
+  document.title = `${safeName(job.name)} – WAWP importer`;
+  $("job-name").replaceChildren(h("bdi", { text: safeName(job.name) }));
   $("job-meta").textContent = `Uploaded ${new Date(job.created).toLocaleString()}`
     + (job.kind === "retry" ? " · re-sends the failed rows of an earlier import" : "");
   let phase = PHASES[job.phase] || job.phase;
-  if (job.phase === "waiting" && job.waiting_for) phase = `Waiting for job ${job.waiting_for}, `
-    + "another import to this instance, to finish";
-  $("phase").textContent = phase;
-  $("phase").className = `phase phase-${job.phase}`;
+  let phaseClass = `phase-${job.phase}`;
+  const stopped = isStopped(job);
+  if (stopped) {
+    phase = stoppedText({ ...job, ...(job.progress || {}) });
+    phaseClass = "phase-stopped";
+  } else if (job.phase === "done" && job.remaining) {
+    phase = `Import finished: ${plural(job.remaining, "row", "rows")} failed`;
+    phaseClass = "phase-stopped";
+  }
+  if (job.phase === "waiting" && job.waiting_for) {
+    // Only when another import really holds the instance, naming its file.
+    $("phase").replaceChildren("Waiting for another import to this instance to finish: ",
+      h("a", { href: `/jobs/${encodeURIComponent(job.waiting_for)}` },
+        h("bdi", { text: safeName(job.waiting_for_name || job.waiting_for) })));
+    phase = $("phase").textContent;
+  } else {
+    $("phase").textContent = phase;
+  }
+  $("phase").className = `phase ${phaseClass}`;
+  announce(phase + (job.phase === "importing" && job.progress ? ` ${progressWords(job.progress)}` : ""),
+    job.phase !== announced.phase);
+  announced.phase = job.phase;
   showMessage(job.message, job.phase === "invalid" || job.phase === "failed" ? "error" : "info");
   $("delete").disabled = !job.can.delete;
   if (job.phase !== shownPhase) {
     // Once the import is under way the settings are done with: fold them away (the user
     // can open them again; a poll never closes what the user opened).
-    $("check-details").open = !["waiting", "importing", "done", "interrupted"].includes(job.phase);
+    $("check-details").open = !["waiting", "importing", "done", "interrupted", "failed"]
+      .includes(job.phase) || (job.phase === "failed" && !job.progress);
     shownPhase = job.phase;
   }
   const unreadable = job.phase === "invalid" && !job.table;
@@ -350,25 +507,17 @@ function renderForm() {
     ? `${table.delimiter_name} (detected)` : "detect";
 
   const sheets = table ? table.sheets : [];
+  // The saved setting wins over the sheet read: when the chosen sheet could not be used
+  // (an empty one), the list still shows it, so choosing another sheet is a change.
+  const sheet = settings.sheet && sheets.includes(settings.sheet) ? settings.sheet
+    : (table ? table.sheet : null);
   $("sheet").replaceChildren(...sheets.map((name) => h("option", { value: name, text: name,
-    selected: table && name === table.sheet })));
+    selected: name === sheet })));
   $("header-row").value = table ? table.header_row : (settings.header_row || "");
   $("header-row").title = table && table.header_detected ? "detected" : "as given";
 
-  const headers = table ? table.headers : [];
-  const columns = job.columns;
-  fillColumnSelect($("phone-column"), headers, columns ? columns.phone : null,
-    columns ? null : "— choose the phone column —");
-  $("phone-reason").textContent = columns && columns.phone_reason
-    ? `(${columns.phone_reason})` : "";
-  fillColumnSelect($("name-column"), headers, columns ? columns.name : null, "— none —");
-  fillColumnSelect($("first-name-column"), headers, columns ? columns.first_name : null, "— none —");
-  fillColumnSelect($("last-name-column"), headers, columns ? columns.last_name : null, "— none —");
-
-  $("default-region").value = settings.default_region || "";
-  $("default-region").placeholder = info.default_region || "EG";
-  $("region-hint").textContent = "country of numbers written without +code"
-    + (info.default_region ? ` (empty: the server's ${info.default_region})` : "");
+  renderMapping(table, settings);
+  renderRegion(settings);
   $("first-name-format").value = settings.first_name_format || "";
   $("last-name-format").value = settings.last_name_format || "";
   $("duplicates").value = settings.duplicates;
@@ -378,10 +527,72 @@ function renderForm() {
   $("changed-only").checked = settings.changed_only;
   setFormDisabled(!job.can.edit);
   $("notes").replaceChildren(...(table ? table.notes : []).map((note) => h("li", { text: note })));
+  $("region-warning").hidden = !job.region_warning;
+  $("region-warning").textContent = job.region_warning || "";
   const parts = [];
   if (table) parts.push(`${table.label}, ${fmt(table.rows)} rows`);
   if (job.columns) parts.push(job.columns.describe);
   $("check-summary").textContent = parts.join(" · ");
+}
+
+function renderMapping(table, settings) {
+  const headers = table ? table.headers : [];
+  const samples = (table && table.samples) || [];
+  const columns = job.columns;
+  const specs = headers.map((_, index) => columnSpec(headers, index));
+  // Phone columns: as saved (in their order), else the one the reader chose.
+  let phones = (settings.phone_columns || []).filter((spec) => specs.includes(spec));
+  if (!phones.length && columns && columns.phone !== null) phones = [specs[columns.phone]];
+  const role = (index) => {
+    if (phones.includes(specs[index])) return "phone";
+    if (!columns) return "";
+    if (columns.first_name === index) return "first_name";
+    if (columns.last_name === index) return "last_name";
+    if (columns.name === index) return "name";
+    return "";
+  };
+  const body = $("mapping").querySelector("tbody");
+  body.replaceChildren(...headers.map((header, index) => {
+    const label = header && header.trim() ? header : `column ${index + 1}`;
+    const current = role(index);
+    const select = h("select", { "aria-label": `Role of ${label}`, "data-column": String(index) },
+      ROLES.map(([value, text]) => h("option", { value, text, selected: value === current })));
+    select.value = current;
+    select.addEventListener("change", (event) => { event.stopPropagation(); changeRole(select); });
+    const rank = phones.indexOf(specs[index]);
+    const order = rank >= 0 && phones.length > 1 ? h("span", { class: "order" },
+      h("span", { class: "rank", text: rank === 0 ? "1st" : `${rank + 1}${["", "nd", "rd"][rank] || "th"} (fallback)` }),
+      rank > 0 ? h("button", { type: "button", class: "quiet small", "aria-label": `Try ${label} earlier`,
+        text: "↑", onclick: () => movePhone(specs[index], -1) }) : null) : null;
+    return h("tr", { "data-spec": specs[index], "data-role": current },
+      h("th", { scope: "row" }, h("bdi", { text: safeName(label) })),
+      h("td", { class: "samples" }, (samples[index] || []).length
+        ? samples[index].map((value) => h("span", { class: "sample" }, h("bdi", { text: safeName(value) })))
+        : h("span", { class: "hint", text: "(empty)" })),
+      h("td", {}, select, order));
+  }));
+  $("phone-reason").textContent = columns && columns.phone_reason && !settings.phone_columns
+    ? `The phone column was chosen because: ${columns.phone_reason}.` : "";
+  const fallbacks = phones.length > 1 && !(info.phone_fallback);
+  $("phone-fallback-note").hidden = !fallbacks;
+  $("phone-fallback-note").textContent = fallbacks ? `Only the first phone column, `
+    + `${phones[0]}, is read for now; the others are kept in their order.` : "";
+  if (!columns && job.phase === "invalid" && table) {
+    $("phone-reason").textContent = "Choose the phone column below.";
+  }
+}
+
+function renderRegion(settings) {
+  const box = $("default-region");
+  if (document.activeElement !== box) box.value = settings.default_region || "";
+  box.placeholder = "";
+  const source = settings.default_region && settings.default_region === info.default_region
+    && info.region_source ? ` (from ${info.region_source})` : "";
+  $("region-hint").textContent = settings.default_region
+    ? `Numbers written without a country code are read as ${settings.default_region} numbers${source}.`
+    : "No region: numbers written without a country code cannot be read. Type the country's "
+      + "two-letter code (EG, SA, US…).";
+  $("region-hint").classList.toggle("field-error", !settings.default_region);
 }
 
 function countChips(counts) {
@@ -428,12 +639,12 @@ function renderPreview() {
     h("h3", { text: `Preview: ${fmt(preview.rows)} rows` }),
     countChips(preview.counts),
     rows.length ? h("p", { class: "hint", text: heading }) : h("p", { text: "No row would be sent." }),
-    rows.length ? h("table", { id: "preview-table", class: "list" },
+    rows.length ? h("div", { class: "scroll" }, h("table", { id: "preview-table", class: "list" },
       h("thead", {}, h("tr", {}, ["Row", "WhatsApp chat ID", "First name", "Last name"]
         .map((text) => h("th", { text })))),
       h("tbody", {}, rows.map((r) => h("tr", {}, h("td", { text: r.row }),
         h("td", { text: r.chat_id }), h("td", { text: r.first_name }),
-        h("td", { text: r.last_name }))))) : null,
+        h("td", { text: r.last_name })))))) : null,
     reasonList(preview.reasons, headers),
     job.downloads.preview ? h("p", {}, h("a", { href: download("preview.csv"),
       text: "Download every row as it would be sent (CSV)" })) : null));
@@ -449,26 +660,58 @@ function download(file) {
 
 // -- import: the button and the progress -----------------------------------------------------
 
+function progressWords(progress) {
+  if (progress.total === null || progress.total === undefined) return `${fmt(progress.done)} sent`;
+  return `${fmt(progress.done)} of ${fmt(progress.total)} sent`;
+}
+
 function renderImport() {
   const button = $("import");
+  const toSend = job.to_send;
+  const checked = job.phase === "checked" || job.can.import;
   button.disabled = !job.can.import || !info.can_import;
-  let label = job.preview ? `Import ${fmt(job.preview.to_send)} contacts` : "Import";
+  let label = job.preview ? `Import ${plural(toSend, "contact", "contacts")}` : "Import";
   if (info.instance_id) label += ` into instance ${info.instance_id}`;
-  if (job.can.resume && job.can.import) label = "Import the rest (rows sent earlier are skipped)";
   button.textContent = label;
-  button.hidden = job.phase === "done" && !job.can.import;
+  // Nothing to send: say so instead of offering "Import 0 contacts".
+  const nothing = Boolean(job.preview) && toSend === 0 && checked;
+  button.hidden = nothing || !checked;
+  $("nothing").hidden = !nothing;
+  $("nothing").textContent = nothing ? "Nothing to send: no row of this file has a number "
+    + "that can be imported. The reasons are in the preview above." : "";
+  // One unfinished job offers one way on: send what is left (resumed here, or in a retry job).
+  const remaining = $("remaining");
+  remaining.hidden = !job.can.send_remaining;
+  remaining.disabled = !info.can_import;
+  remaining.textContent = `Send the remaining ${plural(job.to_retry, "row", "rows")}`;
+  const taken = job.retries.length ? job.retries[job.retries.length - 1] : null;
+  $("taken").hidden = !taken;
+  $("taken").replaceChildren(...(taken ? ["The rows left by this import are sent by ",
+    h("a", { href: `/jobs/${encodeURIComponent(taken)}`, text: "its retry job" }), "."] : []));
   $("stop").hidden = !job.can.stop;
   const progress = job.progress;
   $("progress").hidden = !progress;
   if (!progress) return;
+  const stopped = isStopped(job);
   const percent = progress.percent === null ? 0 : progress.percent;
   $("progress-fill").style.width = `${percent}%`;
+  $("progress").classList.toggle("stopped", stopped);
+  const bar = $("progress-bar");
+  if (progress.total === null || progress.total === undefined) {
+    bar.removeAttribute("aria-valuemax");
+    bar.removeAttribute("aria-valuenow");
+  } else {
+    bar.setAttribute("aria-valuemax", String(progress.total));
+    bar.setAttribute("aria-valuenow", String(progress.done));
+  }
+  bar.setAttribute("aria-valuetext", progressWords(progress));
   const parts = [];
   if (job.phase === "waiting") {
-    parts.push(job.waiting_for ? `waiting for job ${job.waiting_for}` : "starting");
+    parts.push(job.waiting_for ? "waiting for its turn" : "starting");
   } else {
-    parts.push(`${progress.percent === null ? "" : `${progress.percent} % — `}${fmt(progress.done)}`
-      + (progress.total === null ? " rows" : ` of ${fmt(progress.total)} rows`));
+    parts.push(`${progress.percent === null ? "" : `${progress.percent} % — `}`
+      + `${fmt(progress.done)}${progress.total === null ? "" : ` of ${fmt(progress.total)}`} `
+      + "contacts sent");
     if (progress.done) parts.push(progress.rate_text);
     if (progress.eta_text && job.phase === "importing") parts.push(`about ${progress.eta_text} left`);
     parts.push(`ok ${fmt(progress.ok)}`, `failed ${fmt(progress.failed)}`);
@@ -482,9 +725,12 @@ function renderResults() {
   const summary = job.summary;
   $("results-card").hidden = !summary;
   if (!summary) return;
-  let head = `${fmt(summary.rows)} rows in ${summary.elapsed_text} (${summary.rate_text}).`;
-  if (summary.interrupted) head += " Stopped: rows not sent are marked not_attempted.";
-  if (summary.aborted) head += ` Aborted: ${summary.aborted}`;
+  const sent = summary.sent === null || summary.sent === undefined ? summary.rows : summary.sent;
+  let head = `${plural(sent, "contact", "contacts")} sent in ${summary.elapsed_text} `
+    + `(${summary.rate_text}); the results cover all ${plural(summary.rows, "row", "rows")}.`;
+  if (summary.interrupted || summary.aborted) {
+    head += ` Stopped (${job.stopped || summary.aborted}): rows not sent are marked not_attempted.`;
+  }
   if (summary.retried || summary.carried_over) {
     head += ` Retried ${fmt(summary.retried)} rows; ${fmt(summary.carried_over)} carried over.`;
   }
@@ -504,8 +750,6 @@ function renderResults() {
   $("download-xlsx").href = download("results.xlsx");
   $("download-csv").hidden = !job.downloads.csv;
   $("download-xlsx").hidden = !job.downloads.xlsx;
-  $("retry").hidden = !job.can.retry;
-  $("retry").textContent = `Retry the ${fmt(job.to_retry)} failed or not attempted rows`;
   const links = job.retries.map((id) => h("a", { href: `/jobs/${encodeURIComponent(id)}`,
     text: id }));
   $("retries").replaceChildren(...(links.length ? ["Failures retried in job ",

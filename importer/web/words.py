@@ -1,0 +1,62 @@
+"""The pipeline's messages in the page's words.
+
+The reader and the normalizer explain themselves in the command line's terms ("give
+--default-region", "Name it with --phone-column"); a person on the web page has boxes and
+lists instead. Every message the page shows passes through `in_page_words` first.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: Phrases first (they read better rewritten whole), then the bare flags.
+_PHRASES = (
+    ("or give --default-region", "or choose the region under Numbers and names"),
+    ("and no --default-region", "and no region"),
+    ("Name it with --phone-column (a header or a column number)",
+     "Give it the phone role in the Columns table"),
+    ("(--missing-name phone uses the number instead)",
+     "(\u201cuse the number as its name\u201d under Numbers and names sends it anyway)"),
+    ("try another --encoding", "choose another encoding"),
+    ("Use --encoding to choose.", "Choose another encoding if it looks wrong."),
+    ("Use --encoding if the file is in another encoding.",
+     "Choose another encoding if the file is in one."),
+    ("(Ctrl-C)", ""),
+    ("interrupted by the user", "stopped"),
+)
+_FLAGS = {
+    "--default-region": "the region",
+    "--phone-column": "the phone column",
+    "--name-column": "the full name column",
+    "--first-name-column": "the first name column",
+    "--last-name-column": "the last name column",
+    "--first-name-format": "the first name format",
+    "--last-name-format": "the last name format",
+    "--missing-name": "the row-without-a-name choice",
+    "--duplicates": "the same-number-twice choice",
+    "--encoding": "the encoding",
+    "--delimiter": "the delimiter",
+    "--sheet": "the sheet",
+    "--header-row": "the header row",
+    "--max-rows": "the row limit",
+    "--max-upload-mb": "the server's upload limit",
+    "--retry-failed": "a retry",
+    "--retry-invalid": "a retry",
+    "--resume": "sending the remaining rows",
+    "--force": "starting over",
+}
+_FLAG = re.compile(r"--[a-z][a-z-]*[a-z]")
+
+
+def in_page_words(text: str) -> str:
+    """`text` without command-line flags: each is named as the page names that setting."""
+    if "--" not in text and "Ctrl-C" not in text and "interrupted by the user" not in text:
+        return text
+    for phrase, words in _PHRASES:
+        text = text.replace(phrase, words)
+    text = _FLAG.sub(lambda m: _FLAGS.get(m.group(0), m.group(0).lstrip("-").replace("-", " ")),
+                     text)
+    return re.sub(r"  +", " ", text).replace(" )", ")").strip()
+
+
+__all__ = ["in_page_words"]
