@@ -171,7 +171,7 @@ def fetch_session_info(options: ImportOptions, *,
     return asyncio.run(ask())
 
 
-def instance_number(info: dict[str, Any]) -> str:
+def instance_chat_id(info: dict[str, Any]) -> str:
     """The instance's own chat ID from a session info answer (`me.id`), or ""."""
     me = info.get("me")
     return str(me.get("id") or "") if isinstance(me, dict) else ""
@@ -180,7 +180,7 @@ def instance_number(info: dict[str, Any]) -> str:
 def instance_region(info: dict[str, Any]) -> tuple[str | None, str]:
     """The region of the instance's own number, and how to say where it came from
     ("the instance's number +20…"); (None, "") when the answer has no usable number."""
-    chat_id = instance_number(info)
+    chat_id = instance_chat_id(info)
     region = region_of_chat_id(chat_id) if chat_id else None
     if region is None:
         return None, ""
@@ -526,4 +526,4 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
 
 
 __all__ = ["Plan", "Status", "check_base_url", "check_paths", "fetch_session_info",
-           "instance_region", "plan_import", "run_import", "run_plan"]
+           "instance_chat_id", "instance_region", "plan_import", "run_import", "run_plan"]

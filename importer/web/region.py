@@ -6,13 +6,13 @@ landline. So the page never leaves the region implicit: a job starts with a real
 the server's --default-region or else the region of the instance's own WhatsApp number
 (`GET /v2/session/info` → `me.id`), and the check warns when the file looks foreign to it.
 
-`instance_number` is the one place the web app asks the API for the session (the CLI may
-get its own pipeline-level way; the two can be merged then).
+`instance_number` asks through the pipeline's `fetch_session_info`, as the CLI does, with
+a shorter patience: it runs once in the background when the server starts.
 """
 
 from __future__ import annotations
 
-import asyncio
+import dataclasses
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -23,7 +23,7 @@ from phonenumbers import NumberParseException, PhoneNumberType
 from ..errors import ImporterError
 from ..normalize.phones import region_of_chat_id
 from ..options import ImportOptions
-from ..send.client import WawpClient
+from ..pipeline import fetch_session_info, instance_chat_id
 
 #: Regions tried when a file does not fit its region: the countries most WAWP numbers and
 #: most contact files come from, then the largest phone markets.
@@ -49,14 +49,6 @@ class InstanceNumber:
     region: str | None
 
 
-async def _session_info(options: ImportOptions,
-                        transport: httpx.AsyncBaseTransport | None) -> dict[str, object]:
-    async with WawpClient(options.base_url, options.instance_id, options.access_token,
-                          transport=transport, timeout=min(options.timeout, 10.0),
-                          max_attempts=min(options.max_attempts, 2)) as client:
-        return await client.session_info()
-
-
 def instance_number(options: ImportOptions, *,
                     transport: httpx.AsyncBaseTransport | None = None) -> InstanceNumber | None:
     """The instance's own number (`GET /v2/session/info` → `me.id`), or None when there is no
@@ -66,15 +58,14 @@ def instance_number(options: ImportOptions, *,
     """
     if not options.instance_id or not options.access_token:
         return None
+    quick = dataclasses.replace(options, timeout=min(options.timeout, 10.0),
+                                max_attempts=min(options.max_attempts, 2))
     try:
-        info = asyncio.run(_session_info(options, transport))
+        info = fetch_session_info(quick, transport=transport)
     except ImporterError:  # includes a refused token: the import will say so in full
         return None
-    me = info.get("me")
-    chat_id = me.get("id") if isinstance(me, dict) else None
-    if not isinstance(chat_id, str) or not chat_id:
-        return None
-    return InstanceNumber(chat_id, region_of_chat_id(chat_id))
+    chat_id = instance_chat_id(info)
+    return InstanceNumber(chat_id, region_of_chat_id(chat_id)) if chat_id else None
 
 
 # -- does the file fit the region? ---------------------------------------------------------------
