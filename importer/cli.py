@@ -17,60 +17,36 @@ import logging
 import os
 import shlex
 import signal
-import stat
 import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, NoReturn, TextIO
+from typing import Any, TextIO
 
 from . import __version__
 from .config import check_known, coerce, load_config
+from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
+                    EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
+                    read_token, sending_settings, tolerate_unprintable)
 from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
                      UsageError)
 from .models import RowResult, Status, Summary
-from .options import (DEFAULT_BASE_URL, DEFAULT_CONCURRENCY, DEFAULT_MAX_ATTEMPTS, DEFAULT_RATE,
-                      DEFAULT_TIMEOUT, DEFAULT_VERIFY_RATE, ImportOptions)
+from .options import DEFAULT_VERIFY_RATE, ImportOptions
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
 from .report.ledger import parse_age
-from .report.summary import (render_preview, render_summary, render_verify_estimate,
-                             summary_to_dict, write_json)
+from .report.summary import (
+    render_preview,
+    render_summary,
+    render_verify_estimate,
+    summary_to_dict,
+    write_json,
+)
 from .send.control import RunControl
 from .send.verify import VerifyProgress
 
-EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_REJECTED, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
-EXIT_INTERNAL = 70
 SUBCOMMANDS = ("sandbox",)
-
-
-def add_sending_arguments(g: argparse._ArgumentGroup) -> None:
-    """The connection and pacing flags, shared by `wawp-import` and `wawp-import serve`."""
-    g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
-    g.add_argument("--instance-id", help="WAWP instance (env WAWP_INSTANCE_ID)")
-    g.add_argument("--token-file", type=Path, help="file holding the access token "
-                   "(else env WAWP_ACCESS_TOKEN)")
-    g.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
-                   help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})")
-    g.add_argument("--rate", type=float, default=DEFAULT_RATE,
-                   help=f"requests per second, 0 for no limit (default {DEFAULT_RATE:g})")
-    g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
-                   help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--skip-preflight", action="store_true",
-                   help="do not check GET /v2/session/info before sending")
-    g.add_argument("--allow-insecure-http", action="store_true",
-                   help="allow a non-loopback http:// base URL (the token travels in clear text)")
-
-
-class OneLineParser(argparse.ArgumentParser):
-    """An argument parser whose errors are one line, like every other error of the command
-    (argparse prints its whole usage block first: 25 lines to scroll past the reason)."""
-
-    def error(self, message: str) -> NoReturn:
-        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -181,55 +157,6 @@ def add_cockpit_arguments(p: argparse.ArgumentParser) -> None:
     g = p.add_argument_group("summary")
     g.add_argument("--summary-json", type=Path, metavar="PATH",
                    help="also write the summary as JSON to PATH (- for standard output)")
-
-
-class Console:
-    """Where the CLI writes; every line goes through the redactor."""
-
-    def __init__(self, out: TextIO, err: TextIO, redact: Redactor) -> None:
-        self.out, self.err, self.redact = out, err, redact
-
-    def say(self, text: str = "") -> None:
-        print(self.redact(text), file=self.out, flush=True)
-
-    def warn(self, text: str) -> None:
-        print(self.redact(f"wawp-import: {text}"), file=self.err, flush=True)
-
-
-def read_token(args: argparse.Namespace, env: dict[str, str], console: Console) -> str:
-    if args.access_token:
-        console.warn("warning: a token given on the command line is visible to other users "
-                     "(ps, shell history); prefer --token-file or WAWP_ACCESS_TOKEN")
-        return args.access_token.strip()
-    if args.token_file:
-        try:
-            mode = args.token_file.stat().st_mode
-            token = args.token_file.read_text(encoding="utf-8").strip()
-        except OSError as exc:
-            raise UsageError(f"cannot read token file {args.token_file}: {exc.strerror}") from None
-        # Windows has no POSIX modes (st_mode says readable by all for any file): its ACLs
-        # decide who reads the file, so the warning would always fire there for nothing.
-        if os.name != "nt" and mode & (stat.S_IRGRP | stat.S_IROTH):
-            console.warn(f"warning: token file {args.token_file} is readable by other users; "
-                         f"run: chmod 600 {args.token_file}")
-        if not token:
-            raise UsageError(f"token file {args.token_file} is empty")
-        return token
-    return env.get("WAWP_ACCESS_TOKEN", "").strip()
-
-
-def sending_settings(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
-    """The ImportOptions fields the flags of `add_sending_arguments` give, env as fallback."""
-    return {
-        "base_url": args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL,
-        "instance_id": args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
-        "concurrency": args.concurrency,
-        "rate": args.rate,
-        "max_attempts": args.max_attempts,
-        "timeout": args.timeout,
-        "skip_preflight": args.skip_preflight,
-        "allow_insecure_http": args.allow_insecure_http,
-    }
 
 
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
@@ -563,20 +490,6 @@ def handle_interrupts(control: RunControl, err: TextIO) -> Callable[[], None]:
 
     previous = signal.signal(signal.SIGINT, on_sigint)
     return lambda: signal.signal(signal.SIGINT, previous)
-
-
-def tolerate_unprintable(*streams: TextIO) -> None:
-    """Make `streams` replace the characters their encoding cannot show (an Arabic name on a
-    cp1252 console, output redirected under PYTHONIOENCODING=ascii) instead of raising
-    UnicodeEncodeError. Only the console: files are always written in UTF-8."""
-    for stream in streams:
-        reconfigure = getattr(stream, "reconfigure", None)
-        if reconfigure is None:
-            continue
-        try:
-            reconfigure(errors="replace")
-        except (AttributeError, OSError, ValueError):
-            pass  # a stream that cannot change (already in use by a reader…): leave it
 
 
 def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None,

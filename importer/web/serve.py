@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..cli import EXIT_USAGE, Console, add_sending_arguments, read_token, sending_settings
+from ..entry import EXIT_USAGE, Console, add_sending_arguments, read_token, sending_settings
 from ..errors import ImporterError, UsageError
 from ..options import ImportOptions
 from ..pipeline import check_base_url
