@@ -13,6 +13,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,9 +23,10 @@ import httpx
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
 from .errors import ConfigError, PreflightError
 from .models import Prepared, RowResult, Status, Summary
-from .normalize import RowNormalizer, default_workers
+from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
+from .read.scoring import SAMPLE_ROWS
 from .read.results_input import RetryCounts, merge_retried, open_previous_results
 from .report.journal import JournalPlan, plan_journal
 from .report.results import check_results_path, open_results_writer
@@ -113,9 +115,19 @@ def plan_import(options: ImportOptions) -> Plan:
             raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID and "
                               f"WAWP_ACCESS_TOKEN (or --token-file){hint}")
     table = open_input(options)
+    sample: list[tuple[str, ...]] = []
+    judge = None
+    if not options.phone_column:
+        # the phone column is chosen by what the first rows hold; they are read ahead and
+        # put back in front of the stream, so reading stays one pass
+        head = list(islice(table.rows, SAMPLE_ROWS))
+        table.rows = chain(head, table.rows)
+        sample = [row.values for row in head]
+        judge = PhoneNormalizer(normalizer_region).classify
     columns = map_columns(table.headers, phone=options.phone_column, name=options.name_column,
                           first_name=options.first_name_column,
-                          last_name=options.last_name_column)
+                          last_name=options.last_name_column, sample=sample, judge=judge,
+                          header_row=table.info.header_row or None)
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=normalizer_region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
                                missing_name=options.missing_name,

@@ -107,8 +107,8 @@ def test_the_choice_and_alternatives_are_explained():
     cols = map_columns(headers)
     assert cols.phone_reason == "it says WhatsApp"
     assert [headers[i] for i in cols.phone_alternatives] == ["Mobile", "Phone"]
-    assert cols.describe(headers) == ("phone 'WhatsApp' (it says WhatsApp; also found 'Mobile', "
-                                      "'Phone'), full name 'Name'")
+    assert cols.describe(headers) == ("phone 'WhatsApp' (it says WhatsApp; where it is empty or "
+                                      "invalid, a row uses 'Mobile', 'Phone'), full name 'Name'")
 
 
 def test_several_phone_columns_of_one_kind_say_the_first_was_taken():
@@ -118,7 +118,7 @@ def test_several_phone_columns_of_one_kind_say_the_first_was_taken():
     assert headers[cols.phone] == "Phone 1 - Value"
     assert "the first of 2 such columns" in cols.phone_reason
     text = cols.describe(headers)
-    assert "also found 'Phone 2 - Value'" in text
+    assert "where it is empty or invalid, a row uses 'Phone 2 - Value'" in text
     assert "first name 'Given Name', last name 'Family Name'" in text
 
 
