@@ -181,3 +181,18 @@ def rows(*cells: list[str]) -> list[tuple[int, list[str]]]:
 ])
 def test_find_header(sample, index):
     assert find_header(sample) == index
+
+
+@pytest.mark.parametrize(("sample", "index"), [
+    # a header narrower than the rows below it
+    (rows(["Phone"], ["+201001234567", "Ann", "x"], ["+201001234568", "Bob", "y"]), 0),
+    (rows(["Name", "Phone"], ["Ann", "+201001234567", "a", "b", "c", "d"],
+          ["Bob", "+201001234568", "a", "b", "c", "d"]), 0),
+    # a multi-line title or note that says "phone" above the header
+    (rows(["Exported from the CRM\nPhone list of customers"], ["Name", "Mobile", "Email"],
+          ["Ann", "0100", "a@b.c"]), 1),
+    (rows(["Contacts", "Call me\nPhone: 0100 123 4567"], ["Name", "Phone"], ["Ann", "0100"]), 1),
+    (rows(["Phone list"], ["Name", "Mobile"], ["Ann", "0100"]), 1),
+])
+def test_find_header_in_a_ragged_file(sample, index):
+    assert find_header(sample) == index
