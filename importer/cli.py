@@ -80,6 +80,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the first sheet with data)")
     g.add_argument("--header-row", type=int, help="row number of the header, as the "
                    "spreadsheet shows it (default: detected, skipping title rows)")
+    g.add_argument("--no-header", action="store_true",
+                   help="the file has no header row: every row is data and the columns are "
+                   "named by number (--phone-column 2 --name-column 1)")
     g.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1252 (default: detected)")
     g.add_argument("--delimiter", help="CSV delimiter: one character or 'tab' "
                    "(default: detected among , ; tab |)")
@@ -208,6 +211,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         results=args.results,
         sheet=args.sheet,
         header_row=args.header_row,
+        no_header=args.no_header,
         encoding=args.encoding,
         delimiter=args.delimiter,
         max_rows=args.max_rows,
@@ -251,7 +255,10 @@ def describe_plan(plan: Plan) -> str:
     if info.sheet:
         others = ", ".join(repr(s) for s in info.sheets if s != info.sheet)
         parts.append(f"sheet {info.sheet!r}" + (f" (others: {others})" if others else ""))
-    parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
+    if info.header_row:
+        parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
+    else:
+        parts.append("no header row (as given; columns named 1, 2, 3…)")
     if info.rows is not None:
         parts.append(f"{info.rows:,} data row{'s' if info.rows != 1 else ''}")
     text = ", ".join(parts) + f".\nColumns: {plan.columns.describe(plan.table.headers)}."
@@ -344,7 +351,7 @@ def default_verify_cache(env: dict[str, str], instance_id: str) -> Path:
 #: Options a retry command leaves out: the retry sets its own input, results and mode, the
 #: reading options were for the original spreadsheet, and the token is never repeated.
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
-                          "summary_json", "access_token", "sheet", "header_row", "encoding",
+                          "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
                           "delimiter", "max_rows", "resume", "force", "config", "help",
                           "version"})
 

@@ -25,6 +25,8 @@ class ImportOptions:
     # reading
     sheet: str | None = None
     header_row: int | None = None
+    #: The file has no header row: every row is data, columns are named 1, 2, 3…
+    no_header: bool = False
     encoding: str | None = None
     delimiter: str | None = None
     max_rows: int | None = None

@@ -159,7 +159,7 @@ def open_input(options: ImportOptions) -> Table:
         return open_previous_results(options.input, retry=retry_statuses(options))
     return open_table(options.input, sheet=options.sheet, encoding=options.encoding,
                       delimiter=options.delimiter, header_row=options.header_row,
-                      max_rows=options.max_rows)
+                      max_rows=options.max_rows, no_header=options.no_header)
 
 
 def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,

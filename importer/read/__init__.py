@@ -24,13 +24,16 @@ __all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "ColumnMap", "Table", "TableInfo", "
 
 def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = None,
                delimiter: str | None = None, header_row: int | None = None,
-               max_rows: int | None = None) -> Table:
+               max_rows: int | None = None, no_header: bool = False) -> Table:
     """Open `path` as a table, choosing the reader by what the file holds, not its name.
 
     `sheet`, `encoding`, `delimiter` and `header_row` override what would be detected;
-    `max_rows` refuses a file with more data rows. Raises a UsageError subclass when the
-    file cannot be used; nothing in it has been passed on by then.
+    `no_header` reads every row as data, the columns named 1, 2, 3…; `max_rows` refuses a
+    file with more data rows. Raises a UsageError subclass when the file cannot be used;
+    nothing in it has been passed on by then.
     """
+    if no_header and header_row is not None:
+        raise ConfigError("--no-header and --header-row contradict each other: give one")
     path = Path(path)
     if header_row is not None and header_row < 1:
         raise ConfigError(f"header row must be 1 or more, not {header_row}")
@@ -45,10 +48,10 @@ def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
         if sheet is not None:
             notes.append(f"--sheet {sheet} was ignored: a text file has no sheets.")
         return open_csv(path, encoding=encoding, delimiter=delimiter, header_row=header_row,
-                        max_rows=max_rows, notes=notes)
+                        max_rows=max_rows, notes=notes, no_header=no_header)
     ignored = [flag for flag, value in (("--encoding", encoding), ("--delimiter", delimiter))
                if value is not None]
     if ignored:
         notes.append(f"{' and '.join(ignored)} ignored: a workbook stores its own text.")
     return open_workbook(path, kind, sheet=sheet, header_row=header_row, max_rows=max_rows,
-                         notes=notes)
+                         notes=notes, no_header=no_header)
