@@ -257,6 +257,8 @@ def describe_plan(plan: Plan) -> str:
         parts.append(f"sheet {info.sheet!r}" + (f" (others: {others})" if others else ""))
     if info.header_row:
         parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
+    elif info.kind == "vcard":
+        parts.append("one row per card, numbered from 1")
     else:
         parts.append("no header row (as given; columns named 1, 2, 3…)")
     if info.rows is not None:

@@ -2,7 +2,9 @@
 
     open_table ─ sniff.detect_kind (by content; zip bomb check)
                ├─ csvfile.open_csv       encoding.py, delimiter sniffing, header.py
-               └─ workbook.open_workbook python-calamine, numfmt.py, header.py
+               ├─ workbook.open_workbook python-calamine, numfmt.py, header.py
+               ├─ vcard.open_vcard       vobject, one row per card
+               └─ html.open_html         lxml.html, the first table with a phone column
     map_columns ─ columns.py with the words of synonyms.py
 """
 
@@ -14,8 +16,10 @@ from ..errors import ConfigError, InputFileError
 from .columns import ColumnMap, map_columns
 from .csvfile import open_csv
 from .limits import MAX_CELL_CHARS, MAX_COLUMNS
+from .html import open_html
 from .sniff import detect_kind
-from .table import Table, TableInfo
+from .table import KIND_LABELS, Table, TableInfo
+from .vcard import open_vcard
 from .workbook import open_workbook
 
 __all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "ColumnMap", "Table", "TableInfo", "map_columns",
@@ -44,6 +48,18 @@ def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
     if path.is_dir():
         raise InputFileError(f"{path} is a folder, not a spreadsheet")
     kind, notes = detect_kind(path)
+    if kind in ("vcard", "html"):
+        given = [flag for flag, value in (("--sheet", sheet), ("--encoding", encoding),
+                                          ("--delimiter", delimiter)) if value is not None]
+        if kind == "vcard" and (header_row is not None or no_header):
+            given.append("--header-row" if header_row is not None else "--no-header")
+        if given:
+            notes.append(f"{' and '.join(given)} ignored: a {KIND_LABELS[kind]} file "
+                         "has none.")
+        if kind == "vcard":
+            return open_vcard(path, max_rows=max_rows, notes=notes)
+        return open_html(path, header_row=header_row, max_rows=max_rows, no_header=no_header,
+                         notes=notes)
     if kind == "csv":
         if sheet is not None:
             notes.append(f"--sheet {sheet} was ignored: a text file has no sheets.")
