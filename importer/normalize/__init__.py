@@ -207,7 +207,8 @@ class RowNormalizer:
             # nothing valid: report the chosen cell, or the first filled one if it is empty
             used = next((i for i, c in enumerate(cells) if c.strip()), 0)
         else:
-            used = next((i for i in valid if is_mobile(results[i])), valid[0])  # type: ignore[arg-type]
+            used = next((i for i in valid if is_mobile(results[i])),  # type: ignore[arg-type]
+                        valid[0])
         if used == 0:
             return cells[0], ""
         first = results[0]

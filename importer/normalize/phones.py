@@ -14,8 +14,9 @@ A cell is read the way a person wrote it:
   ".0" and a chat ID that is already formed ("201001234567@c.us") are all understood;
 - Excel's scientific form ("2.01001E+11") is refused when it has lost digits;
 - several numbers in one cell (separated by newline , ; | / " ::: " (Google Contacts) "or"
-  "and" & or Arabic و, or only by spaces) give the first valid one; the others are named in the detail, or with
-  `all_numbers` each valid one becomes a contact.
+  "and" & or Arabic و, or only by spaces) give the first valid mobile, else the first valid
+  number; the others are named in the detail, or with `all_numbers` each valid one becomes
+  a contact.
 
 Only numbers phonenumbers judges valid become chat IDs. Landline, toll-free and premium-rate
 numbers are accepted (WhatsApp Business numbers can be landlines) with a note.
@@ -204,7 +205,8 @@ class PhoneNormalizer:
         valid = [n for n in numbers if n.chat_id]
         if not valid:
             return PhoneResult(None, _reason(numbers))
-        used = valid[0]
+        # a mobile beats a landline of the same cell: it is the one on WhatsApp
+        used = next((n for n in valid if not set(n.notes) & _TYPE_NOTE_SET), valid[0])
         others = [n for n in numbers if n is not used]
         notes = []
         if others:
@@ -451,6 +453,7 @@ class PhoneNormalizer:
 
 
 _NOT_MOBILE = tuple(TYPE_NOTES.values())
+_TYPE_NOTE_SET = frozenset(_NOT_MOBILE)
 
 
 def is_mobile(result: PhoneResult) -> bool:

@@ -53,8 +53,11 @@ class ColumnScore:
             return 0.0
         valid_share = self.valid / self.rows
         mobile_share = self.mobile / self.valid
-        distinct = min(1.0, (self.distinct / self.valid) / DISTINCT_ENOUGH)
-        return valid_share * (0.6 + 0.4 * mobile_share) * distinct * HEADER_WEIGHTS[self.rank]
+        # a repeated number is an office line: it only wins when nothing else is there
+        distinct = self.distinct / self.valid / 2 if self.repeated else 1.0
+        # landlines are rarely on WhatsApp: a column of them weighs less than half-filled
+        # mobiles, and its numbers still fill in row by row where the mobile is missing
+        return valid_share * (0.4 + 0.6 * mobile_share) * distinct * HEADER_WEIGHTS[self.rank]
 
     @property
     def repeated(self) -> bool:

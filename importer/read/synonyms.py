@@ -55,7 +55,7 @@ PHONE_WORDS = frozenset({
     "mainphone", "companyphone", "phone1", "phone2",
     "هاتف", "الهاتف", "تليفون", "التليفون", "تلفون", "التلفون", "تلفن",
     # Dutch, Indonesian, Russian, Greek, Polish
-    "telefoon", "telefoonnummer", "telepon", "telp", "телефон", "телефона", "тел", "τηλεφωνο", "telefonu",
+    "telefoon", "telefoonnummer", "telepon", "telp", "телефон", "телефона", "тел", "τηλεφωνο",
     "telefonnumara", "numer telefonu", "telefony",
 })
 
