@@ -121,3 +121,15 @@ def test_a_file_without_header_is_named_as_such_with_the_flag_to_use(tmp_path):
     assert code == 2
     assert "no header row found: row 1 holds phone numbers ('+20 100 123 4567')" in err
     assert "use --no-header" in err
+
+
+def test_no_header_alone_finds_the_phone_and_name_columns_by_content(tmp_path):
+    path = tmp_path / "plain.csv"
+    path.write_text("1001,Ann Lee,+20 100 123 4567\n1002,Bob Ray,01001234568\n",
+                    encoding="utf-8")
+    code, err, results = run(tmp_path, str(path), "--no-header", "--default-region", "EG")
+    assert code == 0, err
+    assert "phone '3' (no header says phone, but it has 100 % valid mobiles" in err
+    assert "full name '2'" in err
+    assert [(r["chat_id"], r["first_name"], r["last_name"]) for r in results] == [
+        ("201001234567@c.us", "Ann", "Lee"), ("201001234568@c.us", "Bob", "Ray")]

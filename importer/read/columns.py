@@ -179,10 +179,31 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
     name_i = resolve_column(headers, name, what="name") if name else None
     if not (first_name or last_name or name):
         first_i, last_i, name_i = _guess_names(headers, taken={phone_i, *others})
+        if name_i is None and first_i is None and last_i is None and _numbered(headers):
+            name_i = _name_by_content(sample, taken={phone_i, *others})
     labels = tuple((i, label) for i in (phone_i, *others)
                    if (label := _label_column(headers, i)) is not None)
     return ColumnMap(phone=phone_i, name=name_i, first_name=first_i, last_name=last_i,
                      phone_reason=reason, phone_alternatives=others, phone_labels=labels)
+
+
+def _numbered(headers: list[str]) -> bool:
+    """Headers of a file read without a header row: "1", "2", "3"…"""
+    return bool(headers) and headers == [str(i) for i in range(1, len(headers) + 1)]
+
+
+def _name_by_content(sample: Sequence[Sequence[str]], *, taken: set[int]) -> int | None:
+    """Without a header, the first column whose filled cells are mostly words: the name."""
+    width = max((len(v) for v in sample), default=0)
+    for index in range(width):
+        if index in taken:
+            continue
+        cells = [v[index] for v in sample if index < len(v) and v[index].strip()]
+        words = [c for c in cells if any(ch.isalpha() for ch in c)
+                 and sum(ch.isdigit() for ch in c) < 3 and "@" not in c]
+        if cells and len(words) >= 0.8 * len(cells) and len(cells) >= 0.5 * len(sample):
+            return index
+    return None
 
 
 def _label_column(headers: list[str], index: int) -> int | None:
@@ -226,13 +247,18 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
     if best.rank is None and best.index < len(headers) and looks_like_phone(headers[best.index]):
         raise _no_phone_column(headers, header_row)
     named = [s for s in scores if s.rank is not None and s is not best]
-    # the others, best first; a column that is one number repeated is not a fallback
+    # the others, best first, then phone headers empty in the sample (they may fill in
+    # further down); a column that is one number repeated is not a fallback, nor a bare
+    # "number" column beside a real phone one
     others = tuple(s.index for s in usable[1:] if not s.repeated)
+    others += tuple(s.index for s in named if s.index not in others and not s.repeated
+                    and s.score == 0 and s.rank is not None and s.rank < 4)
     rows = f"{best.rows:,} row{'s' if best.rows != 1 else ''}"
     why = f"it {best.describe()} in the first {rows}"
     if best.rank is None:
         why = f"no header says phone, but {why}"
-    compared = [f"{_quote(headers, s.index)} {s.describe()}" for s in named[:3]]
+    # the other filled phone columns, to say why they lost
+    compared = [f"{_quote(headers, s.index)} {s.describe()}" for s in named if s.filled][:3]
     if compared:
         why += "; " + "; ".join(compared)
     return best.index, why, others
