@@ -196,3 +196,37 @@ def test_find_header(sample, index):
 ])
 def test_find_header_in_a_ragged_file(sample, index):
     assert find_header(sample) == index
+
+
+@pytest.mark.parametrize(("header", "rank"), [
+    # German, Dutch, Italian, Spanish, Portuguese, French, Turkish, Indonesian, Russian, Arabic
+    ("Mobiltelefon", 1), ("Handy", 1), ("Mobilnummer", 1), ("Mobiel", 1), ("GSM", 1),
+    ("Cellulare", 1), ("Móvil", 1), ("Celular", 1), ("Telemóvel", 1), ("Portable", 1),
+    ("Cep Telefonu", 1), ("Ponsel", 1), ("No HP", 1), ("Мобильный телефон", 1),
+    ("جوال", 1), ("موبايل", 1), ("محمول", 1), ("رقم الهاتف", 2), ("Telefon geschäftlich", 2),
+    ("Telefoonnummer", 2), ("Номер телефона", 2),
+    # API names run together, camelCase, underscores and Salesforce custom fields
+    ("MOBILEPHONE", 1), ("MobilePhone", 1), ("mobile_phone", 1), ("Phone__c", 2),
+    ("WHATSAPP_NUMBER__C", 0), ("billing_phone", 2), ("Person - Phone - Mobile", 1),
+    ("SMS", 1), ("LANDLINE_NUMBER", 3),
+])
+def test_phone_headers_in_many_languages_and_api_spellings(header, rank):
+    assert phone_rank(header) == rank
+
+
+@pytest.mark.parametrize("header", ["Accepts SMS Marketing", "Person - Marketing consent phone",
+                                    "HP", "Cep"])
+def test_more_headers_that_are_not_the_phone(header):
+    assert phone_rank(header) is None
+
+
+@pytest.mark.parametrize(("headers", "first", "last"), [
+    (["billing_first_name", "billing_last_name", "billing_phone"], 0, 1),
+    (["FIRSTNAME", "LASTNAME", "SMS"], 0, 1),
+    (["Voornaam", "Achternaam", "Mobiel"], 0, 1),
+    (["Имя", "Фамилия", "Телефон"], 0, 1),
+    (["Person - First name", "Person - Last name", "Person - Phone - Mobile"], 0, 1),
+])
+def test_name_columns_of_more_layouts(headers, first, last):
+    cols = map_columns(headers)
+    assert (cols.first_name, cols.last_name) == (first, last)
