@@ -88,7 +88,7 @@ def page(browser: object, server: ServeProcess) -> Iterator[object]:
 
 def people_file(folder: Path, count: int = 30) -> Path:
     """Contacts whose "Phone" is their company's switchboard and "Personal" their mobile:
-    the phone column the reader picks is the wrong one for WhatsApp."""
+    the reader picks "Personal" by its contents, although only "Phone" says phone."""
     rows: list[list[str]] = [["Name", "Company", "Phone", "Personal"]]
     for i in range(count):
         company, switchboard = COMPANIES[i % len(COMPANIES)]
@@ -119,6 +119,10 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
     expect(page.locator("#phase")).to_have_text("Checked: ready to import")
     expect(page.locator("#kind")).to_have_text("delimited text")
+    # the mobiles are chosen by what the column holds, not the switchboards under "Phone"
+    expect(page.locator("#phone-column option:checked")).to_have_text("Personal")
+    expect(page.locator("#preview .counts")).to_have_text("ready 30")
+    page.select_option("#phone-column", label="Phone")
     expect(page.locator("#phone-column option:checked")).to_have_text("Phone")
     expect(page.locator('#preview .chip[data-status="duplicate"]')).to_have_text("duplicate 27")
     page.click("#preview .reasons details summary")  # the example rows of the top reason
