@@ -15,9 +15,6 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-import lxml.html
-from lxml import etree
-
 from ..errors import InputFileError
 from ..models import SourceRow
 from .columns import phone_rank
@@ -35,6 +32,8 @@ _SPACES = re.compile(r"[ \t\r\n\f\xa0]+")
 def open_html(path: Path, *, header_row: int | None = None, max_rows: int | None = None,
               no_header: bool = False, notes: list[str] | None = None) -> Table:
     """Open the first table of an HTML file that has a phone column."""
+    from lxml import etree  # only HTML files pay for it
+
     data = path.read_bytes()[:MAX_HTML_BYTES]
     try:
         document = _parse(data)
@@ -67,6 +66,8 @@ def open_html(path: Path, *, header_row: int | None = None, max_rows: int | None
 
 
 def _parse(data: bytes) -> Any:
+    import lxml.html
+
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return lxml.html.document_fromstring(data.decode("utf-16"))
     if data.startswith(codecs.BOM_UTF8):

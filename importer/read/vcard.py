@@ -19,8 +19,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import vobject
-
 from ..errors import InputFileError
 from ..models import SourceRow
 from .limits import make_row
@@ -93,6 +91,8 @@ def _split_cards(text: str) -> list[str]:
 
 
 def _rows(cards: list[str]) -> Iterator[SourceRow]:
+    import vobject  # only vCard files pay for it (and for dateutil, which it brings)
+
     for number, card in enumerate(cards, start=1):
         try:
             component = vobject.readOne(card, allowQP=True)
