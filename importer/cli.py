@@ -70,7 +70,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
                     "to rehearse on), `wawp-import serve --help` (the web page).",
     )
-    p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, .ods")
+    p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
+                   ".ods, or a vCard file (.vcf)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--results", type=Path, help="results file (default: <input>.results.csv)")
     p.add_argument("--dry-run", action="store_true", help="do everything but send")
