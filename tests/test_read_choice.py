@@ -133,3 +133,12 @@ def test_no_header_alone_finds_the_phone_and_name_columns_by_content(tmp_path):
     assert "full name '2'" in err
     assert [(r["chat_id"], r["first_name"], r["last_name"]) for r in results] == [
         ("201001234567@c.us", "Ann", "Lee"), ("201001234568@c.us", "Bob", "Ray")]
+
+
+def test_a_contact_column_of_numbers_is_the_phone_and_not_the_name(tmp_path):
+    path = write_csv(tmp_path / "c.csv", [["Name", "Contact"], ["Ann Lee", "+20 100 123 4567"],
+                                          ["Bob Ray", "01001234568"]])
+    code, err, results = run(tmp_path, str(path), "--default-region", "EG")
+    assert code == 0, err
+    assert "phone 'Contact' (no header says phone" in err and "full name 'Name'" in err
+    assert [r["chat_id"] for r in results] == ["201001234567@c.us", "201001234568@c.us"]

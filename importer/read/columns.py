@@ -265,12 +265,11 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
 
 
 def _excluded(header: str) -> bool:
-    """Columns never used for phones: fax, type, e-mail, names…"""
+    """Columns never used for phones: fax, type, e-mail, name… ("Contact" is not one of
+    them: in many lists it holds the number)."""
     if not header.strip():
         return False
-    keys = header_keys(header)
-    return (any(set(k.split()) & _PHONE_EXCLUDE_WORDS for k in keys)
-            or any(k in _FIRST_NAME_KEYS | _LAST_NAME_KEYS | _FULL_NAME_KEYS for k in keys))
+    return any(set(k.split()) & _PHONE_EXCLUDE_WORDS for k in header_keys(header))
 
 
 def _guess_phone(headers: list[str], header_row: int | None = None
