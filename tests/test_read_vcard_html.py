@@ -78,3 +78,14 @@ def test_other_html_keeps_its_clear_error(tmp_path, html):
     path.write_bytes(html)
     with pytest.raises(InputFileError, match=r"web page \(HTML\).*save it as"):
         open_table(path)
+
+
+def test_a_card_without_n_is_named_from_fn_and_a_v4_tel_uri_is_read(tmp_path):
+    path = tmp_path / "v4.vcf"
+    path.write_text("BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Camille Martin\r\n"
+                    "TEL;VALUE=uri;TYPE=\"cell,voice\":tel:+33-6-12-34-56-78\r\nEND:VCARD\r\n",
+                    encoding="utf-8")
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert (rows[0]["row"], rows[0]["chat_id"], rows[0]["first_name"], rows[0]["last_name"]) == (
+        "1", "33612345678@c.us", "Camille", "Martin")
