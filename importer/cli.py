@@ -56,7 +56,8 @@ def build_parser() -> argparse.ArgumentParser:
                     "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
                     "to rehearse on), `wawp-import serve --help` (the web page).",
     )
-    p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, .ods")
+    p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
+                   ".ods, or a vCard file (.vcf)")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--results", type=Path, help="results file (default: <input>.results.csv)")
     p.add_argument("--dry-run", action="store_true", help="do everything but send")
@@ -66,6 +67,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: the first sheet with data)")
     g.add_argument("--header-row", type=int, help="row number of the header, as the "
                    "spreadsheet shows it (default: detected, skipping title rows)")
+    g.add_argument("--no-header", action="store_true",
+                   help="the file has no header row: every row is data and the columns are "
+                   "named by number (--phone-column 2 --name-column 1)")
     g.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1252 (default: detected)")
     g.add_argument("--delimiter", help="CSV delimiter: one character or 'tab' "
                    "(default: detected among , ; tab |)")
@@ -165,6 +169,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         results=args.results,
         sheet=args.sheet,
         header_row=args.header_row,
+        no_header=args.no_header,
         encoding=args.encoding,
         delimiter=args.delimiter,
         max_rows=args.max_rows,
@@ -212,7 +217,12 @@ def describe_plan(plan: Plan) -> str:
     if info.sheet:
         others = ", ".join(repr(s) for s in info.sheets if s != info.sheet)
         parts.append(f"sheet {info.sheet!r}" + (f" (others: {others})" if others else ""))
-    parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
+    if info.header_row:
+        parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
+    elif info.kind == "vcard":
+        parts.append("one row per card, numbered from 1")
+    else:
+        parts.append("no header row (as given; columns named 1, 2, 3…)")
     if info.rows is not None:
         parts.append(f"{info.rows:,} data row{'s' if info.rows != 1 else ''}")
     text = ", ".join(parts) + f".\nColumns: {plan.columns.describe(plan.table.headers)}."
@@ -325,7 +335,7 @@ def default_ledger(env: dict[str, str]) -> Path:
 #: Options a retry command leaves out: the retry sets its own input, results and mode, the
 #: reading options were for the original spreadsheet, and the token is never repeated.
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
-                          "summary_json", "access_token", "sheet", "header_row", "encoding",
+                          "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
                           "delimiter", "max_rows", "resume", "force", "config", "help",
                           "version", "forget_ledger"})
 

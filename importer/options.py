@@ -25,12 +25,17 @@ class ImportOptions:
     # reading
     sheet: str | None = None
     header_row: int | None = None
+    #: The file has no header row: every row is data, columns are named 1, 2, 3…
+    no_header: bool = False
     encoding: str | None = None
     delimiter: str | None = None
     max_rows: int | None = None
 
     # columns: a header name or a 1-based column number
     phone_column: str | None = None
+    #: Phone columns in the order to try them: the first is the phone column, each other one
+    #: is used by a row whose earlier ones are empty or invalid (wins over `phone_column`).
+    phone_columns: tuple[str, ...] | None = None
     name_column: str | None = None
     first_name_column: str | None = None
     last_name_column: str | None = None

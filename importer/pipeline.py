@@ -14,6 +14,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
+from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -23,12 +24,13 @@ import httpx
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
 from .errors import ConfigError, InputFileError, PreflightError
 from .models import Prepared, RowResult, SourceRow, Status, Summary
-from .normalize import RowNormalizer, default_workers
+from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
 from .options import ImportOptions
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
+from .read.scoring import SAMPLE_ROWS
 from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
 from .report.ledger import Ledger, parse_age
@@ -219,14 +221,28 @@ def plan_import(options: ImportOptions, *,
     if options.max_age is not None and not options.changed_only:
         raise ConfigError("--max-age only means something with --changed-only")
     table = open_input(options)
-    columns = map_columns(table.headers, phone=options.phone_column, name=options.name_column,
-                          first_name=options.first_name_column,
-                          last_name=options.last_name_column)
+    # the region comes before the columns: the phone column is chosen by the numbers that
+    # are valid for it
     region, region_source = options.default_region, ""
     session_info: dict[str, Any] | None = None
     if asks_instance_region(options):
         session_info = fetch_session_info(options, transport=transport)
         region, region_source = instance_region(session_info)
+    sample: list[tuple[str, ...]] = []
+    judge = None
+    if not options.phone_column and not options.phone_columns:
+        # the phone column is chosen by what the first rows hold; they are read ahead and
+        # put back in front of the stream, so reading stays one pass
+        head = list(islice(table.rows, SAMPLE_ROWS))
+        table.rows = chain(head, table.rows)
+        sample = [row.values for row in head]
+        judge = PhoneNormalizer(region).classify
+    phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
+    columns = map_columns(table.headers, phone=phones[0] if phones else None,
+                          phone_fallbacks=phones[1:], name=options.name_column,
+                          first_name=options.first_name_column,
+                          last_name=options.last_name_column, sample=sample, judge=judge,
+                          header_row=table.info.header_row or None)
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
                                missing_name=options.missing_name,
@@ -259,7 +275,7 @@ def open_input(options: ImportOptions) -> Table:
         return open_previous_results(options.input, retry=retry_statuses(options))
     return open_table(options.input, sheet=options.sheet, encoding=options.encoding,
                       delimiter=options.delimiter, header_row=options.header_row,
-                      max_rows=options.max_rows)
+                      max_rows=options.max_rows, no_header=options.no_header)
 
 
 def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,

@@ -324,3 +324,17 @@ def test_the_fast_parser_agrees_with_phonenumbers(region: str) -> None:
 ])
 def test_region_of_chat_id(chat_id, region):
     assert region_of_chat_id(chat_id) == region
+
+
+@pytest.mark.parametrize(("cell", "chat_id"), [
+    # Google Contacts joins the values of one field with " ::: "
+    ("+966 50 123 4567 ::: +966 55 765 4321", "966501234567@c.us"),
+    # a mobile beats a landline of the same cell, wherever it is written
+    ("011 234 5678 ::: 050 123 4567", "966501234567@c.us"),
+    ("011 234 5678\n050 123 4567", "966501234567@c.us"),
+    # Excel's and Shopify's text marker, on the cell and on each of its numbers
+    ("'+966501234567", "966501234567@c.us"),
+    ("'011 234 5678 ::: '+966 50 123 4567", "966501234567@c.us"),
+])
+def test_multi_value_cells_as_exports_write_them(cell, chat_id):
+    assert PhoneNormalizer("SA").normalize(cell).chat_id == chat_id

@@ -107,8 +107,8 @@ def test_the_choice_and_alternatives_are_explained():
     cols = map_columns(headers)
     assert cols.phone_reason == "it says WhatsApp"
     assert [headers[i] for i in cols.phone_alternatives] == ["Mobile", "Phone"]
-    assert cols.describe(headers) == ("phone 'WhatsApp' (it says WhatsApp; also found 'Mobile', "
-                                      "'Phone'), full name 'Name'")
+    assert cols.describe(headers) == ("phone 'WhatsApp' (it says WhatsApp; where it is empty or "
+                                      "invalid, a row uses 'Mobile', 'Phone'), full name 'Name'")
 
 
 def test_several_phone_columns_of_one_kind_say_the_first_was_taken():
@@ -118,7 +118,7 @@ def test_several_phone_columns_of_one_kind_say_the_first_was_taken():
     assert headers[cols.phone] == "Phone 1 - Value"
     assert "the first of 2 such columns" in cols.phone_reason
     text = cols.describe(headers)
-    assert "also found 'Phone 2 - Value'" in text
+    assert "where it is empty or invalid, a row uses 'Phone 2 - Value'" in text
     assert "first name 'Given Name', last name 'Family Name'" in text
 
 
@@ -181,3 +181,52 @@ def rows(*cells: list[str]) -> list[tuple[int, list[str]]]:
 ])
 def test_find_header(sample, index):
     assert find_header(sample) == index
+
+
+@pytest.mark.parametrize(("sample", "index"), [
+    # a header narrower than the rows below it
+    (rows(["Phone"], ["+201001234567", "Ann", "x"], ["+201001234568", "Bob", "y"]), 0),
+    (rows(["Name", "Phone"], ["Ann", "+201001234567", "a", "b", "c", "d"],
+          ["Bob", "+201001234568", "a", "b", "c", "d"]), 0),
+    # a multi-line title or note that says "phone" above the header
+    (rows(["Exported from the CRM\nPhone list of customers"], ["Name", "Mobile", "Email"],
+          ["Ann", "0100", "a@b.c"]), 1),
+    (rows(["Contacts", "Call me\nPhone: 0100 123 4567"], ["Name", "Phone"], ["Ann", "0100"]), 1),
+    (rows(["Phone list"], ["Name", "Mobile"], ["Ann", "0100"]), 1),
+])
+def test_find_header_in_a_ragged_file(sample, index):
+    assert find_header(sample) == index
+
+
+@pytest.mark.parametrize(("header", "rank"), [
+    # German, Dutch, Italian, Spanish, Portuguese, French, Turkish, Indonesian, Russian, Arabic
+    ("Mobiltelefon", 1), ("Handy", 1), ("Mobilnummer", 1), ("Mobiel", 1), ("GSM", 1),
+    ("Cellulare", 1), ("Móvil", 1), ("Celular", 1), ("Telemóvel", 1), ("Portable", 1),
+    ("Cep Telefonu", 1), ("Ponsel", 1), ("No HP", 1), ("Мобильный телефон", 1),
+    ("جوال", 1), ("موبايل", 1), ("محمول", 1), ("رقم الهاتف", 2), ("Telefon geschäftlich", 2),
+    ("Telefoonnummer", 2), ("Номер телефона", 2),
+    # API names run together, camelCase, underscores and Salesforce custom fields
+    ("MOBILEPHONE", 1), ("MobilePhone", 1), ("mobile_phone", 1), ("Phone__c", 2),
+    ("WHATSAPP_NUMBER__C", 0), ("billing_phone", 2), ("Person - Phone - Mobile", 1),
+    ("SMS", 1), ("LANDLINE_NUMBER", 3),
+])
+def test_phone_headers_in_many_languages_and_api_spellings(header, rank):
+    assert phone_rank(header) == rank
+
+
+@pytest.mark.parametrize("header", ["Accepts SMS Marketing", "Person - Marketing consent phone",
+                                    "HP", "Cep"])
+def test_more_headers_that_are_not_the_phone(header):
+    assert phone_rank(header) is None
+
+
+@pytest.mark.parametrize(("headers", "first", "last"), [
+    (["billing_first_name", "billing_last_name", "billing_phone"], 0, 1),
+    (["FIRSTNAME", "LASTNAME", "SMS"], 0, 1),
+    (["Voornaam", "Achternaam", "Mobiel"], 0, 1),
+    (["Имя", "Фамилия", "Телефон"], 0, 1),
+    (["Person - First name", "Person - Last name", "Person - Phone - Mobile"], 0, 1),
+])
+def test_name_columns_of_more_layouts(headers, first, last):
+    cols = map_columns(headers)
+    assert (cols.first_name, cols.last_name) == (first, last)

@@ -141,16 +141,17 @@ def test_the_check_is_the_clis_dry_run(serve: Callable[..., PageClient], tmp_pat
 
 def test_changing_the_phone_column_checks_again(serve: Callable[..., PageClient],
                                                 data_dir: Path, tmp_path: Path) -> None:
+    # the distinct mobiles are chosen by content; "Personal" holds one number repeated
     rows = [["Name", "Mobile", "Personal"]] + [
-        [f"P{i}", "0100 000 0001", f"0100 300 {i:04d}"] for i in range(6)]
+        [f"P{i}", f"0100 300 {i:04d}", "0100 000 0001"] for i in range(6)]
     client = serve()
     job = upload_and_check(client, write_csv(tmp_path / "two.csv", rows))
-    assert job["preview"]["counts"] == {"ready": 1, "duplicate": 5}
+    assert job["preview"]["counts"] == {"ready": 6}
     response = client.change("POST", f"/api/jobs/{job['id']}/settings",
                              json={**job["settings"], "phone_column": "Personal"})
     assert response.status_code == 200 and response.json()["phase"] == "checking"
     job = client.wait(job["id"])
-    assert job["preview"]["counts"] == {"ready": 6}
+    assert job["preview"]["counts"] == {"ready": 1, "duplicate": 5}
     assert job["columns"]["phone"] == 2 and job["settings"]["phone_column"] == "Personal"
     saved = json.loads((data_dir / "jobs" / job["id"] / "settings.json").read_text())
     assert saved["phone_column"] == "Personal" and "token" not in json.dumps(saved)

@@ -90,7 +90,7 @@ def page(browser: object, server: ServeProcess) -> Iterator[object]:
 
 def people_file(folder: Path, count: int = 30) -> Path:
     """Contacts whose "Phone" is their company's switchboard and "Personal" their mobile:
-    the phone column the reader picks is the wrong one for WhatsApp."""
+    the reader picks "Personal" by its contents, although only "Phone" says phone."""
     rows: list[list[str]] = [["Name", "Company", "Phone", "Personal"]]
     for i in range(count):
         company, switchboard = COMPANIES[i % len(COMPANIES)]
@@ -128,11 +128,19 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
     expect(page.locator("#phase")).to_have_text("Checked: ready to import")
     expect(page.locator("#kind")).to_have_text("delimited text")
-    expect(role_of(page, "Phone")).to_have_value("phone")
+    # the mobiles are chosen by what the column holds, not the switchboard under "Phone"
+    expect(role_of(page, "Personal")).to_have_value("phone")
+    expect(page.locator("#preview .counts")).to_have_text("ready 30")
     expect(page.locator('#mapping tr[data-spec="Personal"] td.samples')).to_contain_text(
         "0100 5000000")
     expect(role_of(page, "Name")).to_have_value("name")
     expect(role_of(page, "Company")).to_have_value("")
+    # the switchboard column alone: every row has the same number
+    role_of(page, "Phone").select_option("phone")
+    expect(page.locator('#mapping tr[data-spec="Phone"] .rank')).to_contain_text("fallback")
+    role_of(page, "Personal").select_option("")
+    expect(role_of(page, "Personal")).to_have_value("")
+    expect(role_of(page, "Phone")).to_have_value("phone")
     expect(page.locator('#preview .chip[data-status="duplicate"]')).to_have_text("duplicate 27")
     page.click("#preview .reasons details summary")  # the example rows of the top reason
     expect(page.locator("#preview .reasons table.examples").first).to_contain_text("Nile Traders")

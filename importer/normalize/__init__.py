@@ -21,7 +21,7 @@ from ..models import Contact, Prepared, SourceRow, Status
 from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
 from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
 from .parallel import Outcome, default_workers, prepare_in_parallel
-from .phones import PhoneNormalizer, PhoneResult, check_region, display_number
+from .phones import PhoneNormalizer, PhoneResult, check_region, display_number, is_mobile
 
 if TYPE_CHECKING:  # only a type here: worker processes need not import the readers
     from ..read.columns import ColumnMap
@@ -38,6 +38,16 @@ DUPLICATE_POLICIES = ("first", "last")
 NAME_CACHE_SIZE = 1 << 12
 
 NO_NAME = "no name: the row has no name (--missing-name phone uses the number instead)"
+#: Labels that mark a number as a mobile in a label column ("Phone 1 - Label" of Google
+#: Contacts, a vCard's TYPE), folded to lower case; "* " marks Google's primary number.
+MOBILE_LABELS = frozenset({
+    "mobile", "cell", "cellular", "iphone", "mobil", "handy", "movil", "móvil", "celular",
+    "portable", "cellulare", "telemóvel", "telemovel", "mobiel", "gsm", "جوال", "موبايل",
+    "محمول", "мобильный", "whatsapp",
+})
+#: How a row's phone cells travel (also to worker processes): the chosen column's cell, or
+#: the cells of every phone column in order of preference when there are several.
+PhoneCells = str | tuple[str, ...]
 
 RowSource = Callable[[], Iterable[SourceRow]]
 Names = tuple[str, str, str]  # first, last, notes ("" or "name: …")
@@ -82,7 +92,11 @@ class RowNormalizer:
             raise ConfigError(f"--duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, "
                               f"not {duplicates!r}")
         self.columns = columns
+        self.headers = tuple(headers)
         self.phones = PhoneNormalizer(default_region)
+        # the phone columns in order of preference: the chosen one, then the fallbacks
+        self._phone_columns = (columns.phone, *columns.phone_alternatives)
+        self._phone_labels = dict(columns.phone_labels)
         self.all_numbers = all_numbers
         self.title_case = title_case
         self.missing_name = missing_name
@@ -154,29 +168,83 @@ class RowNormalizer:
         cells = tuple(values[i] if i < len(values) else "" for i in self._name_columns)
         return cells[0] if len(cells) == 1 else cells
 
-    def phone_cell(self, values: Sequence[str]) -> str:
-        index = self.columns.phone
-        return values[index] if index < len(values) else ""
+    def phone_cell(self, values: Sequence[str]) -> PhoneCells:
+        """The row's phone cell, or its phone cells best first when there are fallbacks."""
+        if len(self._phone_columns) == 1 and not self._phone_labels:
+            index = self.columns.phone
+            return values[index] if index < len(values) else ""
+        cells = tuple(self._labelled(values, i) for i in self._phone_columns)
+        return cells[0] if len(cells) == 1 else cells
 
-    def outcomes(self, cell: str, name_key: NameKey) -> tuple[Outcome, ...]:
-        """What a row with this phone cell and these name cells becomes: one outcome, or
-        one per valid number under `all_numbers`."""
+    def _labelled(self, values: Sequence[str], index: int) -> str:
+        """The cell, with the number its label column calls mobile moved first:
+        "Work ::: Mobile" beside "a ::: b" gives "b ::: a"."""
+        cell = values[index] if index < len(values) else ""
+        label_index = self._phone_labels.get(index)
+        if label_index is None or ":::" not in cell or label_index >= len(values):
+            return cell
+        labels = [lab.strip().lstrip("*").strip().casefold()
+                  for lab in values[label_index].split(":::")]
+        parts = [part.strip() for part in cell.split(":::")]
+        if len(labels) != len(parts):
+            return cell
+        mobile = [p for p, lab in zip(parts, labels) if lab in MOBILE_LABELS]
+        if not mobile or parts[0] == mobile[0]:
+            return cell
+        return " ::: ".join(mobile + [p for p in parts if p not in mobile])
+
+    def _header(self, index: int) -> str:
+        header = self.headers[index] if index < len(self.headers) else ""
+        return repr(header) if header.strip() else f"column {index + 1}"
+
+    def _pick(self, cells: tuple[str, ...]) -> tuple[str, str]:
+        """(the cell to use, a note when it is not the chosen column's): the chosen column
+        unless it is empty, invalid or a landline and another phone column of the row holds
+        a valid number (a mobile beats a landline)."""
+        results = [self.phones.normalize(c) if c.strip() else None for c in cells]
+        valid = [i for i, r in enumerate(results) if r is not None and r.chat_id is not None]
+        if not valid:
+            # nothing valid: report the chosen cell, or the first filled one if it is empty
+            used = next((i for i, c in enumerate(cells) if c.strip()), 0)
+        else:
+            used = next((i for i in valid if is_mobile(results[i])),  # type: ignore[arg-type]
+                        valid[0])
+        if used == 0:
+            return cells[0], ""
+        first = results[0]
+        if first is None:
+            why = "is empty"
+        elif first.chat_id is None:
+            why = f"is not valid ({first.detail})"
+        else:
+            why = "is a landline"
+        chosen, other = self._phone_columns[0], self._phone_columns[used]
+        return cells[used], f"used {self._header(other)}: {self._header(chosen)} {why}"
+
+    def outcomes(self, cell: PhoneCells, name_key: NameKey) -> tuple[Outcome, ...]:
+        """What a row with this phone cell (or these phone cells, best first) and these name
+        cells becomes: one outcome, or one per valid number under `all_numbers`."""
+        note = ""
+        if not isinstance(cell, str):
+            cell, note = self._pick(cell)
         if self.all_numbers:
             found = self.phones.normalize_each(cell)
         else:
             found = (self.phones.normalize(cell),)
         first_found = found[0]
         if first_found.chat_id is None:
-            return ((None, "", "", f"phone: {first_found.detail}"),)
+            prefix = f"{note.split(':', 1)[0].removeprefix('used ')}: " if note else ""
+            return ((None, "", "", f"phone: {prefix}{first_found.detail}"),)
         person = self._names_of(name_key)
         if len(found) == 1:
-            return (self._outcome(first_found, person),)
-        return tuple(self._outcome(phone, person) for phone in found)
+            return (self._outcome(first_found, person, note),)
+        return tuple(self._outcome(phone, person, note) for phone in found)
 
-    def _outcome(self, phone: PhoneResult, person: Names) -> Outcome:
+    def _outcome(self, phone: PhoneResult, person: Names, note: str = "") -> Outcome:
         first, last, name_note = person
         chat_id = phone.chat_id
-        phone_note = f"phone: {phone.detail}" if phone.detail else ""
+        phone_note = "; ".join(n for n in (note, phone.detail) if n)
+        phone_note = f"phone: {phone_note}" if phone_note else ""
         if not first:
             if self.missing_name != "phone":
                 return (chat_id, "", "", f"{phone_note}; {NO_NAME}" if phone_note else NO_NAME)

@@ -13,9 +13,10 @@ A cell is read the way a person wrote it:
   a national number ("0100 123 4567"), Excel digits without "+" ("201001234567"), a float's
   ".0" and a chat ID that is already formed ("201001234567@c.us") are all understood;
 - Excel's scientific form ("2.01001E+11") is refused when it has lost digits;
-- several numbers in one cell (separated by newline , ; | / "or" "and" & or Arabic و, or only
-  by spaces) give the first valid one; the others are named in the detail, or with
-  `all_numbers` each valid one becomes a contact.
+- several numbers in one cell (separated by newline , ; | / " ::: " (Google Contacts) "or"
+  "and" & or Arabic و, or only by spaces) give the first valid mobile, else the first valid
+  number; the others are named in the detail, or with `all_numbers` each valid one becomes
+  a contact.
 
 Only numbers phonenumbers judges valid become chat IDs. Landline, toll-free and premium-rate
 numbers are accepted (WhatsApp Business numbers can be landlines) with a note.
@@ -132,7 +133,8 @@ def ascii_text(text: str) -> str:
 
 _EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)  # ="0100…" keeps a leading zero in Excel
 _RFC3966_EXT = re.compile(r";\s*ext\s*=", re.IGNORECASE)
-_SPLIT = re.compile(r"\s*(?:[\n\r;,|]+|\s(?:or|and|&)\s|&|\u0648)\s*", re.IGNORECASE)  # و = "and"
+# ":::" joins the values of one field in Google Contacts exports; و is "and"
+_SPLIT = re.compile(r"\s*(?:[\n\r;,|]+|:::|\s(?:or|and|&)\s|&|\u0648)\s*", re.IGNORECASE)
 _EXTENSION = re.compile(
     r"(?:(?<=\d)|(?<=\d[\s.)\-]))\s*(?:ext(?:ension|n)?\.?|x|#|poste|durchwahl|доб\.?)"
     r"\s*[:.=]?\s*(\d{1,7})\s*#?$", re.IGNORECASE)
@@ -203,7 +205,8 @@ class PhoneNormalizer:
         valid = [n for n in numbers if n.chat_id]
         if not valid:
             return PhoneResult(None, _reason(numbers))
-        used = valid[0]
+        # a mobile beats a landline of the same cell: it is the one on WhatsApp
+        used = next((n for n in valid if not set(n.notes) & _TYPE_NOTE_SET), valid[0])
         others = [n for n in numbers if n is not used]
         notes = []
         if others:
@@ -231,6 +234,16 @@ class PhoneNormalizer:
             results.append(PhoneResult(number.chat_id, "; ".join(notes)))
         return tuple(results)
 
+    def classify(self, text: str) -> tuple[str, bool] | None:
+        """(chat ID, whether it is a mobile) for a cell with a valid number, else None.
+
+        Numbers phonenumbers cannot tell apart from mobiles (US/CA) count as mobiles.
+        """
+        result = self.normalize(text)
+        if result.chat_id is None:
+            return None
+        return result.chat_id, is_mobile(result)
+
     # -- reading a cell --
 
     def _read_cell(self, text: str) -> tuple[_Number, ...]:
@@ -256,7 +269,8 @@ class PhoneNormalizer:
         if _SCIENTIFIC.match(text):  # "2,01001E+11": a decimal comma, not two numbers
             pieces = [text]
         else:
-            pieces = [p for p in _SPLIT.split(text) if p]
+            # each piece may carry its own text marker: "'+966… ::: '+966…"
+            pieces = [q for p in _SPLIT.split(text) if (q := p.lstrip("'").strip())]
         pieces = [q for p in pieces for q in _split_slash(p)]
         with_digits = [p for p in pieces if any(ch.isdigit() for ch in p)]
         if not with_digits:
@@ -438,6 +452,15 @@ class PhoneNormalizer:
 # --- helpers -------------------------------------------------------------------------------
 
 
+_NOT_MOBILE = tuple(TYPE_NOTES.values())
+_TYPE_NOTE_SET = frozenset(_NOT_MOBILE)
+
+
+def is_mobile(result: PhoneResult) -> bool:
+    """Whether a valid result is a mobile (or a number that may be one): no type note."""
+    return result.chat_id is not None and not any(n in result.detail for n in _NOT_MOBILE)
+
+
 def _split_slash(piece: str) -> list[str]:
     """"0100 123 4567 / 0111 222 3333" is two numbers; "030/1234567" is one."""
     if "/" not in piece or "://" in piece:
@@ -520,11 +543,5 @@ def _reason(numbers: tuple[_Number, ...]) -> str:
     return f"{len(numbers)} numbers in the cell, none valid: {listing}"
 
 
-__all__ = [
-    "CHAT_ID_SUFFIX",
-    "PhoneNormalizer",
-    "PhoneResult",
-    "check_region",
-    "display_number",
-    "region_of_chat_id",
-]
+__all__ = ["CHAT_ID_SUFFIX", "PhoneNormalizer", "PhoneResult", "check_region", "display_number",
+           "is_mobile", "region_of_chat_id"]

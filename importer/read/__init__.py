@@ -2,7 +2,9 @@
 
     open_table ─ sniff.detect_kind (by content; zip bomb check)
                ├─ csvfile.open_csv       encoding.py, delimiter sniffing, header.py
-               └─ workbook.open_workbook python-calamine, numfmt.py, header.py
+               ├─ workbook.open_workbook python-calamine, numfmt.py, header.py
+               ├─ vcard.open_vcard       vobject, one row per card
+               └─ html.open_html         lxml.html, the first table with a phone column
     map_columns ─ columns.py with the words of synonyms.py
 """
 
@@ -14,8 +16,10 @@ from ..errors import ConfigError, InputFileError
 from .columns import ColumnMap, map_columns
 from .csvfile import open_csv
 from .limits import MAX_CELL_CHARS, MAX_COLUMNS
+from .html import open_html
 from .sniff import detect_kind
-from .table import Table, TableInfo
+from .table import KIND_LABELS, Table, TableInfo
+from .vcard import open_vcard
 from .workbook import open_workbook
 
 __all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "ColumnMap", "Table", "TableInfo", "map_columns",
@@ -24,13 +28,16 @@ __all__ = ["MAX_CELL_CHARS", "MAX_COLUMNS", "ColumnMap", "Table", "TableInfo", "
 
 def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = None,
                delimiter: str | None = None, header_row: int | None = None,
-               max_rows: int | None = None) -> Table:
+               max_rows: int | None = None, no_header: bool = False) -> Table:
     """Open `path` as a table, choosing the reader by what the file holds, not its name.
 
     `sheet`, `encoding`, `delimiter` and `header_row` override what would be detected;
-    `max_rows` refuses a file with more data rows. Raises a UsageError subclass when the
-    file cannot be used; nothing in it has been passed on by then.
+    `no_header` reads every row as data, the columns named 1, 2, 3…; `max_rows` refuses a
+    file with more data rows. Raises a UsageError subclass when the file cannot be used;
+    nothing in it has been passed on by then.
     """
+    if no_header and header_row is not None:
+        raise ConfigError("--no-header and --header-row contradict each other: give one")
     path = Path(path)
     if header_row is not None and header_row < 1:
         raise ConfigError(f"header row must be 1 or more, not {header_row}")
@@ -41,14 +48,26 @@ def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
     if path.is_dir():
         raise InputFileError(f"{path} is a folder, not a spreadsheet")
     kind, notes = detect_kind(path)
+    if kind in ("vcard", "html"):
+        given = [flag for flag, value in (("--sheet", sheet), ("--encoding", encoding),
+                                          ("--delimiter", delimiter)) if value is not None]
+        if kind == "vcard" and (header_row is not None or no_header):
+            given.append("--header-row" if header_row is not None else "--no-header")
+        if given:
+            notes.append(f"{' and '.join(given)} ignored: a {KIND_LABELS[kind]} file "
+                         "has none.")
+        if kind == "vcard":
+            return open_vcard(path, max_rows=max_rows, notes=notes)
+        return open_html(path, header_row=header_row, max_rows=max_rows, no_header=no_header,
+                         notes=notes)
     if kind == "csv":
         if sheet is not None:
             notes.append(f"--sheet {sheet} was ignored: a text file has no sheets.")
         return open_csv(path, encoding=encoding, delimiter=delimiter, header_row=header_row,
-                        max_rows=max_rows, notes=notes)
+                        max_rows=max_rows, notes=notes, no_header=no_header)
     ignored = [flag for flag, value in (("--encoding", encoding), ("--delimiter", delimiter))
                if value is not None]
     if ignored:
         notes.append(f"{' and '.join(ignored)} ignored: a workbook stores its own text.")
     return open_workbook(path, kind, sheet=sheet, header_row=header_row, max_rows=max_rows,
-                         notes=notes)
+                         notes=notes, no_header=no_header)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ColumnError
 from . import synonyms as syn
+from .scoring import Judge, content_only, looks_like_phone, score_columns
 
 #: Arabic letters written several ways in headers, folded to one (after diacritics go).
 _ARABIC_FOLD = str.maketrans({"ة": "ه", "ى": "ي", "ی": "ي", "ک": "ك", "ـ": None, "ٱ": "ا"})
@@ -52,6 +54,8 @@ _LAST_NAME_KEYS = _folded(syn.LAST_NAME_KEYS)
 _FIRST_WHEN_PAIRED_KEYS = _folded(syn.FIRST_WHEN_PAIRED_KEYS)
 _LAST_WHEN_PAIRED_KEYS = _folded(syn.LAST_WHEN_PAIRED_KEYS)
 _FULL_NAME_KEYS = _folded(syn.FULL_NAME_KEYS)
+_WEAK_MOBILE_WORDS = _folded(syn.WEAK_MOBILE_WORDS)
+_NUMBER_WORDS = _folded(syn.NUMBER_WORDS)
 
 
 def phone_rank(header: str) -> int | None:
@@ -66,10 +70,10 @@ def _key_phone_rank(key: str) -> int | None:
         return None
     phoneish = words & (_PHONE_WORDS | _MOBILE_WORDS | _LANDLINE_WORDS)
     strong_whatsapp = words & (_WHATSAPP_WORDS - _WEAK_WHATSAPP_WORDS)
-    if strong_whatsapp or (words & _WEAK_WHATSAPP_WORDS
-                           and (phoneish or words & {"number", "numero", "no", "nr", "num"})):
+    if strong_whatsapp or (words & _WEAK_WHATSAPP_WORDS and (phoneish or words & _NUMBER_WORDS)):
         return 0
-    if words & _MOBILE_WORDS:
+    if words & _MOBILE_WORDS or (words & _WEAK_MOBILE_WORDS
+                                 and (phoneish or words & _NUMBER_WORDS)):
         return 1
     if words & _PHONE_WORDS:
         return 3 if words & _LANDLINE_WORDS else 2
@@ -99,7 +103,12 @@ class ColumnMap:
     first_name: int | None = None
     last_name: int | None = None
     phone_reason: str = ""
+    #: The other phone columns, best first: a row whose phone cell is empty or invalid
+    #: uses the first of them that holds a valid number (none when the column was given).
     phone_alternatives: tuple[int, ...] = ()
+    #: (phone column, its label column) pairs: Google's "Phone 1 - Label" says which of
+    #: the " ::: "-joined numbers of "Phone 1 - Value" is the mobile.
+    phone_labels: tuple[tuple[int, int], ...] = ()
 
     def describe(self, headers: list[str]) -> str:
         """One line for the plan: which header each role uses, and why the phone one."""
@@ -108,7 +117,7 @@ class ColumnMap:
             phone += f" ({self.phone_reason}"
             if self.phone_alternatives:
                 others = ", ".join(_quote(headers, i) for i in self.phone_alternatives)
-                phone += f"; also found {others}"
+                phone += f"; where it is empty or invalid, a row uses {others}"
             phone += ")"
         parts = [phone]
         if self.first_name is not None:
@@ -148,31 +157,132 @@ def resolve_column(headers: list[str], spec: str, *, what: str) -> int:
 
 
 def map_columns(headers: list[str], *, phone: str | None = None, name: str | None = None,
-                first_name: str | None = None, last_name: str | None = None) -> ColumnMap:
+                first_name: str | None = None, last_name: str | None = None,
+                phone_fallbacks: Sequence[str] = (),
+                sample: Sequence[Sequence[str]] = (), judge: Judge | None = None,
+                header_row: int | None = None) -> ColumnMap:
     """Map headers to the phone and name columns; explicit names win over guesses.
 
-    Raises ColumnError when no phone column is found or a given column does not exist.
+    With `sample` (the first data rows) and `judge` (which cells are valid numbers) the
+    phone column is chosen by what its cells hold (scoring.py), else by its header alone.
+    `phone_fallbacks`, with `phone`, are the columns a row falls back to, in that order (a
+    given phone column alone has none). `header_row` is only for messages. Raises
+    ColumnError when no phone column is found or a given column does not exist.
     """
     others: tuple[int, ...] = ()
     if phone:
         phone_i, reason = resolve_column(headers, phone, what="phone"), "as asked"
+        others = tuple(dict.fromkeys(i for spec in phone_fallbacks
+                                     if (i := resolve_column(headers, spec, what="phone"))
+                                     != phone_i))
+    elif judge is not None and sample:
+        phone_i, reason, others = _choose_phone(headers, sample, judge, header_row)
     else:
-        phone_i, reason, others = _guess_phone(headers)
+        phone_i, reason, others = _guess_phone(headers, header_row)
     first_i = resolve_column(headers, first_name, what="first name") if first_name else None
     last_i = resolve_column(headers, last_name, what="last name") if last_name else None
     name_i = resolve_column(headers, name, what="name") if name else None
     if not (first_name or last_name or name):
-        first_i, last_i, name_i = _guess_names(headers, taken={phone_i})
+        first_i, last_i, name_i = _guess_names(headers, taken={phone_i, *others})
+        if name_i is None and first_i is None and last_i is None and _numbered(headers):
+            name_i = _name_by_content(sample, taken={phone_i, *others})
+    labels = tuple((i, label) for i in (phone_i, *others)
+                   if (label := _label_column(headers, i)) is not None)
     return ColumnMap(phone=phone_i, name=name_i, first_name=first_i, last_name=last_i,
-                     phone_reason=reason, phone_alternatives=others)
+                     phone_reason=reason, phone_alternatives=others, phone_labels=labels)
 
 
-def _guess_phone(headers: list[str]) -> tuple[int, str, tuple[int, ...]]:
+def _numbered(headers: list[str]) -> bool:
+    """Headers of a file read without a header row: "1", "2", "3"…"""
+    return bool(headers) and headers == [str(i) for i in range(1, len(headers) + 1)]
+
+
+def _name_by_content(sample: Sequence[Sequence[str]], *, taken: set[int]) -> int | None:
+    """Without a header, the first column whose filled cells are mostly words: the name."""
+    width = max((len(v) for v in sample), default=0)
+    for index in range(width):
+        if index in taken:
+            continue
+        cells = [v[index] for v in sample if index < len(v) and v[index].strip()]
+        words = [c for c in cells if any(ch.isalpha() for ch in c)
+                 and sum(ch.isdigit() for ch in c) < 3 and "@" not in c]
+        if cells and len(words) >= 0.8 * len(cells) and len(cells) >= 0.5 * len(sample):
+            return index
+    return None
+
+
+def _label_column(headers: list[str], index: int) -> int | None:
+    """The label column of a value column: "Phone 1 - Label"/"- Type" for "Phone 1 - Value"."""
+    words = header_key(headers[index]).split()
+    if "value" not in words:
+        return None
+    for label in ("label", "type"):
+        wanted = " ".join(label if w == "value" else w for w in words)
+        for other, header in enumerate(headers):
+            if header_key(header) == wanted:
+                return other
+    return None
+
+
+def _no_phone_column(headers: list[str], header_row: int | None) -> ColumnError:
+    where = f"row {header_row}" if header_row else "the header row"
+    phones = [h for h in headers if looks_like_phone(h)]
+    if phones:
+        return ColumnError(
+            f"no header row found: {where} holds phone numbers ({phones[0]!r}), so the file "
+            "seems to have no header; use --no-header (columns are then named 1, 2, 3…, "
+            "e.g. --phone-column 2), or --header-row to name the header row")
+    return ColumnError(f"no phone column found; the columns are: {_listing(headers)}. "
+                       "Name it with --phone-column (a header or a column number)")
+
+
+def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Judge,
+                  header_row: int | None) -> tuple[int, str, tuple[int, ...]]:
+    """The phone column by content: the best score on the sample; the header breaks ties."""
+    excluded = {i for i, h in enumerate(headers) if _excluded(h)}
+    width = max([len(headers), *(len(v) for v in sample)])
+    candidates: dict[int, int | None] = {i: phone_rank(headers[i]) if i < len(headers) else None
+                                         for i in range(width) if i not in excluded}
+    scores = score_columns(sample, candidates, judge)
+    usable = [s for s in scores if s.score > 0 and (s.rank is not None or content_only(s))]
+    if not usable:
+        return _guess_phone(headers, header_row)
+    usable.sort(key=lambda s: (-s.score, s.rank if s.rank is not None else 5, s.index))
+    best = usable[0]
+    if best.rank is None and best.index < len(headers) and looks_like_phone(headers[best.index]):
+        raise _no_phone_column(headers, header_row)
+    named = [s for s in scores if s.rank is not None and s is not best]
+    # the others, best first, then phone headers empty in the sample (they may fill in
+    # further down); a column that is one number repeated is not a fallback, nor a bare
+    # "number" column beside a real phone one
+    others = tuple(s.index for s in usable[1:] if not s.repeated)
+    others += tuple(s.index for s in named if s.index not in others and not s.repeated
+                    and s.score == 0 and s.rank is not None and s.rank < 4)
+    rows = f"{best.rows:,} row{'s' if best.rows != 1 else ''}"
+    why = f"it {best.describe()} in the first {rows}"
+    if best.rank is None:
+        why = f"no header says phone, but {why}"
+    # the other filled phone columns, to say why they lost
+    compared = [f"{_quote(headers, s.index)} {s.describe()}" for s in named if s.filled][:3]
+    if compared:
+        why += "; " + "; ".join(compared)
+    return best.index, why, others
+
+
+def _excluded(header: str) -> bool:
+    """Columns never used for phones: fax, type, e-mail, name… ("Contact" is not one of
+    them: in many lists it holds the number)."""
+    if not header.strip():
+        return False
+    return any(set(k.split()) & _PHONE_EXCLUDE_WORDS for k in header_keys(header))
+
+
+def _guess_phone(headers: list[str], header_row: int | None = None
+                 ) -> tuple[int, str, tuple[int, ...]]:
     ranked = sorted((rank, index) for index, header in enumerate(headers)
                     if (rank := phone_rank(header)) is not None)
     if not ranked:
-        raise ColumnError(f"no phone column found; the columns are: {_listing(headers)}. "
-                          "Name it with --phone-column (a header or a column number)")
+        raise _no_phone_column(headers, header_row)
     rank, chosen = ranked[0]
     # A bare "number" column is only an alternative when nothing better exists.
     others = tuple(index for r, index in ranked[1:] if r < 4 or rank == 4)

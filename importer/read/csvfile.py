@@ -19,7 +19,8 @@ from ..errors import ConfigError, InputFileError
 from ..models import SourceRow
 from .encoding import TextEncoding, fallback_encoding, first_undecodable, initial_encoding
 from .header import find_header
-from .limits import HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_RECORD_CHARS, is_blank, make_row
+from .limits import (HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_RECORD_CHARS, is_blank, make_row,
+                     numbered_headers)
 from .table import Table, TableInfo
 
 DELIMITERS = ",;\t|"
@@ -106,8 +107,9 @@ def sniff_delimiter(sample: str) -> str:
 
 def open_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
              header_row: int | None = None, max_rows: int | None = None,
-             notes: list[str] | None = None) -> Table:
-    """Open a delimited file: encoding and delimiter detected unless given, header found."""
+             notes: list[str] | None = None, no_header: bool = False) -> Table:
+    """Open a delimited file: encoding and delimiter detected unless given, header found
+    (or, with `no_header`, none: every record is data and columns are named 1, 2, 3…)."""
     _allow_long_fields()
     with path.open("rb") as f:
         head = f.read(SNIFF_BYTES)
@@ -119,7 +121,8 @@ def open_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     scan = None
     for _ in range(3):
         try:
-            scan = _scan(path, dialect, header_row=header_row, max_rows=max_rows)
+            scan = _scan(path, dialect, header_row=header_row, max_rows=max_rows,
+                         no_header=no_header)
             break
         except _DecodeFailed:
             dialect = replace(dialect, encoding=_next_encoding(path, dialect.encoding))
@@ -130,7 +133,8 @@ def open_csv(path: Path, *, encoding: str | None = None, delimiter: str | None =
     info = TableInfo(kind="csv", encoding=dialect.encoding.label,
                      encoding_detected=dialect.encoding.detected, delimiter=dialect.delimiter,
                      delimiter_detected=delimiter is None, header_row=scan.header_number,
-                     header_detected=header_row is None, rows=scan.rows, notes=info_notes)
+                     header_detected=header_row is None and not no_header, rows=scan.rows,
+                     notes=info_notes)
     rows = _data_rows(path, dialect, scan.header_number, scan.headers)
     return Table(headers=scan.headers, rows=rows, info=info)
 
@@ -182,19 +186,29 @@ class _Scan:
 
 
 def _scan(path: Path, dialect: _Dialect, *, header_row: int | None,
-          max_rows: int | None) -> _Scan:
+          max_rows: int | None, no_header: bool = False) -> _Scan:
     """Read the whole file once: find the header, count the data rows, check the limits."""
     with _open_text(path, dialect.encoding) as handle:
         records = _records(path, handle, dialect.delimiter)
-        header_number, header_cells, pending = _take_header(path, records, header_row)
+        if no_header:
+            header_number, header_cells, pending = 0, [], []
+        else:
+            header_number, header_cells, pending = _take_header(path, records, header_row)
         headers = _header_texts(path, header_cells)
         rows = sum(1 for _, cells in pending if not is_blank(cells))
+        width = 0
         for _, cells in records:
             if is_blank(cells):
                 continue
             rows += 1
+            if no_header:
+                width = max(width, len(_header_texts(path, cells)))
             if max_rows is not None and rows > max_rows:
                 break
+        if no_header:
+            if not rows:
+                raise InputFileError(f"{path.name} has no rows: it is empty or blank")
+            headers = numbered_headers(width)
         if max_rows is not None and rows > max_rows:
             raise InputFileError(f"{path.name} has more than {max_rows:,} data rows "
                                  f"(--max-rows {max_rows}); nothing was sent")

@@ -63,6 +63,12 @@ def make_row(number: int, cells: Sequence[str], headers: Sequence[str]) -> Sourc
     return SourceRow(number, values, tuple(problems)) if problems else SourceRow(number, values)
 
 
+def numbered_headers(width: int) -> list[str]:
+    """The headers of a file without a header row: "1", "2", "3"… (so `--phone-column 2`
+    names the second column either way)."""
+    return [str(i) for i in range(1, width + 1)]
+
+
 def column_label(headers: Sequence[str], index: int) -> str:
     """How a problem names a column: its header, else its 1-based number."""
     if index < len(headers) and headers[index].strip():

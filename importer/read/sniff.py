@@ -12,11 +12,14 @@ from pathlib import Path
 
 from ..errors import InputFileError
 from .limits import MAX_PACK_RATIO, MAX_UNPACKED_BYTES, RATIO_CHECK_MIN_BYTES
+from .vcard import is_vcard
 
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 #: More parts than this is not a workbook; checked before zipfile builds one object per part.
 MAX_ZIP_MEMBERS = 10_000
+#: An HTML export bigger than this is not searched for a table (nor read).
+MAX_HTML_BYTES = 64 * 1024 * 1024
 #: Extensions whose content is delimited text.
 TEXT_SUFFIXES = {".csv", ".tsv", ".txt", ".tab", ".psv", ".dat", ""}
 _BINARY_MAGIC = {
@@ -32,9 +35,11 @@ _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
 def detect_kind(path: Path) -> tuple[str, list[str]]:
-    """The kind of `path` by content: csv, xlsx, xlsm, xlsb, xls or ods; plus notes for the plan.
+    """The kind of `path` by content: csv, vcard, html, xlsx, xlsm, xlsb, xls or ods; plus
+    notes for the plan.
 
-    Raises InputFileError for content no reader can take (HTML, XML, PDF, images…).
+    Raises InputFileError for content no reader can take (XML, PDF, images, HTML without a
+    table…).
     """
     try:
         with path.open("rb") as f:
@@ -47,14 +52,52 @@ def detect_kind(path: Path) -> tuple[str, list[str]]:
         kind = _zip_kind(path)
     elif head.startswith(OLE2_MAGIC):
         kind = "xls"
+    elif is_vcard(head):
+        kind = "vcard"
+    elif _is_html_table(path, head):
+        kind = "html"
     else:
         _refuse_non_tabular_text(path, head)
         kind = "csv"
     return kind, _naming_notes(path, kind)
 
 
+def _is_html_table(path: Path, head: bytes) -> bool:
+    """An HTML page with a table: what web CRMs' "Export to Excel" writes under .xls.
+
+    The table may come after a long <head> of styles, so the file is searched for it (an
+    HTML export is small: the reader holds it whole anyway).
+    """
+    text = _text_head(head)
+    if not text.startswith(b"<") or b"urn:schemas-microsoft-com:office:spreadsheet" in text:
+        return False
+    if not any(tag in text[:4096] for tag in (b"<html", b"<table", b"<!doctype html", b"<body",
+                                               b"<meta")):
+        return False
+    if b"<table" in text:
+        return True
+    with path.open("rb") as f:
+        data = f.read(MAX_HTML_BYTES)
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        data = data.replace(b"\x00", b"")
+    return b"<table" in data.lower()
+
+
+def _text_head(head: bytes) -> bytes:
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return head[2:].replace(b"\x00", b"").lstrip().lower()
+    return head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
+
+
 def _naming_notes(path: Path, kind: str) -> list[str]:
     suffix = path.suffix.lower()
+    if kind == "vcard":
+        return [] if suffix in (".vcf", ".vcard") else [
+            f"{path.name} is named {suffix or 'without an extension'} but holds vCard "
+            "contacts; it was read as such."]
+    if kind == "html":
+        return [f"{path.name} is a web page (HTML) with a table, as web CRMs export "
+                "\"Excel\" files; its first table with a phone column was read."]
     if kind == "csv":
         if suffix in TEXT_SUFFIXES:
             return []

@@ -8,7 +8,14 @@ Sources of the export layouts: Google Contacts CSV (old "Given Name"/"Phone 1 - 
 "Phone 1 - Value" and new "First Name"/"Phone 1 - Label"), Outlook CSV ("Mobile Phone",
 "Business Phone", "Home Phone"…), HubSpot ("Phone Number", "Mobile Phone Number"),
 Salesforce ("Phone", "Mobile", "MobilePhone", "FirstName"), vCard-to-CSV converters
-("Mobile", "iPhone", "Cell").
+("Mobile", "iPhone", "Cell"). The exports of tests/fixtures/exports (each file names its
+source) added: Outlook in German/Dutch/French/Spanish/Italian/Portuguese ("Mobiltelefon",
+"Telefon geschäftlich", "Mobiel", "Téléphone mobile", "Teléfono móvil", "Cellulare",
+"Telemóvel"), Brevo ("SMS", "WHATSAPP", "LANDLINE_NUMBER", "FIRSTNAME"), WooCommerce
+("billing_phone", "billing_first_name"), Pipedrive ("Person - Phone - Mobile"), Salesforce
+Data Loader ("MOBILEPHONE"), custom fields ("Phone__c"), and the Excel templates people
+make in Turkish ("Cep Telefonu"), Indonesian ("No HP", "Nomor Ponsel"), Russian
+("Мобильный телефон") and Arabic ("رقم الجوال").
 """
 
 from __future__ import annotations
@@ -30,7 +37,11 @@ MOBILE_WORDS = frozenset({
     "cellnumber", "iphone", "smartphone", "gsm",
     # Spanish, Portuguese, French, German, Italian, Turkish
     "movil", "celular", "cel", "telemovel", "movel", "portable", "handy", "mobil",
-    "mobilnummer", "cellulare",
+    "mobilnummer", "cellulare", "mobiltelefon", "mobiltelefonnummer", "handynummer",
+    "mobilfunk", "mobilfunknummer", "natel",
+    # Dutch, Indonesian/Malay, Russian, Brevo's SMS attribute (the mobile it texts)
+    "mobiel", "mobielnummer", "mobiele", "ponsel", "handphone", "telefonselular",
+    "мобильныи", "мобильник", "мобильного", "сотовыи", "сотовыи телефон", "sms",
     # Arabic
     "جوال", "الجوال", "موبايل", "الموبايل", "محمول", "المحمول", "نقال", "النقال",
 })
@@ -43,7 +54,16 @@ PHONE_WORDS = frozenset({
     "msisdn", "homephone", "workphone", "businessphone", "otherphone", "primaryphone",
     "mainphone", "companyphone", "phone1", "phone2",
     "هاتف", "الهاتف", "تليفون", "التليفون", "تلفون", "التلفون", "تلفن",
+    # Dutch, Indonesian, Russian, Greek, Polish
+    "telefoon", "telefoonnummer", "telepon", "telp", "телефон", "телефона", "тел", "τηλεφωνο",
+    "telefonnumara", "numer telefonu", "telefony",
 })
+
+#: Mobile only next to a phone or number word: "Cep Telefonu", "No HP" (alone, "CEP" is a
+#: Brazilian postcode and "HP" a brand).
+WEAK_MOBILE_WORDS = frozenset({"cep", "hp"})
+#: Words that, with a weak mobile word, make it a phone column: "No HP", "Nomor HP".
+NUMBER_WORDS = frozenset({"number", "numero", "no", "nr", "num", "nomor", "numarasi", "номер"})
 
 #: A fixed line is a phone column, but rarely on WhatsApp: it comes after the others.
 LANDLINE_WORDS = frozenset({"landline", "fijo", "fixo", "fixe", "festnetz", "ثابت", "ارضي"})
@@ -57,7 +77,8 @@ PHONE_EXCLUDE_WORDS = frozenset({
     "optin", "opt", "consent", "subscribed", "unsubscribed", "carrier", "operator", "operadora",
     "date", "fecha", "count", "email", "mail", "name", "nombre", "nome", "nom", "owner",
     "note", "notes", "link", "url", "chat", "group", "message", "mensaje", "mensagem",
-    "template", "model", "brand", "imei", "serial",
+    "template", "model", "brand", "imei", "serial", "accepts", "marketing", "blacklisted",
+    "blocklisted", "unsubscribe",
     "نوع", "فاكس", "كود", "رمز", "الدوله", "دوله", "تحويله", "الاسم", "اسم",
 })
 
@@ -85,7 +106,9 @@ FIRST_NAME_KEYS = frozenset({
     "primer nombre", "nombre de pila", "nombres",
     "primeiro nome", "prenome", "nome proprio", "nome de batismo",
     "prenom", "prenoms",
-    "vorname", "nome di battesimo",
+    "vorname", "nome di battesimo", "voornaam", "nama depan", "имя", "adi",
+    "billing first name", "shipping first name", "person first name", "contact first name",
+    "customer first name", "first name person", "given name yomi",
     "الاسم الاول", "اسم اول", "الاسم الشخصي",
 })
 
@@ -94,7 +117,9 @@ LAST_NAME_KEYS = frozenset({
     "apellido", "apellidos", "primer apellido", "apellido paterno",
     "sobrenome", "ultimo nome", "apelido", "apelidos", "nome de familia",
     "nom de famille",
-    "nachname", "familienname", "cognome", "soyad", "soyadi",
+    "nachname", "familienname", "cognome", "soyad", "soyadi", "achternaam", "nama belakang",
+    "фамилия", "billing last name", "shipping last name", "person last name",
+    "contact last name", "customer last name", "اسم العائلة",
     "اسم العائله", "العائله", "الاسم الاخير", "اللقب", "الكنيه", "اسم الاسره",
 })
 
@@ -107,7 +132,9 @@ FULL_NAME_KEYS = frozenset({
     "nom du contact", "nom du client",
     "الاسم", "اسم", "الاسم الكامل", "الاسم بالكامل", "الاسم الثلاثي", "اسم العميل",
     "اسم جهه الاتصال",
-    "vollstandiger name", "ad soyad", "nome e cognome",
+    "vollstandiger name", "ad soyad", "nome e cognome", "naam", "volledige naam", "nama",
+    "nama lengkap", "фио", "полное имя", "fn", "formatted name",
+    "name full name", "billing full name",
 })
 
 #: A full-name word that means the first name when a last-name column stands beside it

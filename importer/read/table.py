@@ -15,6 +15,8 @@ KIND_LABELS = {
     "xlsb": "Excel binary workbook (.xlsb)",
     "xls": "Excel 97-2003 workbook (.xls)",
     "ods": "OpenDocument spreadsheet (.ods)",
+    "vcard": "vCard contacts (.vcf)",
+    "html": "web page table (HTML, as web CRMs export \"Excel\")",
 }
 DELIMITER_NAMES = {",": "comma", ";": "semicolon", "\t": "tab", "|": "pipe", " ": "space"}
 

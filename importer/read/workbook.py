@@ -19,7 +19,7 @@ from ..errors import InputFileError, SheetError
 from ..models import SourceRow
 from .cells import EXCEL_DIGITS, cell_text
 from .header import find_header
-from .limits import HEADER_SEARCH_ROWS, MAX_COLUMNS, is_blank, make_row
+from .limits import HEADER_SEARCH_ROWS, MAX_COLUMNS, is_blank, make_row, numbered_headers
 from .numfmt import DigitTemplate, sample_digit_templates
 from .table import Table, TableInfo
 
@@ -28,15 +28,19 @@ Cell = Any  # str | float | int | bool | date | datetime | time | timedelta, as 
 
 def open_workbook(path: Path, kind: str, *, sheet: str | None = None,
                   header_row: int | None = None, max_rows: int | None = None,
-                  notes: list[str] | None = None) -> Table:
-    """Open one sheet (by name or 1-based number; by default the first with data) as a table."""
+                  notes: list[str] | None = None, no_header: bool = False) -> Table:
+    """Open one sheet (by name or 1-based number; by default the first with data) as a table;
+    with `no_header` every row is data and columns are named 1, 2, 3…"""
     info_notes = list(notes or [])
     book = _open_book(path, kind)
     names = list(book.sheet_names)
     chosen, data = _choose_sheet(path, book, sheet, info_notes)
     rows = _SheetRows(data)
-    header_number, header_cells = _find_header_row(path, chosen, rows, header_row)
-    headers = _header_texts(path, header_cells)
+    if no_header:
+        header_number, headers = 0, numbered_headers(min(rows.last_col + 1, MAX_COLUMNS))
+    else:
+        header_number, header_cells = _find_header_row(path, chosen, rows, header_row)
+        headers = _header_texts(path, header_cells)
     templates: dict[int, DigitTemplate] = {}
     if kind in ("xlsx", "xlsm") and rows.has_numbers_after(header_number):
         templates = sample_digit_templates(path, chosen, first_row=header_number + 1)
@@ -45,7 +49,8 @@ def open_workbook(path: Path, kind: str, *, sheet: str | None = None,
         raise InputFileError(f"{path.name} has {count:,} data rows in sheet {chosen!r}, more "
                              f"than --max-rows {max_rows:,}; nothing was sent")
     info = TableInfo(kind=kind, sheet=chosen, sheets=names, header_row=header_number,
-                     header_detected=header_row is None, rows=count, notes=info_notes)
+                     header_detected=header_row is None and not no_header, rows=count,
+                     notes=info_notes)
     return Table(headers=headers, rows=_data_rows(rows, header_number, headers, templates),
                  info=info)
 

@@ -44,7 +44,7 @@ from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
 
 STATIC = Path(__file__).parent / "static"
 #: Upload formats the page offers in its file picker (the reader goes by content anyway).
-ACCEPT = ".csv,.tsv,.txt,.tab,.psv,.dat,.xlsx,.xlsm,.xlsb,.xls,.ods"
+ACCEPT = ".csv,.tsv,.txt,.tab,.psv,.dat,.xlsx,.xlsm,.xlsb,.xls,.ods,.vcf"
 #: What can be downloaded: the job's attribute holding the file, the name's ending, the type.
 DOWNLOADS = {"results.csv": ("results_csv", ".results.csv", "text/csv; charset=utf-8"),
              "results.xlsx": ("results_xlsx", ".results.xlsx",

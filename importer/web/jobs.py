@@ -66,7 +66,7 @@ BUSY_PHASES = frozenset({CHECKING, WAITING, IMPORTING})
 #: Extensions kept on an upload: the reader trusts content over names, but a kept extension
 #: lets it say when the name lied. Anything else is stored without one.
 KNOWN_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab", ".psv", ".dat", ".xlsx", ".xlsm",
-                            ".xlsb", ".xls", ".ods"})
+                            ".xlsb", ".xls", ".ods", ".vcf"})
 DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
 #: How often progress is written to state.json while an import runs (for a restarted server).
 SAVE_INTERVAL = 1.0

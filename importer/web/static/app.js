@@ -356,8 +356,7 @@ function changeRole(select) {
     roles.forEach((r, i) => { if (r === role && i !== changed) roles[i] = ""; });
   }
   const specs = rows.map((row) => row.dataset.spec);
-  const previous = job.settings.phone_columns || (job.columns && job.columns.phone !== null
-    ? [specs[job.columns.phone]] : []);
+  const previous = job.settings.phone_columns || chosenPhones(job.columns, specs);
   let phones = previous.filter((spec) => roles[specs.indexOf(spec)] === "phone");
   if (role === "phone" && !phones.includes(specs[changed])) phones.push(specs[changed]);
   roles.forEach((r, i) => { if (r === "phone" && !phones.includes(specs[i])) phones.push(specs[i]); });
@@ -370,8 +369,15 @@ function changeRole(select) {
   sendSettings(settings);
 }
 
+function chosenPhones(columns, specs) {
+  // The reader's choice: the phone column, then the columns a row falls back to.
+  if (!columns || columns.phone === null) return [];
+  return [columns.phone, ...(columns.phone_alternatives || [])].map((index) => specs[index]);
+}
+
 function movePhone(spec, step) {
-  const phones = [...(job.settings.phone_columns || [])];
+  const specs = [...$("mapping").querySelectorAll("tbody tr")].map((row) => row.dataset.spec);
+  const phones = [...(job.settings.phone_columns || chosenPhones(job.columns, specs))];
   const at = phones.indexOf(spec);
   const to = at + step;
   if (at < 0 || to < 0 || to >= phones.length) return;
@@ -542,7 +548,7 @@ function renderMapping(table, settings) {
   const specs = headers.map((_, index) => columnSpec(headers, index));
   // Phone columns: as saved (in their order), else the one the reader chose.
   let phones = (settings.phone_columns || []).filter((spec) => specs.includes(spec));
-  if (!phones.length && columns && columns.phone !== null) phones = [specs[columns.phone]];
+  if (!phones.length) phones = chosenPhones(columns, specs);
   const role = (index) => {
     if (phones.includes(specs[index])) return "phone";
     if (!columns) return "";
