@@ -17,10 +17,11 @@ from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from ..errors import ConfigError
-from ..models import Contact, Prepared, SourceRow, Status
+from ..models import Prepared, SourceRow
 from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
 from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
-from .parallel import Outcome, default_workers, prepare_in_parallel
+from .outcomes import Outcome, items, rejected
+from .parallel import default_workers, prepare_in_parallel
 from .phones import PhoneNormalizer, PhoneResult, check_region, display_number, is_mobile
 
 if TYPE_CHECKING:  # only a type here: worker processes need not import the readers
@@ -52,23 +53,6 @@ PhoneCells = str | tuple[str, ...]
 RowSource = Callable[[], Iterable[SourceRow]]
 Names = tuple[str, str, str]  # first, last, notes ("" or "name: …")
 NameKey = str | tuple[str, ...]
-
-
-def rejected(row: SourceRow) -> Prepared:
-    """A row the reader had to change (an over-long cell…): invalid, nothing sent."""
-    return Prepared(row.number, row.values, Status.INVALID, None,
-                    "; ".join(getattr(row, "problems", ())))
-
-
-def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
-    """The `Prepared` items of a row from its outcomes."""
-    for chat_id, first, last, detail in outcomes:
-        if first:  # a contact to send always has a first name
-            yield Prepared(row.number, row.values, Status.READY, Contact(chat_id, first, last),
-                           detail)
-        else:
-            contact = Contact(chat_id, "", "") if chat_id is not None else None
-            yield Prepared(row.number, row.values, Status.INVALID, contact, detail)
 
 
 class RowNormalizer:
@@ -256,16 +240,17 @@ class RowNormalizer:
 
     def prepare(self, row: SourceRow) -> list[Prepared]:
         """The items for one row: one, or one per valid number under `all_numbers`."""
-        return list(self._in_process((row,)))
+        return list(self.prepare_in_process((row,)))
 
     def prepare_rows(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
         """Every row's items in input order, before duplicates are marked (on `workers`
         extra processes for long inputs)."""
         if self.workers > 0:
             return prepare_in_parallel(self, rows, self.workers)
-        return self._in_process(rows)
+        return self.prepare_in_process(rows)
 
-    def _in_process(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
+    def prepare_in_process(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
+        """Every row's items in input order, in this process (`prepare_rows` may fork)."""
         outcomes, name_key, phone_cell = self.outcomes, self.name_key, self.phone_cell
         for row in rows:
             if getattr(row, "problems", ()):

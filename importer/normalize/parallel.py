@@ -24,16 +24,19 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from itertools import islice
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from ..models import Prepared, SourceRow
+from .outcomes import Outcome, items, rejected
 
-if TYPE_CHECKING:
-    from . import RowNormalizer
 
-#: What one row (or one number of it) becomes: chat ID, first, last, detail. Ready when it
-#: has a first name, else invalid; plain strings travel between processes cheaply.
-Outcome = tuple["str | None", str, str, str]
+class ChunkNormalizer(Protocol):
+    """What the workers need of a normalizer (normalize.RowNormalizer is one)."""
+
+    def phone_cell(self, values: Any) -> Any: ...
+    def name_key(self, values: Any) -> Any: ...
+    def outcomes(self, cell: Any, name_key: Any) -> tuple[Outcome, ...]: ...
+    def prepare_in_process(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]: ...
 
 #: Rows normalized in-process before any worker starts: small inputs never pay for one.
 WARMUP_ROWS = 20_000
@@ -57,10 +60,10 @@ def default_workers() -> int:
     return max(0, min(MAX_WORKERS, (os.cpu_count() or 1) - 1))
 
 
-_worker_normalizer: RowNormalizer | None = None
+_worker_normalizer: ChunkNormalizer | None = None
 
 
-def _install(normalizer: RowNormalizer, parent: int) -> None:
+def _install(normalizer: ChunkNormalizer, parent: int) -> None:
     """Worker set-up: keep the (inherited) normalizer; Ctrl-C is the main process's job, and
     a worker whose main process is gone (killed, or quit at a second Ctrl-C) ends too."""
     global _worker_normalizer
@@ -82,17 +85,15 @@ def _work(batch: list[tuple[str, Any]]) -> list[tuple[Outcome, ...]]:
     return [outcomes(cell, key) for cell, key in batch]
 
 
-def prepare_in_parallel(normalizer: RowNormalizer, rows: Iterable[SourceRow],
+def prepare_in_parallel(normalizer: ChunkNormalizer, rows: Iterable[SourceRow],
                         workers: int) -> Iterator[Prepared]:
     """`normalizer.prepare_rows(rows)` computed on `workers` extra processes."""
-    from . import items, rejected
-
     if not can_fork():
-        yield from normalizer._in_process(rows)
+        yield from normalizer.prepare_in_process(rows)
         return
     rows = iter(rows)
     head = list(islice(rows, WARMUP_ROWS))
-    yield from normalizer._in_process(head)
+    yield from normalizer.prepare_in_process(head)
     if len(head) < WARMUP_ROWS:
         return
     del head
@@ -132,4 +133,4 @@ def prepare_in_parallel(normalizer: RowNormalizer, rows: Iterable[SourceRow],
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-__all__ = ["Outcome", "can_fork", "default_workers", "prepare_in_parallel"]
+__all__ = ["ChunkNormalizer", "can_fork", "default_workers", "prepare_in_parallel"]

@@ -1,0 +1,35 @@
+"""What normalizing a row gives: its outcomes as plain tuples, and the items made of them.
+
+Plain tuples travel between processes cheaply (normalize/parallel.py); `items` and
+`rejected` turn them into the `Prepared` items the rest of the pipeline takes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from ..models import Contact, Prepared, SourceRow, Status
+
+#: What one row (or one number of it) becomes: chat ID, first, last, detail. Ready when it
+#: has a first name, else invalid.
+Outcome = tuple["str | None", str, str, str]
+
+
+def rejected(row: SourceRow) -> Prepared:
+    """A row the reader had to change (an over-long cell…): invalid, nothing sent."""
+    return Prepared(row.number, row.values, Status.INVALID, None,
+                    "; ".join(getattr(row, "problems", ())))
+
+
+def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
+    """The `Prepared` items of a row from its outcomes."""
+    for chat_id, first, last, detail in outcomes:
+        if first:  # a contact to send always has a first name
+            yield Prepared(row.number, row.values, Status.READY, Contact(chat_id, first, last),
+                           detail)
+        else:
+            contact = Contact(chat_id, "", "") if chat_id is not None else None
+            yield Prepared(row.number, row.values, Status.INVALID, contact, detail)
+
+
+__all__ = ["Outcome", "items", "rejected"]
