@@ -28,8 +28,7 @@ def read_results(path: str | os.PathLike[str]) -> pandas.DataFrame:
         raise ImportError("read_results needs pandas: pip install 'wawp-importer[pandas]'"
                           ) from None
     from ..read import open_table
-    from ..read.results_input import is_results_header, unsafe_cell
-    from .results import RESULT_COLUMNS
+    from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
 
     path = Path(path)
     table = open_table(path, header_row=1)
