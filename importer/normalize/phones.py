@@ -25,7 +25,6 @@ numbers are accepted (WhatsApp Business numbers can be landlines) with a note.
 from __future__ import annotations
 
 import re
-import unicodedata
 from functools import lru_cache
 from typing import NamedTuple
 
@@ -34,6 +33,10 @@ from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, V
 
 from ..errors import ConfigError
 from .phone_digits import UNKNOWN, number_type, parse_digits, to_number
+from .phone_text import (CHAT_ID_FORM, EXCEL_TEXT, EXTENSION, FLOAT_ZERO, LETTER, NON_DIGITS,
+                         PLAIN, PUNCTUATION, RFC3966_EXT, SCIENTIFIC, SPLIT, THOUSANDS,
+                         TRUNK_ZERO, ascii_text, digit_count, split_slash, strip_label,
+                         strip_trailing_label)
 
 CHAT_ID_SUFFIX = "@c.us"
 #: Repeated cells (the same number on many rows, the same junk) are parsed once while among
@@ -102,58 +105,6 @@ def region_of_chat_id(chat_id: str) -> str | None:
     return None if region in (None, "ZZ", "001") else region
 
 
-# --- text clean-up -------------------------------------------------------------------------
-
-_DASHES = "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u30fc\ufe58\ufe63\uff0d"
-_SEPARATOR_MAP = {"\u060c": ",", "\u061b": ";", "\uff0c": ",", "\uff1b": ";", "\u3001": ","}
-
-
-def ascii_text(text: str) -> str:
-    """`text` with every decimal digit in ASCII, every space a plain space, and invisible
-    format characters (direction marks, zero-width spaces, BOM) removed."""
-    if text.isascii():
-        return text
-    text = unicodedata.normalize("NFKC", text)  # full-width forms, NBSP, thin space…
-    out = []
-    for ch in text:
-        if ch.isascii():
-            out.append(ch)
-        elif ch.isdecimal():
-            out.append(str(unicodedata.decimal(ch)))  # Arabic-Indic, Persian, Devanagari…
-        elif ch.isspace():
-            out.append(" ")
-        elif ch in _DASHES:
-            out.append("-")
-        elif ch in _SEPARATOR_MAP:
-            out.append(_SEPARATOR_MAP[ch])
-        elif unicodedata.category(ch) != "Cf":
-            out.append(ch)
-    return "".join(out)
-
-
-_EXCEL_TEXT = re.compile(r'^="(.*)"$', re.DOTALL)  # ="0100…" keeps a leading zero in Excel
-_RFC3966_EXT = re.compile(r";\s*ext\s*=", re.IGNORECASE)
-# ":::" joins the values of one field in Google Contacts exports; و is "and"
-_SPLIT = re.compile(r"\s*(?:[\n\r;,|]+|:::|\s(?:or|and|&)\s|&|\u0648)\s*", re.IGNORECASE)
-_EXTENSION = re.compile(
-    r"(?:(?<=\d)|(?<=\d[\s.)\-]))\s*(?:ext(?:ension|n)?\.?|x|#|poste|durchwahl|доб\.?)"
-    r"\s*[:.=]?\s*(\d{1,7})\s*#?$", re.IGNORECASE)
-_SCIENTIFIC = re.compile(r"^\+?(\d)(?:[.,](\d+))?[eE]\+?(\d{1,2})$")
-_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3}){2,}(?:\.0+)?$")
-_FLOAT_ZERO = re.compile(r"^(\+?\d{5,})\.0+$")
-_TRUNK_ZERO = re.compile(r"\(\s*0\s*\)")
-_CHAT_ID = re.compile(r"^\+?(\d+)@(?:c\.us|s\.whatsapp\.net)$", re.IGNORECASE)
-_PUNCTUATION = set(" -.()[]/'\"~_")
-# one number and nothing else; not "201001234567.0" (a float's .0 is not a digit)
-_PLAIN = re.compile(r"^(?!.*\d\.0+$)\(?\+?[\d .()\-]{2,40}$")
-_NON_DIGITS = re.compile(r"\D+")
-_LETTER = re.compile(r"[^\W\d_]")
-
-
-def _digit_count(text: str) -> int:
-    return sum(ch.isdigit() for ch in text)
-
-
 class _Number(NamedTuple):
     """One number found in a cell: a chat ID and notes, or the reason it is not one."""
 
@@ -182,17 +133,27 @@ class PhoneNormalizer:
         # valid foreign one (a stranger in the address book)
         self._longest_national = max(metadata.general_desc.possible_length) if metadata else 0
         # per instance, so two normalizers with different regions never share answers
-        self.normalize = lru_cache(maxsize=CACHE_SIZE)(self._normalize)
-        self.normalize_each = lru_cache(maxsize=CACHE_SIZE)(self._normalize_each)
+        self._normalize_cached = lru_cache(maxsize=CACHE_SIZE)(self._normalize)
+        self._normalize_each_cached = lru_cache(maxsize=CACHE_SIZE)(self._normalize_each)
 
-    # -- public, memoized in __init__ --
+    def normalize(self, text: str) -> PhoneResult:
+        """The first valid number of the cell (a mobile before a landline); the other
+        numbers are named in the detail. Memoized per normalizer."""
+        return self._normalize_cached(text)
+
+    def normalize_each(self, text: str) -> tuple[PhoneResult, ...]:
+        """One result per valid number of the cell (or one invalid result if none is).
+        Memoized per normalizer."""
+        return self._normalize_each_cached(text)
+
+    # -- the work behind them --
 
     def _normalize(self, text: str) -> PhoneResult:
         """The first valid number of the cell; the other numbers are named in the detail."""
         plain = ascii_text(text).strip()
-        if _PLAIN.match(plain) and ("(" not in plain or not _TRUNK_ZERO.search(plain)):
+        if PLAIN.match(plain) and ("(" not in plain or not TRUNK_ZERO.search(plain)):
             # the common case, kept short: one number of digits, spaces, dashes, brackets
-            chat_id, kind = self._attempt(_NON_DIGITS.sub("", plain),
+            chat_id, kind = self._attempt(NON_DIGITS.sub("", plain),
                                           plain.lstrip("( ")[:1] == "+", self.region)
             if chat_id is not None:
                 return PhoneResult(chat_id, TYPE_NOTES.get(kind, ""))  # type: ignore[call-overload]
@@ -251,27 +212,27 @@ class PhoneNormalizer:
         text = ascii_text(text).strip()
         if not text:
             return (_Number("", reason="no phone number"),)
-        if _PLAIN.match(text) and ("(" not in text or not _TRUNK_ZERO.search(text)):
+        if PLAIN.match(text) and ("(" not in text or not TRUNK_ZERO.search(text)):
             # the common case: one number of digits, spaces, dashes, dots and brackets
             try:
-                return (self._resolve(_NON_DIGITS.sub("", text), text.lstrip("( ")[:1] == "+",
+                return (self._resolve(NON_DIGITS.sub("", text), text.lstrip("( ")[:1] == "+",
                                       text, []),)
             except _Invalid as exc:
-                if _digit_count(text) < 14:
+                if digit_count(text) < 14:
                     return (_Number(text, reason=str(exc)),)
-        excel = _EXCEL_TEXT.match(text)
+        excel = EXCEL_TEXT.match(text)
         if excel:
             text = excel.group(1).strip()
         text = text.lstrip("'").strip()
-        if _THOUSANDS.match(text):  # 201,001,234,567: Excel's thousands separators
+        if THOUSANDS.match(text):  # 201,001,234,567: Excel's thousands separators
             text = text.replace(",", "")
-        text = _RFC3966_EXT.sub(" ext ", text)
-        if _SCIENTIFIC.match(text):  # "2,01001E+11": a decimal comma, not two numbers
+        text = RFC3966_EXT.sub(" ext ", text)
+        if SCIENTIFIC.match(text):  # "2,01001E+11": a decimal comma, not two numbers
             pieces = [text]
         else:
             # each piece may carry its own text marker: "'+966… ::: '+966…"
-            pieces = [q for p in _SPLIT.split(text) if (q := p.lstrip("'").strip())]
-        pieces = [q for p in pieces for q in _split_slash(p)]
+            pieces = [q for p in SPLIT.split(text) if (q := p.lstrip("'").strip())]
+        pieces = [q for p in pieces for q in split_slash(p)]
         with_digits = [p for p in pieces if any(ch.isdigit() for ch in p)]
         if not with_digits:
             shown = " ".join(text.split())
@@ -294,7 +255,7 @@ class PhoneNormalizer:
         except _Invalid as exc:
             reason = str(exc)
         # "0100 123 4567 0111 222 3333": numbers separated only by spaces
-        if _digit_count(piece) >= 14 and ("too long" in reason or "'+'" in reason):
+        if digit_count(piece) >= 14 and ("too long" in reason or "'+'" in reason):
             found = self._split_on_spaces(piece)
             if len(found) > 1:
                 return found
@@ -311,7 +272,7 @@ class PhoneNormalizer:
         while start < len(groups):
             for end in range(len(groups), start, -1):
                 text = " ".join(groups[start:end])
-                if _digit_count(text) > 20:
+                if digit_count(text) > 20:
                     continue
                 try:
                     found.append(self._read_number(text, text))
@@ -326,33 +287,33 @@ class PhoneNormalizer:
     def _read_number(self, text: str, written: str) -> _Number:
         """One number; raises _Invalid with the reason."""
         notes: list[str] = []
-        formed = _CHAT_ID.match(text)
+        formed = CHAT_ID_FORM.match(text)
         if formed:
             return self._resolve(formed.group(1), True, written, notes)
-        text = _strip_label(text)
-        extension = _EXTENSION.search(text)
+        text = strip_label(text)
+        extension = EXTENSION.search(text)
         if extension:
             notes.append(f"extension {extension.group(1)} dropped (WhatsApp numbers have none)")
             text = text[:extension.start()]
-        text = _strip_trailing_label(text).strip()
-        scientific = _SCIENTIFIC.match(text)
+        text = strip_trailing_label(text).strip()
+        scientific = SCIENTIFIC.match(text)
         if scientific:
             text = _from_scientific(scientific, written)
-        zero = _FLOAT_ZERO.match(text)
+        zero = FLOAT_ZERO.match(text)
         if zero:  # 201001234567.0: a float's ".0" is not a digit
             text = zero.group(1)
-        if _LETTER.search(text):
+        if LETTER.search(text):
             raise _Invalid("letters in the number")
         core = text.lstrip("+ ([")
         plus = "+" in text[:len(text) - len(core)]
         if plus or core.startswith("00"):
-            core = _TRUNK_ZERO.sub(" ", core)  # +44 (0)20…: the (0) is not dialled
+            core = TRUNK_ZERO.sub(" ", core)  # +44 (0)20…: the (0) is not dialled
         else:
-            core = _TRUNK_ZERO.sub("0", core)
-        bad = next((ch for ch in core if not ch.isdigit() and ch not in _PUNCTUATION), None)
+            core = TRUNK_ZERO.sub("0", core)
+        bad = next((ch for ch in core if not ch.isdigit() and ch not in PUNCTUATION), None)
         if bad is not None:
             raise _Invalid(f"unexpected {bad!r} in the number")
-        return self._resolve(_NON_DIGITS.sub("", core), plus, written, notes)
+        return self._resolve(NON_DIGITS.sub("", core), plus, written, notes)
 
     def _resolve(self, digits: str, plus: bool, written: str, notes: list[str]) -> _Number:
         """Choose how to read the digits: as written, then 00 + country code, then as an
@@ -459,48 +420,6 @@ _TYPE_NOTE_SET = frozenset(_NOT_MOBILE)
 def is_mobile(result: PhoneResult) -> bool:
     """Whether a valid result is a mobile (or a number that may be one): no type note."""
     return result.chat_id is not None and not any(n in result.detail for n in _NOT_MOBILE)
-
-
-def _split_slash(piece: str) -> list[str]:
-    """"0100 123 4567 / 0111 222 3333" is two numbers; "030/1234567" is one."""
-    if "/" not in piece or "://" in piece:
-        return [piece]
-    parts = piece.split("/")
-    if all(_digit_count(p) >= 7 for p in parts):
-        return parts
-    return [piece]
-
-
-def _strip_label(text: str) -> str:
-    """Drop "Mobile:", "Tel.", "tel:", "https://wa.me/" and the like before the number.
-
-    Text glued to the first digit ("O100…", "ABC0100…") is not a label: it stays and
-    makes the number invalid.
-    """
-    for i, ch in enumerate(text):
-        if ch.isdigit() or ch == "+" or ch == "(":
-            break
-    else:
-        return text
-    label = text[:i]
-    if not label.strip():
-        return text
-    if any(c.isalpha() for c in label) and label[-1].isalnum():
-        return text
-    return text[i:]
-
-
-def _strip_trailing_label(text: str) -> str:
-    """Drop a label after the number: "0100 123 4567 (home)", "… - office"."""
-    last = max((i for i, ch in enumerate(text) if ch.isdigit()), default=-1)
-    if last < 0:
-        return text
-    tail = text[last + 1:]
-    if not any(c.isalpha() for c in tail):
-        return text
-    if tail[0].isspace() or tail[0] in "([":
-        return text[:last + 1]
-    return text
 
 
 def _from_scientific(match: re.Match[str], written: str) -> str:
