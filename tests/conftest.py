@@ -1,25 +1,16 @@
-"""Shared fixtures: the real sandbox over loopback, and running the real CLI."""
+"""Shared fixtures (the real sandbox over loopback) and the marking of end-to-end tests.
+
+Helpers that tests import live in tests/support."""
 
 from __future__ import annotations
 
-import atexit
-import csv
 import functools
 import inspect
-import os
-import shutil
-import subprocess
-import sys
-import tempfile
-from collections.abc import Iterator, Sequence
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 
 from tests.support.sandbox import SandboxProcess
-
-REPO = Path(__file__).resolve().parents[1]
-SAMPLES = REPO / "samples"
 
 
 @pytest.fixture(scope="session")
@@ -38,39 +29,6 @@ def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
     return sandbox_server
 
 
-#: Where the CLI keeps its ledger in tests (never the user's own ~/.local/share).
-_DATA_HOME = tempfile.mkdtemp(prefix="wawp-test-data-")
-atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
-
-
-def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without WAWP_* settings, plus `extra`; the ledger (in
-    $XDG_DATA_HOME) goes to a temporary folder."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("WAWP_")}
-    env["XDG_DATA_HOME"] = _DATA_HOME
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    env.update(extra or {})
-    return env
-
-
-def run_cli(args: Sequence[str | Path], *, env: dict[str, str] | None = None,
-            timeout: float = 120, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    """Run `python -m importer ARGS` as a user would; output captured as text."""
-    return subprocess.run([sys.executable, "-m", "importer", *map(str, args)],
-                          env=clean_env(env), capture_output=True, text=True, timeout=timeout,
-                          cwd=cwd, stdin=subprocess.DEVNULL)
-
-
-def read_results(path: Path) -> list[dict[str, str]]:
-    """The results file as dicts (the fixed columns come first, so names are unique)."""
-    with path.open(encoding="utf-8-sig", newline="") as f:
-        return list(csv.DictReader(f))
-
-
-def write_csv(path: Path, rows: Sequence[Sequence[object]]) -> Path:
-    with path.open("w", encoding="utf-8", newline="") as f:
-        csv.writer(f).writerows(rows)
-    return path
 
 
 # -- what kind of test is this: `pytest -m "not e2e and not browser and not slow"` is the quick

@@ -9,7 +9,7 @@ import pytest
 
 import importer
 from importer import ConfigError, ImportOptions, RowResult, Status, render_summary, run_import
-from tests.conftest import read_results, write_csv
+from tests.support.cli import read_results, write_csv
 from tests.support.sandbox import SandboxProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"

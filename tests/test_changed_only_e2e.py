@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.test_resume_e2e import Cli, journal_of, journal_rows
+from tests.support.cli import Cli, journal_of, journal_rows
 
 N = 40
 ARGS = ["--default-region", "EG", "--no-progress", "--rate", "0", "--concurrency", "4"]

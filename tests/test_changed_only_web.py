@@ -6,9 +6,9 @@ from pathlib import Path
 
 from importer import ImportOptions
 from importer.web import create_app
-from tests.conftest import write_csv
+from tests.support.cli import write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.test_web_api import import_and_wait, upload_and_check
+from tests.web.support import import_and_wait, upload_and_check
 from tests.web.support import AppServer, PageClient
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from importer.config import load_config, options_kwargs
 from importer.errors import ConfigError
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 ROWS = [["Kunde", "Mobil", "Stadt"],

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import SAMPLES, read_results, run_cli, write_csv
+from tests.support.cli import SAMPLES, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 CONTACTS = [

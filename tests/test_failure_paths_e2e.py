@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import REPO, clean_env, read_results, run_cli, write_csv
+from tests.support.cli import REPO, clean_env, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 N = 120

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_results, run_cli, write_csv
-from tests.test_resume_e2e import Cli
+from tests.support.cli import read_results, run_cli, write_csv
+from tests.support.cli import Cli
 from tests.support.sandbox import SandboxProcess
 
 N = 120

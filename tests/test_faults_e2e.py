@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env, read_results, run_cli, write_csv
+from tests.support.cli import clean_env, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 

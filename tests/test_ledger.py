@@ -10,7 +10,7 @@ import pytest
 from importer import ConfigError, Status, run_import
 from importer.models import Contact, Prepared, RowResult
 from importer.report.ledger import LOOKUP_BATCH, Ledger, parse_age, sent_on
-from tests.conftest import write_csv
+from tests.support.cli import write_csv
 
 DAY = 86400.0
 NOW = 1_796_083_200.0  # 2026-12-01 00:00 UTC

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 
 ROWS = [
     ["Phone", "First Name", "Last Name", "Company"],

@@ -10,7 +10,7 @@ import pytest
 
 from importer import Status, read_results, run_import
 from importer.read.dataframe import frame_cell, frame_headers, frame_rows
-from tests.conftest import REPO, clean_env, write_csv
+from tests.support.cli import REPO, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
 
 pd = pytest.importorskip("pandas")

@@ -9,7 +9,7 @@ import pytest
 from importer.models import RowResult, Status
 from importer.report.results import ResultsWriter
 from importer.result_format import safe_cell
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 
 
 @pytest.mark.parametrize(("cell", "written"), [

@@ -8,15 +8,13 @@ from __future__ import annotations
 
 import json
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import clean_env, read_results, run_cli, write_csv
+from tests.support.cli import Cli, journal_of, journal_rows, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 N = 160
@@ -39,44 +37,7 @@ def results_path(source: Path) -> Path:
     return source.with_name("book.results.csv")
 
 
-def journal_of(source: Path) -> Path:
-    return source.with_name("book.results.csv.journal.jsonl")
-
-
 ARGS = ["--default-region", "EG", "--no-progress", "--rate", "0", "--concurrency", "4"]
-
-
-class Cli:
-    """The CLI running in the background, its output going to files (no pipe to fill)."""
-
-    def __init__(self, args: list[object], env: dict[str, str], folder: Path) -> None:
-        self.out = (folder / "cli.out").open("w+", encoding="utf-8")
-        self.err = (folder / "cli.err").open("w+", encoding="utf-8")
-        self.process = subprocess.Popen([sys.executable, "-m", "importer", *map(str, args)],
-                                        env=clean_env(env), stdin=subprocess.DEVNULL,
-                                        stdout=self.out, stderr=self.err)
-
-    def wait_for_lines(self, journal: Path, lines: int, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while _line_count(journal) < lines:
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, "the journal did not grow"
-            time.sleep(0.01)
-
-    def wait(self, timeout: float = 60) -> int:
-        return self.process.wait(timeout=timeout)
-
-    def output(self) -> str:
-        self.out.seek(0)
-        self.err.seek(0)
-        return self.out.read() + self.err.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.out.close()
-        self.err.close()
 
 
 @pytest.fixture
@@ -87,24 +48,7 @@ def background(tmp_path: Path) -> Iterator[list[Cli]]:
         cli.close()
 
 
-def _line_count(path: Path) -> int:
-    try:
-        return path.read_bytes().count(b"\n")
-    except FileNotFoundError:
-        return 0
 
-
-def journal_rows(journal: Path) -> list[dict[str, object]]:
-    """The row lines of a journal (a torn last line is left out, as resume does)."""
-    rows = []
-    for line in journal.read_text(encoding="utf-8").splitlines():
-        try:
-            data = json.loads(line)
-        except ValueError:
-            continue
-        if "row" in data:
-            rows.append(data)
-    return rows
 
 
 def assert_finished(source: Path, sandbox: SandboxProcess, ok_before: set[str]) -> None:

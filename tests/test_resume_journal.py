@@ -14,7 +14,7 @@ from importer.models import Contact, Prepared, RowResult, Status
 from importer.pipeline import plan_import, run_plan
 from importer.report.journal import (JournalWriter, RunHeader, SentRows, contact_digest,
                                      fingerprint, journal_path, plan_journal, read_journal)
-from tests.conftest import read_results, write_csv
+from tests.support.cli import read_results, write_csv
 
 TOKEN = "journal-secret-token-42"
 ROWS = [["Name", "Phone"]] + [[f"Person {i}", f"0100 000 {i:04d}"] for i in range(20)]

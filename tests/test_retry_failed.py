@@ -13,7 +13,7 @@ from importer.models import Status
 from importer.options import retry_results_path
 from importer.read.results_input import merge_retried
 from importer.result_format import safe_cell, unsafe_cell
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 ROWS = [["Name", "Phone", "Notes"]] + [

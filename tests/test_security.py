@@ -21,7 +21,7 @@ import pytest
 from importer import ImportOptions
 from importer.pipeline import check_base_url, plan_import, run_plan
 from importer.errors import ConfigError
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 TOKEN = "tok-SECRET+9f/3a=7c1e5b"  # has characters that URL encoding changes

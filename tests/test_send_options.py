@@ -9,7 +9,7 @@ import pytest
 from importer import ImportOptions
 from importer.errors import ConfigError
 from importer.pipeline import plan_import
-from tests.conftest import run_cli, write_csv
+from tests.support.cli import run_cli, write_csv
 
 
 @pytest.mark.parametrize(("setting", "value", "message"), [

@@ -21,7 +21,7 @@ from importer.report.summary import (
     render_verify_estimate,
     summary_to_dict,
 )
-from tests.conftest import run_cli
+from tests.support.cli import run_cli
 from tests.support.sandbox import SandboxProcess
 
 FIXTURES = Path(__file__).parent / "fixtures"

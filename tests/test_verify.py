@@ -17,7 +17,7 @@ from importer.send.client import ExistsOutcome
 from importer.send.pacing import Pacer
 from importer.send.runner import RunControl
 from importer.send.verify import CheckCache, Verifier, VerifyProgress
-from tests.conftest import read_results, run_cli, write_csv
+from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 DAY = 24 * 3600.0

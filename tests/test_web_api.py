@@ -17,7 +17,6 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
 import httpx
 import openpyxl
@@ -27,9 +26,10 @@ from importer import ImportOptions, run_import
 from importer.errors import ConfigError
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
-from tests.conftest import SAMPLES, clean_env, write_csv
+from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.web.support import AppServer, PageClient, ServeProcess, files_under
+from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
+                               upload_and_check)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -71,18 +71,6 @@ def serve(sandbox: SandboxProcess, data_dir: Path) -> Iterator[Callable[..., Pag
         client.close()
     for server in servers:
         server.__exit__(None, None, None)
-
-
-def upload_and_check(client: PageClient, path: Path, name: str | None = None) -> dict[str, Any]:
-    response = client.upload(path.read_bytes(), name or path.name)
-    assert response.status_code == 201, response.text
-    return client.wait(response.json()["id"])
-
-
-def import_and_wait(client: PageClient, job_id: str, *, timeout: float = 30) -> dict[str, Any]:
-    response = client.change("POST", f"/api/jobs/{job_id}/import")
-    assert response.status_code == 202, response.text
-    return client.wait(job_id, ("done", "failed", "interrupted"), timeout=timeout)
 
 
 # -- the page -------------------------------------------------------------------------------------

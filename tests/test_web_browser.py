@@ -18,7 +18,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.conftest import REPO, read_results, write_csv
+from tests.support.cli import REPO, read_results, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import ServeProcess
 

@@ -11,7 +11,7 @@ from importer.errors import ConfigError
 from importer.models import RowResult, Status
 from importer.report.results import ResultsWriter, open_results_writer
 from importer.report.xlsx import STATUS_COLOURS, WIDTH_SAMPLE_ROWS, XlsxResultsWriter
-from tests.conftest import run_cli, write_csv
+from tests.support.cli import run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 HEADERS = ["Name", "Phone", "Note"]

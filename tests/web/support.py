@@ -18,7 +18,7 @@ from typing import Any, Self
 import httpx
 import uvicorn
 
-from tests.conftest import REPO, clean_env
+from tests.support.cli import REPO, clean_env
 
 STARTUP_TIMEOUT = 20.0
 _CSRF = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
@@ -154,3 +154,14 @@ class PageClient(httpx.Client):
 def files_under(folder: Path) -> list[Path]:
     return sorted(p for p in folder.rglob("*") if p.is_file())
 
+
+def upload_and_check(client: PageClient, path: Path, name: str | None = None) -> dict[str, Any]:
+    response = client.upload(path.read_bytes(), name or path.name)
+    assert response.status_code == 201, response.text
+    return client.wait(response.json()["id"])
+
+
+def import_and_wait(client: PageClient, job_id: str, *, timeout: float = 30) -> dict[str, Any]:
+    response = client.change("POST", f"/api/jobs/{job_id}/import")
+    assert response.status_code == 202, response.text
+    return client.wait(job_id, ("done", "failed", "interrupted"), timeout=timeout)
