@@ -10,6 +10,7 @@ from collections.abc import Iterator
 
 import pytest
 
+from tests.support.cli import Cli
 from tests.support.sandbox import SandboxProcess
 
 
@@ -29,6 +30,15 @@ def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
     return sandbox_server
 
 
+
+
+@pytest.fixture
+def background() -> Iterator[list[Cli]]:
+    """Commands started in the background (`background.append(Cli(...))`), ended after."""
+    started: list[Cli] = []
+    yield started
+    for cli in started:
+        cli.close()
 
 
 # -- what kind of test is this: `pytest -m "not e2e and not browser and not slow"` is the quick

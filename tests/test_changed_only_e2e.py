@@ -10,14 +10,12 @@ import signal
 import sqlite3
 import stat
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import read_results, run_cli, write_csv
+from tests.support.cli import Cli, journal_of, journal_rows, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.support.cli import Cli, journal_of, journal_rows
 
 N = 40
 ARGS = ["--default-region", "EG", "--no-progress", "--rate", "0", "--concurrency", "4"]
@@ -32,14 +30,6 @@ def book(path: Path, n: int = N, renamed: dict[int, str] | None = None) -> Path:
     rows: list[list[object]] = [["Name", "Phone"]]
     rows += [[renamed.get(i, f"Person {i}"), f"0100 000 {i:04d}"] for i in range(n)]
     return write_csv(path, rows)
-
-
-@pytest.fixture
-def background() -> Iterator[list[Cli]]:
-    started: list[Cli] = []
-    yield started
-    for cli in started:
-        cli.close()
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ import json
 import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.support.cli import REPO, clean_env, read_results, run_cli, write_csv
+from tests.support.cli import (REPO, Cli, clean_env, journal_of, read_results, run_cli,
+                               write_csv)
 from tests.support.sandbox import SandboxProcess
 
 N = 120
@@ -37,72 +36,18 @@ def book(tmp_path: Path) -> Path:
 ARGS = ["--default-region", "EG", "--no-progress", "--rate", "0", "--concurrency", "2"]
 
 
-class Background:
-    """The CLI running in the background, its output going to files."""
 
-    def __init__(self, args: list[object], env: dict[str, str], folder: Path,
-                 name: str = "cli") -> None:
-        self.out = (folder / f"{name}.out").open("w+", encoding="utf-8")
-        self.err = (folder / f"{name}.err").open("w+", encoding="utf-8")
-        self.process = subprocess.Popen([sys.executable, "-m", "importer", *map(str, args)],
-                                        env=clean_env(env), stdin=subprocess.DEVNULL,
-                                        stdout=self.out, stderr=self.err)
-
-    def wait_for(self, path: Path, lines: int = 1, timeout: float = 60) -> None:
-        deadline = time.monotonic() + timeout
-        while _lines(path) < lines:
-            assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, f"{path} did not grow"
-            time.sleep(0.01)
-
-    def wait(self, timeout: float = 120) -> int:
-        return self.process.wait(timeout=timeout)
-
-    def output(self) -> str:
-        self.out.seek(0)
-        self.err.seek(0)
-        return self.out.read() + self.err.read()
-
-    def stdout(self) -> str:
-        self.out.seek(0)
-        return self.out.read()
-
-    def close(self) -> None:
-        if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
-        self.out.close()
-        self.err.close()
-
-
-def _lines(path: Path) -> int:
-    try:
-        return path.read_bytes().count(b"\n")
-    except FileNotFoundError:
-        return 0
-
-
-@pytest.fixture
-def background() -> Iterator[list[Background]]:
-    started: list[Background] = []
-    yield started
-    for cli in started:
-        cli.close()
-
-
-def journal_of(book: Path) -> Path:
-    return book.with_name("book.results.csv.journal.jsonl")
 
 
 # -- 1. one run at a time on a results file ----------------------------------------------------
 
 def test_a_second_run_on_the_same_results_exits_2_and_sends_nothing(
         sandbox: SandboxProcess, book: Path, tmp_path: Path,
-        background: list[Background]) -> None:
+        background: list[Cli]) -> None:
     sandbox.configure(latency=0.05)
-    first = Background([book, *ARGS], sandbox.env(), tmp_path, "first")
+    first = Cli([book, *ARGS], sandbox.env(), tmp_path, "first")
     background.append(first)
-    first.wait_for(journal_of(book), 5)
+    first.wait_for_lines(journal_of(book), 5)
 
     second = run_cli([book, *ARGS], env=sandbox.env())
     assert second.returncode == 2, second.stderr
@@ -120,11 +65,11 @@ def test_a_second_run_on_the_same_results_exits_2_and_sends_nothing(
 
 def test_the_lock_of_a_killed_run_never_blocks_resume(
         sandbox: SandboxProcess, book: Path, tmp_path: Path,
-        background: list[Background]) -> None:
+        background: list[Cli]) -> None:
     sandbox.configure(latency=0.05)
-    cli = Background([book, *ARGS], sandbox.env(), tmp_path)
+    cli = Cli([book, *ARGS], sandbox.env(), tmp_path)
     background.append(cli)
-    cli.wait_for(journal_of(book), 10)
+    cli.wait_for_lines(journal_of(book), 10)
     cli.process.send_signal(signal.SIGKILL)
     assert cli.wait() == -signal.SIGKILL
     lock = book.with_name("book.results.csv.lock")
@@ -266,12 +211,12 @@ def test_a_usage_error_is_one_line_without_the_usage_block(tmp_path: Path) -> No
 
 def test_ctrl_c_counts_only_rows_sent_and_prints_one_next_step(
         sandbox: SandboxProcess, book: Path, tmp_path: Path,
-        background: list[Background]) -> None:
+        background: list[Cli]) -> None:
     sandbox.configure(latency=0.05)
     summary = tmp_path / "summary.json"
-    cli = Background([book, *ARGS, "--summary-json", summary], sandbox.env(), tmp_path)
+    cli = Cli([book, *ARGS, "--summary-json", summary], sandbox.env(), tmp_path)
     background.append(cli)
-    cli.wait_for(journal_of(book), 10)
+    cli.wait_for_lines(journal_of(book), 10)
     cli.process.send_signal(signal.SIGINT)
     assert cli.wait() == 130, cli.output()
     data = json.loads(summary.read_text(encoding="utf-8"))
@@ -286,11 +231,11 @@ def test_ctrl_c_counts_only_rows_sent_and_prints_one_next_step(
 
 def test_a_resumed_run_counts_only_the_rows_it_sent(
         sandbox: SandboxProcess, book: Path, tmp_path: Path,
-        background: list[Background]) -> None:
+        background: list[Cli]) -> None:
     sandbox.configure(latency=0.05)
-    cli = Background([book, *ARGS], sandbox.env(), tmp_path)
+    cli = Cli([book, *ARGS], sandbox.env(), tmp_path)
     background.append(cli)
-    cli.wait_for(journal_of(book), 30)
+    cli.wait_for_lines(journal_of(book), 30)
     cli.process.send_signal(signal.SIGKILL)
     cli.wait()
     sandbox.configure(latency=0)

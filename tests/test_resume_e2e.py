@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -38,17 +37,6 @@ def results_path(source: Path) -> Path:
 
 
 ARGS = ["--default-region", "EG", "--no-progress", "--rate", "0", "--concurrency", "4"]
-
-
-@pytest.fixture
-def background(tmp_path: Path) -> Iterator[list[Cli]]:
-    started: list[Cli] = []
-    yield started
-    for cli in started:
-        cli.close()
-
-
-
 
 
 def assert_finished(source: Path, sandbox: SandboxProcess, ok_before: set[str]) -> None:

@@ -79,9 +79,10 @@ def journal_rows(journal: Path) -> list[dict[str, object]]:
 class Cli:
     """The CLI running in the background, its output going to files (no pipe to fill)."""
 
-    def __init__(self, args: list[object], env: dict[str, str], folder: Path) -> None:
-        self.out = (folder / "cli.out").open("w+", encoding="utf-8")
-        self.err = (folder / "cli.err").open("w+", encoding="utf-8")
+    def __init__(self, args: list[object], env: dict[str, str], folder: Path,
+                 name: str = "cli") -> None:
+        self.out = (folder / f"{name}.out").open("w+", encoding="utf-8")
+        self.err = (folder / f"{name}.err").open("w+", encoding="utf-8")
         self.process = subprocess.Popen([sys.executable, "-m", "importer", *map(str, args)],
                                         env=clean_env(env), stdin=subprocess.DEVNULL,
                                         stdout=self.out, stderr=self.err)
@@ -90,16 +91,20 @@ class Cli:
         deadline = time.monotonic() + timeout
         while line_count(journal) < lines:
             assert self.process.poll() is None, self.output()
-            assert time.monotonic() < deadline, "the journal did not grow"
+            assert time.monotonic() < deadline, f"{journal} did not grow"
             time.sleep(0.01)
 
-    def wait(self, timeout: float = 60) -> int:
+    def wait(self, timeout: float = 120) -> int:
         return self.process.wait(timeout=timeout)
 
     def output(self) -> str:
         self.out.seek(0)
         self.err.seek(0)
         return self.out.read() + self.err.read()
+
+    def stdout(self) -> str:
+        self.out.seek(0)
+        return self.out.read()
 
     def close(self) -> None:
         if self.process.poll() is None:
