@@ -25,17 +25,17 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from . import __version__
-from .config import check_known, coerce, load_config
+from .config import UNKNOWN_HINT, load_config
 from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
                     EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
                     read_token, sending_settings, tolerate_unprintable)
 from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
                      UsageError)
 from .models import RowResult, Status, Summary
-from .options import DEFAULT_VERIFY_RATE, ImportOptions
+from .options import (DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES, MISSING_NAME_POLICIES,
+                      ImportOptions, check_known, coerce, field_kinds, parse_age)
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
-from .report.ledger import parse_age
 from .report.summary import (
     render_preview,
     render_summary,
@@ -89,7 +89,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "the first valid one, the others named in the detail)")
     g.add_argument("--title-case", action="store_true",
                    help="write ALL-CAPS and all-lowercase names in name case (JOHN DOE -> John Doe)")
-    g.add_argument("--missing-name", choices=("invalid", "phone"), default="invalid",
+    g.add_argument("--missing-name", choices=MISSING_NAME_POLICIES, default="invalid",
                    help="a row without a name is invalid (default), or uses the number as its "
                    "first name")
     g.add_argument("--first-name-format", metavar="TEMPLATE",
@@ -97,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--last-name-format", metavar="TEMPLATE",
                    help="compose the last name from columns, e.g. '{Last Name} - {Company}'; "
                    "an empty cell drops the text around it")
-    g.add_argument("--duplicates", choices=("first", "last"), default="first",
+    g.add_argument("--duplicates", choices=DUPLICATE_POLICIES, default="first",
                    help="of rows with the same number, send the first (default) or the last")
 
     g = p.add_argument_group("sending")
@@ -254,18 +254,32 @@ def config_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action
             if a.option_strings and a.dest not in NOT_IN_CONFIG}
 
 
+#: Fields whose command-line form is text, kept as written so a retry command repeats it
+#: (`--max-age 30d`; parsed by `max_age_seconds`), not typed by their annotation.
+AS_WRITTEN = frozenset({"max_age"})
+
+
 def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, object]:
-    """The settings of a config file, checked and typed like the options they stand for."""
+    """The settings of a config file, checked and typed like the options they stand for.
+
+    A setting that is an ImportOptions field is typed by the schema (options.py); one that
+    only the command has (`no-progress`, `token-file`…) by what its flag takes. Either way
+    it then passes through the flag's own `type=` and `choices`, as a flag's text would.
+    """
     settings = load_config(path)
     if "access_token" in settings:
         raise ConfigError(f"config file {path} must not hold the access token: remove it and "
                           "use WAWP_ACCESS_TOKEN or --token-file")
     actions = config_actions(parser)
-    check_known(settings, actions, path=path)
+    source = f"config file {path}"
+    check_known(settings, actions, source=source, hint=UNKNOWN_HINT)
+    kinds = field_kinds()
     values: dict[str, object] = {}
     for name, value in settings.items():
         action = actions[name]
-        if action.nargs == 0:
+        if name in kinds and name not in AS_WRITTEN:
+            kind = kinds[name]
+        elif action.nargs == 0:
             kind = "bool"
         elif action.type in (int, float):
             kind = action.type.__name__
@@ -273,7 +287,7 @@ def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, ob
             kind = "Path"
         else:
             kind = "str"
-        value = coerce(name, value, kind, path=path)
+        value = coerce(name, value, kind, source=source, relative_to=path.parent)
         if kind == "str" and callable(action.type) and value is not None:
             try:
                 value = action.type(value)

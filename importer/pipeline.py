@@ -8,8 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
-import ipaddress
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator
@@ -17,7 +15,6 @@ from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import httpx
 
@@ -27,13 +24,13 @@ from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
-from .options import ImportOptions
+from .options import ImportOptions, check_base_url, typed_values
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.scoring import SAMPLE_ROWS
 from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
-from .report.ledger import Ledger, parse_age
+from .report.ledger import Ledger
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
@@ -91,40 +88,6 @@ class Plan:
             self.retry_counts = RetryCounts()
 
 
-def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
-    """The base URL, refused when it would send the token in clear text off this machine."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ConfigError(f"invalid base URL {url!r}: expected https://host")
-    if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
-        raise ConfigError(f"refusing to send the access token in clear text to {parts.hostname}: "
-                          "use https, or --allow-insecure-http if you really mean it")
-    return url.rstrip("/")
-
-
-def check_sending(options: ImportOptions) -> None:
-    """Refuse sending settings that cannot work, before anything is read or sent."""
-    if options.concurrency < 1:
-        raise ConfigError(f"--concurrency must be at least 1, got {options.concurrency}")
-    if not options.rate >= 0:  # also refuses NaN
-        raise ConfigError(f"--rate must be 0 (no limit) or more, got {options.rate:g}")
-    if options.max_age is not None and not options.max_age >= 0:
-        raise ConfigError(f"--max-age must be 0 or more, got {options.max_age:g}")
-    if options.max_attempts < 1:
-        raise ConfigError(f"--max-attempts must be at least 1, got {options.max_attempts}")
-    if not options.timeout > 0:
-        raise ConfigError(f"--timeout must be more than 0 seconds, got {options.timeout:g}")
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def check_paths(options: ImportOptions) -> Path:
     """The results path, once the input and results paths are known to be usable (before
     anything is read or sent); raises UsageError naming the path otherwise."""
@@ -144,11 +107,6 @@ def check_paths(options: ImportOptions) -> Path:
         raise ConfigError(f"the results would overwrite the input {options.input}: name "
                           "another file with --results")
     return results_path
-
-
-def talks_to_api(options: ImportOptions) -> bool:
-    """Whether this run sends or asks the API anything (a dry run without --verify does not)."""
-    return not options.dry_run or options.verify
 
 
 def _client(options: ImportOptions, transport: httpx.AsyncBaseTransport | None) -> WawpClient:
@@ -210,16 +168,7 @@ def plan_import(options: ImportOptions, *,
     `transport` is the HTTP transport of that question (tests pass one).
     """
     results_path = check_paths(options)
-    if talks_to_api(options):
-        check_base_url(options.base_url, allow_insecure_http=options.allow_insecure_http)
-        check_sending(options)
-        if not options.instance_id or not options.access_token:
-            hint = (" (--verify asks the API, even in a dry run)" if options.dry_run
-                    else ", or use --dry-run")
-            raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID and "
-                              f"WAWP_ACCESS_TOKEN (or --token-file){hint}")
-    if options.max_age is not None and not options.changed_only:
-        raise ConfigError("--max-age only means something with --changed-only")
+    options.validate()
     table = open_input(options)
     # the region comes before the columns: the phone column is chosen by the numbers that
     # are valid for it
@@ -520,21 +469,9 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     if config is not None:
         path = Path(config)
         values = options_kwargs(load_config(path), path=path, ignore=CLI_ONLY_SETTINGS)
-    fields = {f.name: f for f in dataclasses.fields(ImportOptions)}
-    unknown = sorted(name for name in settings if name not in fields or name == "input")
-    if unknown:
-        raise ConfigError(f"unknown setting{'s' if len(unknown) > 1 else ''} "
-                          f"{', '.join(unknown)}; the settings are ImportOptions fields")
-    for name, value in settings.items():
-        # Paths may come as text, as they would on a command line.
-        if "Path" in str(fields[name].type) and isinstance(value, (str, os.PathLike)):
-            value = Path(value)
-        values[name] = value
-    if isinstance(values.get("max_age"), str):  # "30d", as on the command line
-        try:
-            values["max_age"] = parse_age(values["max_age"])
-        except ValueError as exc:
-            raise ConfigError(f"max_age: {exc}") from None
+    # Keyword arguments are typed like a config's values; paths may come as text, as they
+    # would on a command line, and stay relative to the current folder.
+    values.update(typed_values(settings))
     if values.get("results") is None and default_results is not None:
         values["results"] = default_results
     options = ImportOptions(input=Path(source), **values)

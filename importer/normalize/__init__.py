@@ -16,8 +16,8 @@ from functools import lru_cache
 from operator import itemgetter
 from typing import TYPE_CHECKING
 
-from ..errors import ConfigError
 from ..models import Prepared, SourceRow
+from ..options import DUPLICATE_POLICIES, MISSING_NAME_POLICIES, check_policies
 from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
 from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
 from .outcomes import Outcome, items, rejected
@@ -31,8 +31,6 @@ __all__ = ["DUPLICATE_POLICIES", "MAX_NAME_LENGTH", "MISSING_NAME_POLICIES", "Na
            "PhoneNormalizer", "PhoneResult", "RowNormalizer", "check_region", "default_workers",
            "mark_duplicates", "split_full_name"]
 
-MISSING_NAME_POLICIES = ("invalid", "phone")
-DUPLICATE_POLICIES = ("first", "last")
 #: Rows repeat names ("John Smith", the same contact twice): the last 4,096 distinct sets of
 #: name cells are remembered. Small on purpose: a cache that grows with the file is memory
 #: that grows with the file, and most repeats are close together.
@@ -69,12 +67,8 @@ class RowNormalizer:
                  title_case: bool = False, missing_name: str = "invalid",
                  first_name_format: str | None = None, last_name_format: str | None = None,
                  duplicates: str = "first", workers: int = 0) -> None:
-        if missing_name not in MISSING_NAME_POLICIES:
-            raise ConfigError(f"--missing-name must be one of {', '.join(MISSING_NAME_POLICIES)}"
-                              f", not {missing_name!r}")
-        if duplicates not in DUPLICATE_POLICIES:
-            raise ConfigError(f"--duplicates must be one of {', '.join(DUPLICATE_POLICIES)}, "
-                              f"not {duplicates!r}")
+        # the schema's check, again: a RowNormalizer is also built without ImportOptions
+        check_policies(missing_name=missing_name, duplicates=duplicates)
         self.columns = columns
         self.headers = tuple(headers)
         self.phones = PhoneNormalizer(default_region)

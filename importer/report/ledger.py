@@ -30,6 +30,7 @@ from typing import Self
 
 from ..errors import OutputError
 from ..models import Contact, Prepared, RowResult, Status
+from ..options import parse_age  # noqa: F401  (the schema parses ages; kept importable here)
 
 #: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
 #: short while paying the per-query cost once per 500 rows, not per row.
@@ -56,23 +57,6 @@ CREATE TABLE IF NOT EXISTS sent (
     PRIMARY KEY (account, chat_id)
 ) WITHOUT ROWID;
 """
-
-
-def parse_age(text: str) -> float:
-    """`30d`, `12h`, `90m`, `45s` or plain seconds (`3600`) as seconds; ValueError otherwise."""
-    value = text.strip().lower()
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 7 * 86400}
-    factor = 1
-    if value and value[-1] in units:
-        factor = units[value[-1]]
-        value = value[:-1].strip()
-    try:
-        number = float(value)
-    except ValueError:
-        raise ValueError(f"not an age: {text!r} (write e.g. 30d, 12h, 90m, 45s or 0)") from None
-    if not number >= 0 or number == float("inf"):
-        raise ValueError(f"an age must be 0 or more, got {text!r}")
-    return number * factor
 
 
 @functools.lru_cache(maxsize=64)

@@ -38,7 +38,7 @@ from typing import Any
 
 from ..errors import ConfigError, ImporterError, OutputError
 from ..models import Prepared, ReasonCount, RowResult, Status, Summary
-from ..options import ImportOptions
+from ..options import ImportOptions, coerce, field_kinds
 from ..pipeline import Plan, open_input, plan_import, run_plan
 from ..read import Table
 from ..redact import Redactor
@@ -128,7 +128,14 @@ class _Cancelled(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Settings:
-    """What the page can choose; the names are those of ImportOptions (and of the CLI's flags).
+    """The subset of the settings (ImportOptions, options.py) that the page may change.
+
+    Only what is the page's own is here: which fields it may set (the fields below, named,
+    typed and defaulted as in ImportOptions; a test keeps them the same) and the forms its
+    boxes send (an empty box, a row number as text, a list of phone columns). Typing is the
+    schema's (`options.coerce`), and so is validation: the page's options go through
+    `plan_import`, which validates them like any run's. The region code is checked here
+    already, to name the field beside which the page shows the message.
 
     None means "as the CLI would decide": detected, guessed, or the server's default region.
     """
@@ -161,24 +168,11 @@ class Settings:
         unknown = sorted(set(data) - set(fields))
         if unknown:
             raise ConfigError(f"unknown setting {', '.join(unknown)}")
+        kinds = field_kinds()
         values: dict[str, Any] = {}
         for name, value in data.items():
+            value = coerce(name, _from_page(name, value, kinds[name]), kinds[name])
             default = fields[name].default
-            if isinstance(default, bool):
-                if not isinstance(value, bool):
-                    raise ConfigError(f"{name} must be true or false")
-            elif name == "header_row":
-                value = _row_number(value)
-            elif name == "phone_columns":
-                if value is not None:
-                    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-                        raise ConfigError("phone_columns must be a list of columns")
-                    value = tuple(v.strip() for v in value if v.strip()) or None
-            elif value is not None:
-                if not isinstance(value, str):
-                    raise ConfigError(f"{name} must be text")
-                # An empty box means "decide for me"; a delimiter may be a space or a tab.
-                value = value if name == "delimiter" and value else (value.strip() or None)
             if value is None and isinstance(default, str):
                 value = default  # a choice between policies always has one
             if name == "default_region" and value is not None:
@@ -209,11 +203,29 @@ class Settings:
         phones = values.pop("phone_columns")
         if phones:
             # The first phone column is the one the normalizer reads; the others are its
-            # fallbacks where the options take a list (per-row fallback), else kept unused.
+            # fallbacks, tried in this order by a row whose earlier ones are empty or invalid.
             values["phone_column"] = phones[0]
-            if "phone_columns" in {f.name for f in dataclasses.fields(ImportOptions)}:
-                values["phone_columns"] = tuple(phones)
+            values["phone_columns"] = tuple(phones)
         return dataclasses.replace(template, **values, **run)
+
+
+def _from_page(name: str, value: Any, kind: str) -> Any:
+    """A value as the page's boxes send it, in the form the schema types (`options.coerce`):
+    an empty box is None ("decide for me"), text is stripped (a delimiter may be a space or a
+    tab), the header row may come as text, empty phone columns are dropped."""
+    if kind == "bool":
+        return value  # a checkbox: the schema takes true/false only
+    if name == "header_row":
+        return _row_number(value)
+    if value is None:
+        return None
+    if name == "phone_columns":
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise ConfigError("phone_columns must be a list of columns")
+        return tuple(v.strip() for v in value if v.strip()) or None
+    if not isinstance(value, str):
+        raise ConfigError(f"{name} must be text")  # the page sends text for every box
+    return value if name == "delimiter" and value else (value.strip() or None)
 
 
 def _row_number(value: Any) -> int | None:
