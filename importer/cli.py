@@ -530,9 +530,10 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         sandbox = importlib.import_module("importer.sandbox")
         return int(sandbox.main(argv[1:]))
     if argv and argv[0] == "serve":
-        from .web.serve import main as serve_main
-
-        return serve_main(argv[1:], env=env, out=out, err=err)
+        # By name too: the web app is an entry point of its own that uses the library;
+        # nothing outside importer/web imports it.
+        serve = importlib.import_module("importer.web.serve")
+        return int(serve.main(argv[1:], env=env, out=out, err=err))
     console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
     parser = build_parser()
     args = parse_args(parser, argv)

@@ -44,6 +44,9 @@ class ImportOptions:
 
     input: Path
     results: Path | None = None
+    #: A second file that gets the same result lines, in the format its extension names
+    #: (.xlsx: an Excel workbook), e.g. a workbook beside a CSV the web page offers both of.
+    results_copy: Path | None = None
 
     # reading
     sheet: str | None = None

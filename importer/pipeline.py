@@ -10,16 +10,17 @@ import asyncio
 import contextlib
 import os
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
-from .errors import ConfigError, InputFileError, PreflightError
+from .errors import ConfigError, InputFileError, OutputError, PreflightError
 from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
@@ -33,6 +34,7 @@ from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
 from .report.ledger import Ledger
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
+from .report.run_files import RunFiles
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
 from .send.client import WawpClient
 from .send.pacing import Pacer
@@ -46,6 +48,12 @@ if TYPE_CHECKING:
 
 ResultHook = Callable[[RowResult], None]
 VerifyHook = Callable[[VerifyProgress], None]
+
+
+class _Record(Protocol):
+    """How `_send` hands a result to `run_plan`: `sent` when this run sent its row."""
+
+    def __call__(self, result: RowResult, sent: bool = False) -> None: ...
 
 
 @dataclass(slots=True)
@@ -96,6 +104,8 @@ def check_paths(options: ImportOptions) -> Path:
                              "e.g. wawp-import contacts.xlsx")
     results_path = options.results_path()
     check_results_path(results_path)
+    if options.results_copy is not None:
+        check_results_path(options.results_copy)
     if results_path.is_dir():
         raise ConfigError(f"the results path {results_path} is a folder: name a file, e.g. "
                           f"--results {results_path / 'contacts.results.csv'}")
@@ -160,12 +170,17 @@ def asks_instance_region(options: ImportOptions) -> bool:
 
 
 def plan_import(options: ImportOptions, *,
-                transport: httpx.AsyncBaseTransport | None = None) -> Plan:
+                transport: httpx.AsyncBaseTransport | None = None,
+                workers: int | None = None) -> Plan:
     """Open the input and map its columns; raises UsageError when it cannot be used.
 
     Without a default region, a run that can ask the API takes the region of the
     instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer).
     `transport` is the HTTP transport of that question (tests pass one).
+
+    `workers` is how many processes normalize the rows (0: this process only); None lets
+    the pipeline choose. A caller with threads of its own (a server) passes 0: forking a
+    process while another thread holds a lock can deadlock the child.
     """
     results_path = check_paths(options)
     options.validate()
@@ -198,14 +213,24 @@ def plan_import(options: ImportOptions, *,
                                first_name_format=options.first_name_format,
                                last_name_format=options.last_name_format,
                                duplicates=options.duplicates,
-                               # a dry run is bound by parsing numbers: use the other cores
-                               # (forked: only where no HTTP client threads are running);
-                               # sending and --verify are bound by the API: one process
-                               workers=(default_workers()
-                                        if options.dry_run and not options.verify else 0))
+                               workers=default_workers_for(options) if workers is None
+                               else workers)
     return Plan(options, table, columns, results_path, normalizer,
                 RetryCounts() if options.retrying else None, session_info=session_info,
                 region=region, region_source=region_source)
+
+
+def default_workers_for(options: ImportOptions) -> int:
+    """How many processes normalize the rows of a run when its caller does not say."""
+    # a dry run is bound by parsing numbers: use the other cores (forked: only where no HTTP
+    # client threads are running); sending and --verify are bound by the API: one process
+    return default_workers() if options.dry_run and not options.verify else 0
+
+
+def run_files(results: Path) -> RunFiles:
+    """The files a run writing `results` keeps beside it (partial results, journal, lock),
+    and whether one was left unfinished."""
+    return RunFiles.of(results)
 
 
 def retry_statuses(options: ImportOptions) -> frozenset[Status]:
@@ -232,11 +257,15 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
              on_result: ResultHook | None = None, control: RunControl | None = None,
              clock: Callable[[], float] = time.monotonic,
              on_verify: VerifyHook | None = None,
-             wall_clock: Callable[[], float] = time.time) -> Summary:
+             wall_clock: Callable[[], float] = time.time,
+             on_sent: ResultHook | None = None) -> Summary:
     """Run the import; every input row ends as exactly one result line.
 
     `on_verify` hears how the --verify check stands: once before the first question (with
     how many there are to ask), then after each one. `wall_clock` dates the ledger's entries.
+    `on_sent` hears the result of each row this run sent to the API (not the rows skipped,
+    carried over, sent in an earlier run or never sent), in input order, just before
+    `on_result` hears it: a progress of the sending counts these.
     """
     options = plan.options
     started = clock()
@@ -245,8 +274,9 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     control = control or RunControl()
 
     writer: ResultsWriter | XlsxResultsWriter | None = None
+    copy: ResultsWriter | XlsxResultsWriter | None = None
 
-    def record(result: RowResult) -> None:
+    def record(result: RowResult, sent: bool = False) -> None:
         if (ledger is not None and not options.dry_run and result.status is Status.OK
                 and result.attempts == 0 and result.detail.startswith(SENT_EARLIER)):
             # Resumed: its journal line (written before a kill) is the proof it went through;
@@ -257,6 +287,10 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
         tally.add(result)
         assert writer is not None
         writer.write(result)
+        if copy is not None:
+            copy.write(result)
+        if sent and on_sent is not None:
+            on_sent(result)
         if on_result is not None:
             on_result(result)
 
@@ -273,8 +307,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
 
         def start_writing() -> None:
             """Open the results, once nothing can stop the run before its first row."""
-            nonlocal writer
+            nonlocal writer, copy
             if writer is None:
+                if options.results_copy is not None:
+                    # opened first, so closed last: once the results file is complete
+                    copy = open_results_writer(options.results_copy, plan.table.headers)
+                    files.push(_closer(copy))
                 writer = files.enter_context(open_results_writer(plan.results_path,
                                                                  plan.table.headers))
 
@@ -298,6 +336,34 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     summary.aborted = control.stop_reason if control.aborted_by_api else ""
     summary.interrupted = control.interrupted
     return summary
+
+
+def _closer(copy: ResultsWriter | XlsxResultsWriter) -> Callable[..., bool]:
+    """Closes the copy of the results as complete, or not; a copy that cannot be saved
+    after a failure does not hide that failure."""
+
+    def close(exc_type: type[BaseException] | None, *_: object) -> bool:
+        try:
+            copy.close(complete=exc_type is None)
+        except OutputError:
+            if exc_type is None:
+                raise
+        return False
+
+    return close
+
+
+def _noted(items: Iterable[Prepared], handed: deque[bool]) -> Iterator[Prepared]:
+    """`items`, noting in `handed` whether each goes to the API (READY, with a contact):
+    the sender answers in input order, so its results pair with these notes."""
+    for item in items:
+        handed.append(item.status is Status.READY and item.contact is not None)
+        yield item
+
+
+def _was_sent(handed: deque[bool], result: RowResult) -> bool:
+    """Whether `result` answers a row this run sent (not one stopped before it went)."""
+    return handed.popleft() and result.status in (Status.OK, Status.FAILED)
 
 
 def open_ledger(options: ImportOptions, *,
@@ -331,7 +397,7 @@ def unchanged_skipped(items: Iterable[Prepared], ledger: Ledger | None,
     return ledger.skip_unchanged(items, max_age=options.max_age)
 
 
-async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTransport | None,
+async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransport | None,
                 sleep: Callable[[float], Awaitable[None]], control: RunControl,
                 summary: Summary, on_verify: VerifyHook | None = None,
                 journal: JournalPlan | None = None, ledger: Ledger | None = None,
@@ -366,11 +432,13 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
             for item in unchanged_skipped(items, ledger, options):
                 record(RowResult.from_prepared(item))
             return
+        handed: deque[bool] = deque()
         if journal is None:
-            async for result in send_all(unchanged_skipped(items, ledger, options), client,
+            async for result in send_all(_noted(unchanged_skipped(items, ledger, options),
+                                                handed), client,
                                          concurrency=options.concurrency, control=control,
                                          on_done=ledger.record if ledger else None):
-                record(result)
+                record(result, _was_sent(handed, result))
             return
         with journal.open(redact=client.redact) as written:
             on_done = written.record
@@ -380,9 +448,10 @@ async def _send(plan: Plan, record: ResultHook, *, transport: httpx.AsyncBaseTra
                     ledger.record(result)
             try:
                 async for result in send_all(
-                        unchanged_skipped(journal.skip_sent(items), ledger, options), client,
+                        _noted(unchanged_skipped(journal.skip_sent(items), ledger, options),
+                               handed), client,
                         concurrency=options.concurrency, control=control, on_done=on_done):
-                    record(result)
+                    record(result, _was_sent(handed, result))
             except BaseException:
                 if written.lines == 0 and not journal.resuming:
                     # failed before any row was answered: there is nothing to resume
@@ -414,7 +483,7 @@ async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
 
 #: Keywords of `run_import` that go to `run_plan`; every other one is an ImportOptions field.
 RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock",
-                           "wall_clock"})
+                           "wall_clock", "on_sent"})
 
 
 def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,
@@ -478,5 +547,6 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     return run_plan(plan_import(options, transport=run_kwargs.get("transport")), **run_kwargs)
 
 
-__all__ = ["Plan", "Status", "check_base_url", "check_paths", "fetch_session_info",
-           "instance_chat_id", "instance_region", "plan_import", "run_import", "run_plan"]
+__all__ = ["Plan", "RunFiles", "Status", "check_base_url", "check_paths", "fetch_session_info",
+           "instance_chat_id", "instance_region", "plan_import", "run_files", "run_import",
+           "run_plan"]

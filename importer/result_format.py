@@ -13,10 +13,24 @@ from __future__ import annotations
 
 import re
 
-from .models import RowResult
+from .models import RowResult, Status
 
 RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
                   "http_status", "detail")
+
+_GREEN, _RED, _GREY, _AMBER, _BLUE = "C6EFCE", "FFC7CE", "E7E6E6", "FFEB9C", "DDEBF7"
+#: The colour each status is shown in (RGB hex): the workbook's status cells, the web
+#: page's bars.
+STATUS_COLOURS: dict[Status, str] = {
+    Status.OK: _GREEN,
+    Status.READY: _BLUE,
+    Status.INVALID: _RED,
+    Status.FAILED: _RED,
+    Status.NOT_ON_WHATSAPP: _AMBER,
+    Status.DUPLICATE: _GREY,
+    Status.UNCHANGED: _GREY,
+    Status.NOT_ATTEMPTED: _GREY,
+}
 #: How the results CSV is written; "utf-8-sig" reads it back with or without the mark.
 RESULTS_ENCODING = "utf-8-sig"
 
@@ -61,4 +75,5 @@ def is_results_header(headers: list[str]) -> bool:
     return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
 
 
-__all__ = ["RESULTS_ENCODING", "RESULT_COLUMNS", "is_results_header", "result_cells", "safe_cell", "unsafe_cell"]
+__all__ = ["RESULTS_ENCODING", "RESULT_COLUMNS", "STATUS_COLOURS", "is_results_header",
+           "result_cells", "safe_cell", "unsafe_cell"]

@@ -22,7 +22,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from ..atomic import AtomicFile, partial_path
 from ..errors import OutputError
 from ..models import RowResult, Status
-from ..result_format import RESULT_COLUMNS
+from ..result_format import RESULT_COLUMNS, STATUS_COLOURS
 
 #: Rows held back to measure column widths before the first row is written (the widths
 #: must precede the rows in the sheet's XML).
@@ -32,17 +32,6 @@ MIN_WIDTH, MAX_WIDTH = 6, 60
 MAX_CELL_CHARS = 32_767
 SHEET_TITLE = "Results"
 
-_GREEN, _RED, _GREY, _AMBER, _BLUE = "C6EFCE", "FFC7CE", "E7E6E6", "FFEB9C", "DDEBF7"
-STATUS_COLOURS: dict[Status, str] = {
-    Status.OK: _GREEN,
-    Status.READY: _BLUE,
-    Status.INVALID: _RED,
-    Status.FAILED: _RED,
-    Status.NOT_ON_WHATSAPP: _AMBER,
-    Status.DUPLICATE: _GREY,
-    Status.UNCHANGED: _GREY,
-    Status.NOT_ATTEMPTED: _GREY,
-}
 _FILLS = {status: PatternFill("solid", start_color=colour, end_color=colour)
           for status, colour in STATUS_COLOURS.items()}
 _TEXT = "@"  # Excel's "Text" number format: what a user types there stays text too

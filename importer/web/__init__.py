@@ -3,8 +3,14 @@
     serve.py     flags and environment → the app on uvicorn (the only part that prints)
     app.py       the page, its JSON API and the downloads (Starlette)
     security.py  Host check, password, CSRF token, security headers
-    jobs.py      one folder per job; the check (dry run) and the import on threads,
-                 through the same pipeline as the command
+    jobs.py      the jobs' store: the check (dry run) and the import on threads, through
+                 the same pipeline as the command; the settings a page can choose
+    job.py       one job: its phase, state and files in its folder
+    instance_queue.py   imports to one instance take turns
+    views.py     what the page shows: the reader's decisions, summary, reasons, progress
+    files.py     owner-only files, safe upload names, sizes in words
+    region.py    the instance's own number and a warning when numbers look foreign
+    words.py     the pipeline's messages in the page's words
     static/      the page: plain HTML, one small script, one style sheet
 
 From Python:

@@ -16,7 +16,8 @@
     DELETE /api/jobs?phase=invalid    delete every job whose file could not be used
     GET    /jobs/<id>/download/<file> results.csv, results.xlsx or preview.csv
 
-Everything about jobs is in jobs.py; security (Host, password, CSRF) in security.py.
+Everything about jobs is in jobs.py (and its neighbours job.py, views.py…); security (Host,
+password, CSRF) in security.py.
 """
 
 from __future__ import annotations
@@ -39,7 +40,9 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import ConfigError, ImporterError
 from ..options import ImportOptions
-from .jobs import DEFAULT_MAX_UPLOAD_BYTES, INVALID, JobError, JobStore, SettingError
+from .files import DEFAULT_MAX_UPLOAD_BYTES
+from .job import INVALID, JobError
+from .jobs import JobStore, SettingError
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
 
 STATIC = Path(__file__).parent / "static"

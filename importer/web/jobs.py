@@ -1,81 +1,45 @@
 """Jobs of the web app: one upload, its settings, its check, its import and its results.
 
-This is the only module of the web app that calls the pipeline (plan_import, run_plan and the
-report helpers), so the pages and the HTTP layer never depend on its details.
-
-A job is a folder under ``<data dir>/jobs/<id>/``:
-
-    upload/<name>        the uploaded file, under a sanitized name (never the client's path)
-    settings.json        what the page chose (sheet, columns, region…); never the token
-    state.json           phase, what the reader decided, the preview, progress, the summary
-    preview.csv          the dry run's results (every row as it would be sent)
-    results.csv/.xlsx    the import's results, as the CLI writes them
-    results.csv.journal.jsonl   the pipeline's journal while an import is unfinished
+This is the only module of the web app that runs the pipeline (plan_import, run_plan), so
+the pages and the HTTP layer never depend on its details. Its neighbours hold the rest:
+job.py a job and its files on disk, instance_queue.py the turns imports take per instance,
+views.py what the page shows of a check or an import, files.py permissions, names and sizes.
 
 Work happens on threads: a check is the CLI's dry run; an import is the CLI's run, reporting
-progress through run_plan's `on_result` hook. Imports to one WAWP instance take turns
-(`InstanceQueue`): a second one waits, and its state says for which job.
+progress through run_plan's `on_sent` and `on_result` hooks. Imports to one WAWP instance
+take turns (`InstanceQueue`): a second one waits, and its state says for which job.
 """
 
 from __future__ import annotations
 
 import asyncio
-import copy
 import dataclasses
 import json
 import os
-import re
-import secrets
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ConfigError, ImporterError, OutputError
-from ..models import Prepared, ReasonCount, RowResult, Status, Summary
+from ..errors import ConfigError, ImporterError
+from ..models import RowResult, Status, Summary
 from ..options import ImportOptions, coerce, field_kinds
-from ..pipeline import Plan, open_input, plan_import, run_plan
-from ..read import Table
+from ..pipeline import open_input, plan_import, run_files, run_plan
 from ..redact import Redactor
-from ..report.journal import SENT_EARLIER, journal_path, read_journal
-from ..report.summary import (REASON_STATUSES, REASONS_SHOWN_PER_STATUS, format_count,
-                              format_duration, format_rate, ordered_counts, reason_of,
-                              render_reason, summary_to_dict, write_json)
-from ..report.xlsx import STATUS_COLOURS, XlsxResultsWriter
 from ..send.control import RunControl
-from .words import in_page_words
+from .files import DEFAULT_MAX_UPLOAD_BYTES, private, private_tree, safe_file_name, too_large
+from .instance_queue import Cancelled, InstanceQueue
+from .job import (BUSY_PHASES, CHECKED, CHECKING, DONE, FAILED, IMPORTING, INTERRUPTED,
+                  INVALID, JOB_ID, WAITING, Job, JobBusy, JobError, JobNotFound, JobState,
+                  UploadTooLarge, new_job_id)
 from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning, valid_region
+from .views import ColumnSamples, ExampleRows, Progress, summary_view, table_view
+from .words import in_page_words
 
-# -- phases --------------------------------------------------------------------------------------
-
-CHECKING = "checking"        # the dry run is running
-CHECKED = "checked"          # preview ready; the import can start
-INVALID = "invalid"          # the file or the settings cannot be used (message says why)
-WAITING = "waiting"          # the import waits for another import to the same instance
-IMPORTING = "importing"
-DONE = "done"                # the import ran through (maybe stopped: see the summary)
-FAILED = "failed"            # the import could not run (preflight, credentials, disk…)
-INTERRUPTED = "interrupted"  # the server stopped while the import was running
-BUSY_PHASES = frozenset({CHECKING, WAITING, IMPORTING})
-
-#: Extensions kept on an upload: the reader trusts content over names, but a kept extension
-#: lets it say when the name lied. Anything else is stored without one.
-KNOWN_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".tab", ".psv", ".dat", ".xlsx", ".xlsm",
-                            ".xlsb", ".xls", ".ods", ".vcf"})
-DEFAULT_MAX_UPLOAD_BYTES = 50 * 1024 * 1024
-#: How often progress is written to state.json while an import runs (for a restarted server).
-SAVE_INTERVAL = 1.0
-#: Rows whose cells are kept to show as examples of a reason, per (status, reason).
-EXAMPLE_ROWS = 3
-MAX_EXAMPLE_ROWS = 300
-JOB_ID = re.compile(r"^\d{8}-\d{6}-[0-9a-f]{6}$")
-_UNSAFE_NAME = re.compile(r"[^\w.\-]+")
-_MAX_NAME_CHARS = 100
 #: How long shutdown waits for running imports to write their results after the stop.
 SHUTDOWN_WAIT = 15.0
 #: How long the first upload waits for the instance's own number (its region is the default).
@@ -84,32 +48,6 @@ INSTANCE_WAIT = 10.0
 STOPPED_FROM_PAGE = "stopped from the page"
 SERVER_STOPPED = "the server stopped"
 SERVER_KILLED = "the server stopped without finishing the import (it was killed or crashed)"
-#: Statuses of rows that got an answer from the API in this run.
-ANSWERED = frozenset({Status.OK, Status.FAILED, Status.NOT_ON_WHATSAPP})
-
-
-class JobError(Exception):
-    """A request about a job that cannot be served."""
-
-    status = 400
-
-
-class JobNotFound(JobError):
-    """No job has that id (it never existed, or was deleted)."""
-
-    status = 404
-
-
-class JobBusy(JobError):
-    """The job is checking, waiting or importing: that request must wait."""
-
-    status = 409
-
-
-class UploadTooLarge(JobError):
-    """The upload is bigger than the server takes."""
-
-    status = 413
 
 
 class SettingError(ConfigError):
@@ -118,10 +56,6 @@ class SettingError(ConfigError):
     def __init__(self, field: str, message: str) -> None:
         super().__init__(message)
         self.field = field
-
-
-class _Cancelled(Exception):
-    """The import was stopped while it waited for its turn."""
 
 
 # -- settings ------------------------------------------------------------------------------------
@@ -238,402 +172,6 @@ def _row_number(value: Any) -> int | None:
     except (TypeError, ValueError):
         raise ConfigError(f"header row must be a row number, not {value!r}") from None
 
-
-# -- state ---------------------------------------------------------------------------------------
-
-@dataclass
-class JobState:
-    """What the page shows about a job, and what state.json keeps of it (never the token)."""
-
-    id: str
-    name: str        # the file's name on the user's machine: shown, never used as a path
-    file: str        # the sanitized name it is stored under, in upload/
-    created: str
-    kind: str = "import"             # or "retry": the input is another job's results
-    parent: str | None = None        # the job a retry re-sends the failures of
-    phase: str = CHECKING
-    message: str = ""
-    waiting_for: str | None = None
-    waiting_for_name: str | None = None  # the file that import is sending, for the page
-    table: dict[str, Any] | None = None
-    columns: dict[str, Any] | None = None
-    preview: dict[str, Any] | None = None
-    progress: dict[str, Any] | None = None
-    summary: dict[str, Any] | None = None
-    retries: list[str] = field(default_factory=list)  # jobs that retried this one's failures
-    #: Start the import as soon as the check passes (the "retry the failures" button).
-    autostart: bool = False
-    #: Why the last import stopped before its end ("stopped from the page"…), else "".
-    stopped: str = ""
-    #: Rows still to send after the last import (failed, not attempted or never reached).
-    remaining: int | None = None
-    #: The check's warning when the numbers look foreign to the region, naming a better one.
-    region_warning: str | None = None
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> JobState:
-        names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
-
-
-class Job:
-    """One job's folder, its state, and the run going on for it, if any."""
-
-    def __init__(self, folder: Path, state: JobState, settings: Settings) -> None:
-        self.folder = folder
-        self.state = state
-        self.settings = settings
-        self.lock = threading.RLock()
-        self.control: RunControl | None = None
-        self.thread: threading.Thread | None = None
-        #: Raised by every settings change, so an outdated check never overwrites a newer one.
-        self.check_generation = 0
-        self.check_lock = threading.Lock()  # checks of one job run one at a time
-        self._saved = 0.0
-
-    @property
-    def id(self) -> str:
-        return self.state.id
-
-    @property
-    def upload(self) -> Path:
-        return self.folder / "upload" / self.state.file
-
-    @property
-    def preview_csv(self) -> Path:
-        return self.folder / "preview.csv"
-
-    @property
-    def results_csv(self) -> Path:
-        return self.folder / "results.csv"
-
-    @property
-    def results_xlsx(self) -> Path:
-        return self.folder / "results.xlsx"
-
-    def download_name(self, ending: str) -> str:
-        """What a downloaded file is called: the upload's stem and `ending` (".results.csv")."""
-        return Path(self.state.file).stem.removesuffix(".results") + ending
-
-    def update(self, **changes: Any) -> None:
-        """Change the state and save it."""
-        with self.lock:
-            for name, value in changes.items():
-                setattr(self.state, name, value)
-            self.save()
-
-    def save(self) -> None:
-        with self.lock:
-            for name, data in (("state.json", dataclasses.asdict(self.state)),
-                               ("settings.json", self.settings.to_json())):
-                write_json(self.folder / name, data)
-                private(self.folder / name)
-            self._saved = time.monotonic()
-
-    def save_now_and_then(self) -> None:
-        """Save, at most once per SAVE_INTERVAL (called for every row of an import)."""
-        if time.monotonic() - self._saved >= SAVE_INTERVAL:
-            self.save()
-
-    @property
-    def to_send(self) -> int:
-        """How many contacts the check found to send (0 before the check)."""
-        return int((self.state.preview or {}).get("to_send") or 0)
-
-    def unfinished(self) -> bool:
-        """Whether an import left its journal: some rows went out, not all did."""
-        return journal_path(self.results_csv).exists()
-
-    def next_step(self) -> str | None:
-        """How the rows not yet sent can be sent, if any remain: "resume" (this job again,
-        skipping the rows its journal has as sent), "retry" (a new job from this one's
-        results), else None. One way at most, so no row can be offered twice: once a retry
-        job took the remaining rows, this job offers nothing more."""
-        state = self.state
-        if state.retries or not state.remaining or state.phase not in (DONE, FAILED,
-                                                                       INTERRUPTED):
-            return None
-        if self.unfinished():
-            return "resume"
-        if state.phase == DONE and self.results_csv.exists():
-            return "retry"
-        return None
-
-    def view(self) -> dict[str, Any]:
-        """The job as the page gets it: its state, settings, and what can be done next."""
-        with self.lock:
-            data = copy.deepcopy(dataclasses.asdict(self.state))
-            data["settings"] = self.settings.to_json()
-            phase = self.state.phase
-            step = self.next_step()
-            nothing_sent = not self.unfinished() and not self.results_csv.exists()
-            data["can"] = {
-                "edit": phase in (CHECKED, INVALID) and self.state.kind == "import",
-                "import": (self.to_send > 0
-                           and (phase == CHECKED or (phase in (FAILED, INTERRUPTED)
-                                                     and nothing_sent))),
-                "send_remaining": step is not None,
-                "resume": step == "resume",
-                "stop": phase in (WAITING, IMPORTING),
-                "retry": step == "retry",
-                "delete": phase not in BUSY_PHASES,
-            }
-            data["to_send"] = self.to_send
-            data["to_retry"] = self.state.remaining or 0 if step else 0
-            data["downloads"] = {"csv": self.results_csv.exists(),
-                                 "xlsx": self.results_xlsx.exists(),
-                                 "preview": self.preview_csv.exists()}
-        return data
-
-    def listing(self) -> dict[str, Any]:
-        """The job's line in the list of jobs."""
-        with self.lock:
-            state = self.state
-            counts = (state.summary or state.preview or {}).get("counts", {})
-            progress = state.progress or {}
-            return {"id": state.id, "name": state.name, "created": state.created,
-                    "kind": state.kind, "phase": state.phase, "counts": counts,
-                    "percent": progress.get("percent"), "done": progress.get("done"),
-                    "total": progress.get("total"), "stopped": state.stopped,
-                    "remaining": state.remaining if self.next_step() else 0,
-                    "taken_by": state.retries[-1] if state.retries else None,
-                    "waiting_for_name": state.waiting_for_name if state.waiting_for else None}
-
-
-# -- taking turns per instance -------------------------------------------------------------------
-
-class InstanceQueue:
-    """One import at a time per WAWP instance; the others wait in the order they came."""
-
-    def __init__(self) -> None:
-        self._cond = threading.Condition()
-        self._queues: dict[str, list[str]] = {}
-
-    @contextmanager
-    def turn(self, key: str, job_id: str, *, on_wait: Callable[[str], None],
-             cancelled: Callable[[], bool]) -> Iterator[None]:
-        """Hold the instance `key` for `job_id`; `on_wait(holder)` is told who goes first."""
-        with self._cond:
-            queue = self._queues.setdefault(key, [])
-            queue.append(job_id)
-            try:
-                told = None
-                while queue[0] != job_id:
-                    if cancelled():
-                        raise _Cancelled
-                    if told != queue[0]:
-                        told = queue[0]
-                        on_wait(told)
-                    self._cond.wait(timeout=0.2)  # wakes to notice a stop while waiting
-            except BaseException:
-                queue.remove(job_id)
-                self._cond.notify_all()
-                raise
-        try:
-            yield
-        finally:
-            with self._cond:
-                queue.remove(job_id)
-                self._cond.notify_all()
-
-
-# -- what the pipeline decided, as the page shows it -----------------------------------------
-
-def table_view(table: Table) -> dict[str, Any]:
-    """What the reader decided (format, encoding, sheet, header row…) and the headers."""
-    info = table.info
-    return {"kind": info.kind, "label": info.label, "encoding": info.encoding,
-            "encoding_detected": info.encoding_detected, "delimiter": info.delimiter,
-            "delimiter_name": info.delimiter_name, "delimiter_detected": info.delimiter_detected,
-            "sheet": info.sheet, "sheets": list(info.sheets), "header_row": info.header_row,
-            "header_detected": info.header_detected, "rows": info.rows,
-            "notes": [in_page_words(note) for note in info.notes],
-            "headers": list(table.headers)}
-
-
-class ColumnSamples:
-    """The first few distinct non-empty values of each column, for the mapping table."""
-
-    def __init__(self, width: int, per_column: int = 3) -> None:
-        self.values: list[list[str]] = [[] for _ in range(width)]
-        self.per_column = per_column
-
-    def add(self, values: Iterable[str]) -> None:
-        for column, value in zip(self.values, values, strict=False):
-            text = value.strip()
-            if text and len(column) < self.per_column and text[:60] not in column:
-                column.append(text[:60])
-
-    def view(self) -> list[list[str]]:
-        return self.values
-
-
-class ExampleRows:
-    """Keeps the cells of the first rows of each reason, to show next to the reason."""
-
-    def __init__(self) -> None:
-        self.rows: dict[tuple[str, int], dict[str, Any]] = {}
-        self._per_reason: dict[tuple[str, str], int] = {}
-
-    def add(self, result: RowResult) -> None:
-        if result.status not in REASON_STATUSES or len(self.rows) >= MAX_EXAMPLE_ROWS:
-            return
-        key = (result.status.value, reason_of(result.detail))
-        seen = self._per_reason.get(key, 0)
-        if seen < EXAMPLE_ROWS:
-            self._per_reason[key] = seen + 1
-            self.rows.setdefault((result.status.value, result.row), {
-                "row": result.row, "detail": in_page_words(result.detail),
-                "values": list(result.values)})
-
-    def of(self, reason: ReasonCount) -> list[dict[str, Any]]:
-        return [self.rows.get((reason.status, row), {"row": row, "detail": "", "values": []})
-                for row in reason.examples]
-
-
-def top_reasons(summary: Summary, examples: ExampleRows) -> list[dict[str, Any]]:
-    """The most common reasons per status (as many as the CLI shows), with example rows."""
-    by_status: dict[str, list[ReasonCount]] = {}
-    for reason in summary.reasons:  # already in status order, most common first
-        by_status.setdefault(reason.status, []).append(reason)
-    shown: list[dict[str, Any]] = []
-    for status, reasons in by_status.items():
-        for reason in reasons[:REASONS_SHOWN_PER_STATUS]:
-            shown.append({"status": status, "reason": in_page_words(reason.reason),
-                          "count": reason.count, "text": in_page_words(render_reason(reason)),
-                          "examples": examples.of(reason)})
-        rest = sum(r.count for r in reasons[REASONS_SHOWN_PER_STATUS:])
-        if rest:
-            shown.append({"status": status, "reason": "other reasons", "count": rest,
-                          "text": f"{status}: {format_count(rest)} more for other reasons "
-                                  "(see the results file)", "examples": []})
-    return shown
-
-
-def summary_view(summary: Summary, examples: ExampleRows,
-                 sent: int | None = None) -> dict[str, Any]:
-    """The summary as the page shows it: the CLI's JSON summary, reasons with example rows.
-
-    `sent` is how many rows this run sent: the rate is theirs (a retry of 3 rows of a
-    10,000-row file did not import 10,000 rows a second)."""
-    data = summary_to_dict(summary)
-    data.pop("results_path")  # a path on the server means nothing on the page
-    data.pop("retry_command")
-    data.pop("retry_invalid_command")
-    counts = ordered_counts(summary.counts)
-    colours = {status.value: f"#{colour}" for status, colour in STATUS_COLOURS.items()}
-    data["bars"] = [{"status": status, "count": n, "colour": colours.get(status, "#DDDDDD")}
-                    for status, n in counts]
-    data["reasons"] = top_reasons(summary, examples)
-    # In a check, "ok" rows are carried over from an earlier run: only "ready" ones go out.
-    data["to_send"] = summary.count(Status.READY) + (0 if summary.dry_run
-                                                     else summary.count(Status.OK))
-    data["elapsed_text"] = format_duration(summary.elapsed)
-    data["sent"] = sent
-    data["rate_text"] = format_rate(summary.results if sent is None else sent, summary.elapsed)
-    return data
-
-
-class Progress:
-    """Counts the rows an import sends as their answers come (run_plan's on_result hook).
-
-    `total` is what this run has to send, not the file's rows: a retry of 3 failures counts
-    to 3, and rows that are invalid, duplicates, carried over or sent earlier are not "done",
-    so the rate and the ETA are those of the sending.
-    """
-
-    def __init__(self, total: int | None, clock: Callable[[], float] = time.monotonic) -> None:
-        self.total = total
-        self.clock = clock
-        self.started = clock()
-        self.done = 0
-        self.counts: dict[str, int] = {}
-
-    def add(self, result: RowResult) -> None:
-        """A row sent in this run got its answer (ok, failed…)."""
-        self.done += 1
-        self.counts[result.status.value] = self.counts.get(result.status.value, 0) + 1
-
-    def view(self) -> dict[str, Any]:
-        elapsed = self.clock() - self.started
-        rate = self.done / elapsed if elapsed > 0 else 0.0
-        total = None if self.total is None else max(self.total, self.done)
-        eta = (total - self.done) / rate if total is not None and rate > 0 else None
-        percent = min(100.0, 100.0 * self.done / total) if total else None
-        ok = self.counts.get(Status.OK.value, 0) + self.counts.get(Status.READY.value, 0)
-        return {"done": self.done, "total": total, "ok": ok,
-                "failed": self.counts.get(Status.FAILED.value, 0),
-                "counts": dict(self.counts), "elapsed": round(elapsed, 2),
-                "rate": round(rate, 1), "rate_text": format_rate(self.done, elapsed),
-                "eta": None if eta is None else round(eta, 1),
-                "eta_text": "" if eta is None else format_duration(eta),
-                "percent": None if percent is None else round(percent, 1)}
-
-
-@dataclass(slots=True)
-class SendingPlan(Plan):
-    """A plan that notes the rows it hands to the sender (READY after normalizing), so that
-    the progress can tell a row sent in this run from one that only passes through."""
-
-    #: (row, chat ID) of the contacts handed over and not yet answered (a row can hold
-    #: several numbers, some invalid: only the contact itself is matched).
-    handed: dict[tuple[int, str], int] = field(default_factory=dict)
-
-    @classmethod
-    def of(cls, plan: Plan) -> SendingPlan:
-        return cls(**{f.name: getattr(plan, f.name) for f in dataclasses.fields(Plan)})
-
-    def prepared(self) -> Iterator[Prepared]:
-        for item in Plan.prepared(self):
-            if item.status is Status.READY and item.contact is not None:
-                key = (item.row, item.contact.chat_id)
-                self.handed[key] = self.handed.get(key, 0) + 1
-            yield item
-
-    def sent(self, result: RowResult) -> bool:
-        """Whether `result` is the answer to a row this run sent (called once per result)."""
-        key = (result.row, result.chat_id)
-        handed = self.handed.get(key, 0)
-        if not handed:
-            return False
-        if handed == 1:
-            del self.handed[key]
-        else:
-            self.handed[key] = handed - 1
-        return result.status in ANSWERED and not result.detail.startswith(SENT_EARLIER)
-
-
-def private(path: Path) -> None:
-    """Owner-only, whatever the umask: job folders hold numbers and names (0700/0600)."""
-    try:
-        os.chmod(path, 0o700 if path.is_dir() else 0o600)
-    except OSError:
-        pass  # gone already (a partial file moved into place)
-
-
-def private_tree(folder: Path) -> None:
-    """`folder` and everything in it, owner-only."""
-    private(folder)
-    for path in folder.rglob("*"):
-        private(path)
-
-
-# -- the store -----------------------------------------------------------------------------------
-
-def safe_file_name(name: str) -> str:
-    """An uploaded file's name made safe to store: no folders, no odd characters, an extension
-    the reader knows or none. Letters of any script are kept, so people recognise it."""
-    base = name.replace("\\", "/").rsplit("/", 1)[-1]
-    suffix = Path(base).suffix.lower()
-    stem = base[: -len(suffix)] if suffix else base
-    stem = _UNSAFE_NAME.sub("_", stem).strip("._-")[:_MAX_NAME_CHARS] or "upload"
-    return stem + (suffix if suffix in KNOWN_SUFFIXES else "")
-
-
-def _new_id() -> str:
-    return f"{time.strftime('%Y%m%d-%H%M%S')}-{secrets.token_hex(3)}"
-
-
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
 
@@ -740,7 +278,7 @@ class JobStore:
     def _mark_killed(self, job: Job) -> None:
         """An import the server did not finish: what its journal says was sent, and the rest."""
         try:
-            sent_ok = len(read_journal(journal_path(job.results_csv)).sent)
+            sent_ok = run_files(job.results_csv).rows_sent()
         except (OSError, ImporterError):
             sent_ok = 0
         remaining = max(0, job.to_send - sent_ok)
@@ -815,7 +353,7 @@ class JobStore:
     def _new_job(self, name: str, file: str, **state: Any) -> Job:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         while True:
-            job_id = _new_id()
+            job_id = new_job_id()
             folder = self.jobs_dir / job_id
             try:
                 folder.mkdir(mode=0o700)
@@ -914,14 +452,15 @@ class JobStore:
         return settings.options(
             self.template, input=job.upload, dry_run=dry_run,
             results=job.preview_csv if dry_run else job.results_csv,
+            # the import's lines also go to a workbook: both downloads hold the same lines
+            results_copy=None if dry_run else job.results_xlsx,
             retry_failed=job.state.kind == "retry",
-            resume=not dry_run and journal_path(job.results_csv).exists())
+            resume=not dry_run and job.unfinished())
 
     def _dry_run(self, job: Job) -> dict[str, Any]:
-        plan = plan_import(self._job_options(job, dry_run=True))
         # Normalize in this process: forking worker processes from a threaded server
         # can deadlock on a lock another thread held at the fork.
-        plan.normalizer.workers = 0
+        plan = plan_import(self._job_options(job, dry_run=True), workers=0)
         table, columns = table_view(plan.table), plan.columns
         examples = ExampleRows()
         phones: list[str] = []
@@ -1043,7 +582,7 @@ class JobStore:
                        message="", progress=self._final_progress(progress),
                        stopped=control.stop_reason if control.stopped else "",
                        remaining=remaining)
-        except _Cancelled:
+        except Cancelled:
             job.update(phase=CHECKED, waiting_for=None, progress=None,
                        message="the import was stopped before it started: nothing was sent")
         except ImporterError as exc:
@@ -1064,39 +603,26 @@ class JobStore:
         if not job.unfinished():
             return None  # nothing went out (refused at the door): import it again
         try:
-            sent_ok = len(read_journal(journal_path(job.results_csv)).sent)
+            sent_ok = run_files(job.results_csv).rows_sent()
         except (OSError, ImporterError):
             sent_ok = 0
         return max(0, job.to_send - sent_ok)
 
     def _run(self, job: Job, control: RunControl,
              total: int | None) -> tuple[Summary, ExampleRows, Progress]:
-        plan = SendingPlan.of(plan_import(self._job_options(job, dry_run=False)))
+        plan = plan_import(self._job_options(job, dry_run=False), workers=0)
         progress = Progress(total)
         examples = ExampleRows()
-        # The CSV is run_plan's own results file; the workbook is written beside it from
-        # the same results, so both downloads hold exactly the same lines.
-        workbook = XlsxResultsWriter(job.results_xlsx, plan.table.headers)
 
         def on_result(result: RowResult) -> None:
-            workbook.write(result)
             examples.add(result)
-            if plan.sent(result):
-                progress.add(result)
             with job.lock:
                 job.state.progress = progress.view()
                 job.save_now_and_then()
 
-        complete = False
-        try:
-            summary = run_plan(plan, on_result=on_result, control=control, **self.run_kwargs)
-            complete = True
-        finally:
-            try:
-                workbook.close(complete=complete)
-            except OutputError:
-                if complete:
-                    raise
+        # on_sent hears a row this run sent just before on_result hears it
+        summary = run_plan(plan, on_result=on_result, on_sent=progress.add, control=control,
+                           **self.run_kwargs)
         return summary, examples, progress
 
     @staticmethod
@@ -1128,25 +654,4 @@ class JobStore:
         return child
 
 
-def too_large(name: str, size: int | None, limit: int) -> str:
-    what = f"{name} is {format_size(size)}" if size is not None else f"{name} is bigger than that"
-    return (f"{what}; this server takes files up to {format_size(limit)}. Split the file, or "
-            "ask whoever runs this server to allow larger files.")
-
-
-def format_size(size: int) -> str:
-    """A byte count as a person reads it: 512 bytes, 3.2 KB, 48.0 MB."""
-    if size < 1024:
-        return f"{size} bytes"
-    value = float(size)
-    for unit in ("KB", "MB"):
-        value /= 1024
-        if value < 1024:
-            return f"{value:.1f} {unit}"
-    return f"{value / 1024:.1f} GB"
-
-
-__all__ = ["BUSY_PHASES", "CHECKED", "CHECKING", "DONE", "FAILED", "IMPORTING", "INTERRUPTED",
-           "INVALID", "WAITING", "InstanceQueue", "Job", "JobBusy", "JobError", "JobNotFound",
-           "JobState", "JobStore", "Settings", "UploadTooLarge", "format_size",
-           "safe_file_name"]
+__all__ = ["JobStore", "SettingError", "Settings"]

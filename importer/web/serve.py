@@ -21,7 +21,7 @@ from ..errors import ImporterError, UsageError
 from ..options import ImportOptions
 from ..pipeline import check_base_url
 from ..redact import Redactor
-from .jobs import DEFAULT_MAX_UPLOAD_BYTES
+from .files import DEFAULT_MAX_UPLOAD_BYTES
 from .security import is_loopback
 
 DEFAULT_HOST = "127.0.0.1"
