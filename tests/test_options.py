@@ -11,7 +11,7 @@ import pytest
 from importer.errors import ConfigError
 from importer.options import (DUPLICATE_POLICIES, MISSING_NAME_POLICIES, ImportOptions,
                               check_base_url, field_kinds, parse_age, typed_values)
-from importer.web.jobs import Settings
+from importer.web.settings import Settings
 
 CONF = Path("/srv/conf")
 

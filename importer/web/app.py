@@ -42,7 +42,8 @@ from ..errors import ConfigError, ImporterError
 from ..options import ImportOptions
 from .files import DEFAULT_MAX_UPLOAD_BYTES
 from .job import INVALID, JobError
-from .jobs import JobStore, SettingError
+from .jobs import JobStore
+from .settings import SettingError
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
 
 STATIC = Path(__file__).parent / "static"

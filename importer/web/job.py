@@ -23,12 +23,13 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..pipeline import run_files
 from ..report.summary import write_json
 from ..send.control import RunControl
 from .files import private
+from .settings import Settings
 
 # -- phases --------------------------------------------------------------------------------------
 
@@ -72,12 +73,6 @@ class UploadTooLarge(JobError):
 
 
 
-class SavedSettings(Protocol):
-    """What a job needs of its settings (jobs.Settings): their JSON, to save and show."""
-
-    def to_json(self) -> dict[str, Any]: ...
-
-
 @dataclass
 class JobState:
     """What the page shows about a job, and what state.json keeps of it (never the token)."""
@@ -116,11 +111,10 @@ class JobState:
 class Job:
     """One job's folder, its state, and the run going on for it, if any."""
 
-    def __init__(self, folder: Path, state: JobState, settings: SavedSettings) -> None:
+    def __init__(self, folder: Path, state: JobState, settings: Settings) -> None:
         self.folder = folder
         self.state = state
-        # a jobs.Settings, typed loosely here: this module must not import jobs.py
-        self.settings: Any = settings
+        self.settings = settings
         self.lock = threading.RLock()
         self.control: RunControl | None = None
         self.thread: threading.Thread | None = None
@@ -246,4 +240,4 @@ def new_job_id() -> str:
 
 __all__ = ["BUSY_PHASES", "CHECKED", "CHECKING", "DONE", "FAILED", "IMPORTING", "INTERRUPTED",
            "INVALID", "JOB_ID", "WAITING", "Job", "JobBusy", "JobError", "JobNotFound",
-           "JobState", "SavedSettings", "UploadTooLarge", "new_job_id"]
+           "JobState", "UploadTooLarge", "new_job_id"]
