@@ -306,6 +306,7 @@ def test_a_restart_mid_import_then_the_remaining_rows_send_each_number_once(
     try:
         with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve1.log") as first:
             page.goto(first.url + "/")
+            expect(page.locator("#formats")).not_to_be_empty()  # the picker is listened to
             page.set_input_files("#file", str(source))
             page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
             expect(page.locator("#import")).to_have_text(
@@ -444,6 +445,7 @@ def test_the_region_comes_from_the_instance_and_a_foreign_file_is_named(
         with ServeProcess("--data-dir", tmp_path / "data", env=sandbox.env(),
                           log=tmp_path / "serve.log") as server:
             page.goto(server.url + "/")
+            expect(page.locator("#formats")).not_to_be_empty()  # the picker is listened to
             page.set_input_files("#file", str(us))
             page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
             region = page.locator("#default-region")
