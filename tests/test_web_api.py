@@ -29,7 +29,7 @@ from importer.web.jobs import JobStore, safe_file_name
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
-                               upload_and_check)
+                               start_import, upload_and_check)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -395,10 +395,7 @@ def test_a_stopped_import_offers_one_way_to_send_the_rest_and_sends_each_row_onc
     client = serve(concurrency=1)
     job = upload_and_check(client, write_csv(tmp_path / "stop.csv", contacts(60)))
     sandbox.configure(latency=0.03, bad_request_chat_ids=["201002000000@c.us"])
-    client.change("POST", f"/api/jobs/{job['id']}/import")
-    deadline = time.monotonic() + 20
-    while client.job(job["id"])["progress"]["done"] < 5 and time.monotonic() < deadline:
-        time.sleep(0.05)
+    start_import(client, job["id"], until_done=5)
     stopped = client.change("POST", f"/api/jobs/{job['id']}/stop")
     assert stopped.status_code == 200
     job = client.wait(job["id"], ("done",))
@@ -493,10 +490,7 @@ def test_a_restarted_server_finds_its_jobs_and_resumes_an_interrupted_import(
         client = PageClient(server.url)
         job = upload_and_check(client, write_csv(tmp_path / "r.csv", contacts(40)))
         sandbox.configure(latency=0.05)
-        client.change("POST", f"/api/jobs/{job['id']}/import")
-        deadline = time.monotonic() + 20
-        while client.job(job["id"])["progress"]["done"] < 5 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        start_import(client, job["id"], until_done=5)
         client.close()
     # The server stopped the import and wrote its results; now pretend it was killed instead.
     state_file = data_dir / "jobs" / job["id"] / "state.json"
@@ -643,10 +637,7 @@ def test_a_stopped_job_of_an_earlier_version_still_offers_its_remaining_rows(
         client = PageClient(server.url)
         job = upload_and_check(client, write_csv(tmp_path / "old.csv", contacts(30)))
         sandbox.configure(latency=0.05)
-        client.change("POST", f"/api/jobs/{job['id']}/import")
-        deadline = time.monotonic() + 20
-        while client.job(job["id"])["progress"]["done"] < 3 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        start_import(client, job["id"], until_done=3)
         client.change("POST", f"/api/jobs/{job['id']}/stop")
         stopped = client.wait(job["id"], ("done",))
         client.close()

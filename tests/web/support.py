@@ -165,3 +165,12 @@ def import_and_wait(client: PageClient, job_id: str, *, timeout: float = 30) -> 
     response = client.change("POST", f"/api/jobs/{job_id}/import")
     assert response.status_code == 202, response.text
     return client.wait(job_id, ("done", "failed", "interrupted"), timeout=timeout)
+
+
+def start_import(client: PageClient, job_id: str, *, until_done: int,
+                 timeout: float = 20) -> None:
+    """Start a job's import and return once `until_done` rows are done (or `timeout` passed)."""
+    client.change("POST", f"/api/jobs/{job_id}/import")
+    deadline = time.monotonic() + timeout
+    while client.job(job_id)["progress"]["done"] < until_done and time.monotonic() < deadline:
+        time.sleep(0.05)
