@@ -473,6 +473,8 @@ def test_the_region_comes_from_the_instance_and_a_foreign_file_is_named(
 def test_the_page_speaks_without_command_line_flags(page: object, tmp_path: Path) -> None:
     rows = [["Name", "Mobile"], ["Nameless", ""], ["", "0100 1112223"], ["Ok", "0100 1112224"]]
     upload(page, write_csv(tmp_path / "words.csv", rows))
+    # the check has drawn the page: a region typed before that would be drawn over
+    expect(page.locator("#phase")).to_have_text("Checked: ready to import")
     page.fill("#default-region", "")
     page.press("#default-region", "Tab")
     expect(page.locator("#region-hint")).to_contain_text("No region")
