@@ -464,6 +464,11 @@ class ProgressTicker:
         self.dry_run = dry_run
         self.ok = 0
         self.failed = 0
+        self._sent = False
+
+    def sent(self, result: RowResult) -> None:
+        """run_plan's `on_sent`: this run sent the row it hears next as a result."""
+        self._sent = True
 
     def __call__(self, result: RowResult) -> None:
         bar = self.bar
@@ -471,7 +476,8 @@ class ProgressTicker:
             self.ok += 1
         elif result.status is Status.FAILED:
             self.failed += 1
-        if result.attempts or self.dry_run:
+        sent, self._sent = self._sent, False
+        if sent or self.dry_run:
             bar.update(1)
         elif bar.total and bar.total > bar.n:
             bar.total -= 1
@@ -558,7 +564,8 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         # walks it all and stops the event loop for 50-100 ms, several times a run.
         gc.freeze()
         try:
-            summary = run_plan(plan, on_result=tick, on_verify=show_verify, control=control)
+            summary = run_plan(plan, on_result=tick, on_sent=tick.sent, on_verify=show_verify,
+                               control=control)
         finally:
             restore_sigint()
             progress.close()

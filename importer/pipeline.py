@@ -284,7 +284,7 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
             ledger.record(result)
         summary.results += 1
         summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
-        tally.add(result)
+        tally.add(result, sent=sent)
         assert writer is not None
         writer.write(result)
         if copy is not None:

@@ -96,11 +96,13 @@ def test_the_progress_bar_counts_rows_sent_not_rows_skipped() -> None:
     for row in range(2, 5):  # skipped by --resume: ok, no attempt in this run
         tick(_result(row, Status.OK, 0))
     tick(_result(5, Status.INVALID, 0))
-    tick(_result(6, Status.OK, 1))
-    tick(_result(7, Status.FAILED, 3))
+    for sent in (_result(6, Status.OK, 1), _result(7, Status.FAILED, 3)):
+        tick.sent(sent)  # run_plan's on_sent, just before on_result
+        tick(sent)
     tick(_result(8, Status.NOT_ATTEMPTED, 0))
-    assert (bar.n, bar.total) == (2, 5)  # 2 sent of the 5 this run had to send
-    assert (tick.ok, tick.failed) == (4, 1)
+    tick(_result(9, Status.OK, 2))  # carried over by a retry: an earlier run's attempts
+    assert (bar.n, bar.total) == (2, 4)  # 2 sent of the 4 this run had to send
+    assert (tick.ok, tick.failed) == (5, 1)
     bar.close()
 
     dry = tqdm(total=3, file=io.StringIO(), disable=False)

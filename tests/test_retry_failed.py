@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import re
 import shlex
 from pathlib import Path
 
@@ -75,6 +76,8 @@ def test_retry_failed_sends_only_the_failures_and_carries_the_rest(sandbox: Sand
     after_path = source.with_name("contacts.retry1.results.csv")
     assert f"Results: {after_path}" in done.stdout
     assert f"Retried {len(failed)} rows; {14 - len(failed)} carried over" in done.stdout
+    # only the rows this run sent count as sent (and give the rate), not the carried ones
+    assert re.search(rf"^14 rows in .*, {len(failed)} sent \(", done.stdout, re.M), done.stdout
     after = read_results(after_path)
 
     assert [r["row"] for r in after] == [r["row"] for r in before]  # every row, same numbers

@@ -50,12 +50,12 @@ def _tally(results: list[RowResult], **kwargs: int) -> Summary:
     for result in results:
         summary.results += 1
         summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
-        tally.add(result)
+        tally.add(result, sent=result.attempts > 0)  # every row here is this run's own
     return tally.finish()
 
 
 def _row(row: int, status: Status, detail: str = "", chat_id: str = "") -> RowResult:
-    # rows that went to the API made an attempt: the rate counts those
+    # rows that went to the API made an attempt: `_tally` counts those as sent
     attempts = 1 if status in (Status.OK, Status.FAILED) else 0
     return RowResult(row, status, chat_id, "First", "Last", attempts=attempts, detail=detail)
 

@@ -86,10 +86,11 @@ class SummaryTally:
         # details, and reason_of's regular expressions are the costly part of a row here.
         self._reason_cache: dict[str, str] = {}
 
-    def add(self, result: RowResult) -> None:
-        """Count one result (the pipeline calls this for every line it writes)."""
+    def add(self, result: RowResult, *, sent: bool = False) -> None:
+        """Count one result (the pipeline calls this for every line it writes); `sent` when
+        this run sent its row (a carried-over line keeps an earlier run's attempts)."""
         status = result.status
-        if result.attempts and not self.summary.dry_run:
+        if sent:
             self.summary.sent += 1
         if status in REASON_STATUSES:
             reason = self._reason_cache.get(result.detail)
