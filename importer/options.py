@@ -106,6 +106,10 @@ class ImportOptions:
     ledger: Path | None = None
     #: Send only rows whose contact differs from what the ledger says was written.
     changed_only: bool = False
+    #: Send every row even when the ledger says it is already in the address book.
+    resend: bool = False
+    #: Another run sending to the same instance: refuse at once instead of waiting for it.
+    no_wait: bool = False
     #: With changed_only: ledger entries older than this many seconds count as changed.
     max_age: float | None = None
     #: Clear this instance's ledger before the run.
