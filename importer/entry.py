@@ -8,6 +8,7 @@ or reads the environment.
 from __future__ import annotations
 
 import argparse
+import codecs
 import os
 import stat
 from pathlib import Path
@@ -67,6 +68,14 @@ class Console:
         print(self.redact(f"wawp-import: {text}"), file=self.err, flush=True)
 
 
+def token_text(data: bytes) -> str:
+    """A token file's text: UTF-8 with or without a byte order mark (Notepad, PowerShell 5's
+    `Set-Content -Encoding UTF8`), or UTF-16 with one (PowerShell 5's `>`), trimmed."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16").strip()
+    return data.decode("utf-8-sig").strip()
+
+
 def read_token(args: argparse.Namespace, env: dict[str, str], console: Console) -> str:
     if args.access_token:
         console.warn("warning: a token given on the command line is visible to other users "
@@ -75,9 +84,12 @@ def read_token(args: argparse.Namespace, env: dict[str, str], console: Console) 
     if args.token_file:
         try:
             mode = args.token_file.stat().st_mode
-            token = args.token_file.read_text(encoding="utf-8").strip()
+            token = token_text(args.token_file.read_bytes())
         except OSError as exc:
             raise UsageError(f"cannot read token file {args.token_file}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise UsageError(f"token file {args.token_file} is not text: save it as UTF-8 "
+                             "holding the token alone") from None
         # Windows has no POSIX modes (st_mode says readable by all for any file): its ACLs
         # decide who reads the file, so the warning would always fire there for nothing.
         if os.name != "nt" and mode & (stat.S_IRGRP | stat.S_IROTH):

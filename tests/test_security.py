@@ -173,6 +173,21 @@ def test_token_file_is_read_and_warns_when_others_can_read_it(
     assert_no_token(done.stdout, done.stderr, folder=work)
 
 
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16"])
+def test_a_token_file_saved_with_a_byte_order_mark_is_read(
+        secret: SandboxProcess, work: Path, tmp_path_factory: pytest.TempPathFactory,
+        encoding: str) -> None:
+    # Notepad and PowerShell 5 (Set-Content -Encoding UTF8: UTF-8 with a BOM; `>`: UTF-16)
+    token_file = tmp_path_factory.mktemp("secret") / "token"
+    token_file.write_bytes((TOKEN + "\r\n").encode(encoding))
+    os.chmod(token_file, 0o600)
+    env = secret.env()
+    del env["WAWP_ACCESS_TOKEN"]
+    done = importer_run(work, env, "--token-file", str(token_file))
+    assert done.returncode == 0, done.stderr
+    assert_no_token(done.stdout, done.stderr, folder=work)
+
+
 # In-process: failures no loopback server can produce (DNS, a bug inside a worker).
 
 def _plan(work: Path) -> object:
