@@ -145,9 +145,11 @@ class ImportOptions:
         is built), the paths need the file system (`pipeline.check_paths`), the name formats
         need the file's headers (`NameTemplate`).
         """
+        # checked for dry runs too: a dry run that passes must not be refused when it is
+        # run for real (a --rate -1 or a base URL with port 99999)
+        check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
+        self.check_sending()
         if self.talks_to_api:
-            check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
-            self.check_sending()
             if not self.instance_id or not self.access_token:
                 hint = (" (--verify asks the API, even in a dry run)" if self.dry_run
                         else ", or use --dry-run")
@@ -201,6 +203,11 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConfigError(f"invalid base URL {url!r}: expected https://host")
+    try:
+        parts.port  # noqa: B018 - raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        raise ConfigError(f"invalid base URL {url!r}: the port must be a number from 1 to "
+                          "65535") from None
     if parts.scheme == "http" and not allow_insecure_http and not _is_loopback(parts.hostname):
         raise ConfigError(f"refusing to send the access token in clear text to {parts.hostname}: "
                           "use https, or --allow-insecure-http if you really mean it")

@@ -107,13 +107,16 @@ def test_each_check_names_the_setting(changes: dict[str, Any], message: str) -> 
     assert str(caught.value).startswith(message)
 
 
-def test_a_dry_run_does_not_check_what_only_sending_uses() -> None:
-    """As before the schema: pacing, base URL and credentials matter only to the API."""
-    ImportOptions(input=Path("in.csv"), dry_run=True, concurrency=0,
-                  base_url="nonsense").validate()
-    with pytest.raises(ConfigError, match="--concurrency"):  # --verify asks the API
-        ImportOptions(input=Path("in.csv"), dry_run=True, verify=True, concurrency=0,
-                      instance_id="i", access_token="t").validate()
+def test_a_dry_run_checks_what_the_real_run_would() -> None:
+    """A dry run that passes is not refused when run for real (pacing, base URL); only the
+    credentials are left to the runs that talk to the API."""
+    with pytest.raises(ConfigError, match="--concurrency"):
+        ImportOptions(input=Path("in.csv"), dry_run=True, concurrency=0).validate()
+    with pytest.raises(ConfigError, match="invalid base URL"):
+        ImportOptions(input=Path("in.csv"), dry_run=True, base_url="nonsense").validate()
+    ImportOptions(input=Path("in.csv"), dry_run=True).validate()  # no credentials needed
+    with pytest.raises(ConfigError, match="no WAWP instance ID"):  # --verify asks the API
+        ImportOptions(input=Path("in.csv"), dry_run=True, verify=True).validate()
 
 
 def test_clear_text_is_allowed_when_asked_or_on_this_machine() -> None:

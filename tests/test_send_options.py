@@ -35,3 +35,22 @@ def test_the_cli_says_so_with_exit_2(tmp_path: Path) -> None:
         "WAWP_ACCESS_TOKEN": "token-1234"})
     assert done.returncode == 2
     assert "--concurrency must be at least 1" in done.stderr
+
+
+@pytest.mark.parametrize(("flags", "message"), [
+    (["--rate", "-1"], "--rate must be 0 (no limit) or more"),
+    (["--concurrency", "0"], "--concurrency must be at least 1"),
+    (["--base-url", "http://127.0.0.1:99999"], "the port must be a number from 1 to 65535"),
+])
+@pytest.mark.parametrize("dry_run", [True, False])
+def test_a_dry_run_refuses_what_the_real_run_would(tmp_path: Path, flags: list[str],
+                                                   message: str, dry_run: bool) -> None:
+    # a dry run that passes must not be refused when run for real
+    source = write_csv(tmp_path / "in.csv", [["Name", "Phone"], ["A", "+201001234567"]])
+    done = run_cli([source, "--default-region", "EG", *flags,
+                    *(["--dry-run"] if dry_run else [])],
+                   env={"WAWP_INSTANCE_ID": "i", "WAWP_ACCESS_TOKEN": "token-1234"})
+    assert done.returncode == 2, done.stderr
+    assert message in done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1, done.stderr
+    assert not (tmp_path / "in.results.csv").exists()
