@@ -185,6 +185,10 @@ def plan_import(options: ImportOptions, *,
     results_path = check_paths(options)
     options.validate()
     table = open_input(options)
+    if table.info.rows == 0 and not options.retrying:
+        # an empty export is a failure a weekly job must notice, not a quiet success
+        where = f" below its header (row {table.info.header_row})" if table.info.header_row else ""
+        raise InputFileError(f"{options.input.name} has no data rows{where}: nothing to import")
     # the region comes before the columns: the phone column is chosen by the numbers that
     # are valid for it
     region, region_source = options.default_region, ""

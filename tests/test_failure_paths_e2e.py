@@ -185,6 +185,27 @@ def test_a_folder_as_input_exits_2_with_one_line(tmp_path: Path) -> None:
          "wawp-import contacts.xlsx")]
 
 
+@pytest.mark.parametrize("name", ["export.csv", "export.xlsx"])
+def test_an_export_with_only_a_header_exits_2_so_a_weekly_job_notices(
+        sandbox: SandboxProcess, tmp_path: Path, name: str) -> None:
+    source = tmp_path / name
+    if name.endswith(".xlsx"):
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        book.active.append(["Name", "Phone"])
+        book.save(source)
+    else:
+        source.write_text("Name,Phone\n", encoding="utf-8")
+    done = run_cli([source, *ARGS], env=sandbox.env())
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.splitlines() == [
+        f"wawp-import: error: {name} has no data rows below its header (row 1): "
+        "nothing to import"]
+    assert sandbox.state()["requests"] == 0
+    assert not (tmp_path / "export.results.csv").exists()
+
+
 def test_results_in_a_missing_folder_exit_2_before_anything_is_sent(
         sandbox: SandboxProcess, book: Path) -> None:
     done = run_cli([book, *ARGS, "--results", book.parent / "nope" / "out.csv"],

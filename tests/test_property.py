@@ -124,10 +124,11 @@ def test_any_workbook_gets_one_result_per_data_row(tmp_path_factory: pytest.Temp
     check_outcome(code, err, results, expected)
 
 
-def test_zero_data_rows_give_an_empty_results_file(tmp_path: Path) -> None:
+def test_zero_data_rows_are_exit_2_and_no_results_file(tmp_path: Path) -> None:
+    # an empty export is something a weekly job must notice
     path = tmp_path / "empty.csv"
     path.write_text("Phone,Name\n", encoding="utf-8")
     code, err, results = run(path)
-    assert code == 0, err
-    assert results.read_text(encoding="utf-8-sig").splitlines() == [
-        "row,status,chat_id,first_name,last_name,attempts,http_status,detail,Phone,Name"]
+    assert code == 2, err
+    assert "empty.csv has no data rows below its header (row 1)" in err
+    assert not results.exists()
