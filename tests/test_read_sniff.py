@@ -59,7 +59,7 @@ def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path):
     table = open_table(path)
     assert table.info.kind == "xlsx"
     assert [r.values for r in table.rows] == [("Ann", "0100")]
-    assert "is named .csv but is a XLSX workbook" in table.info.notes[0]
+    assert "is named .csv but is an XLSX workbook" in table.info.notes[0]
 
 
 @pytest.mark.parametrize(("data", "what"), [

@@ -125,6 +125,17 @@ def test_no_retry_line_when_nothing_failed() -> None:
     assert "retry" not in text
 
 
+def test_one_of_a_thing_is_said_in_the_singular() -> None:
+    summary = _tally([_row(2, Status.OK, chat_id="201001234567@c.us")])
+    summary.retried, summary.checked = 1, 1
+    text = render_summary(summary)
+    assert text.startswith("1 row in ")
+    assert "Retried 1 row;" in text and "Checked on WhatsApp: 1 number asked" in text
+    assert render_verify_estimate(1, 0, 1.0).startswith("Checking 1 number on WhatsApp")
+    summary.dry_run = True
+    assert render_summary(summary).startswith("Dry run, nothing sent: 1 row in ")
+
+
 @pytest.mark.parametrize(("seconds", "text"), [
     (0.04, "0.0 s"), (3.21, "3.2 s"), (42.4, "42 s"), (185, "3 min 05 s"),
     (10_000, "2 h 46 min"),

@@ -105,7 +105,7 @@ def _naming_notes(path: Path, kind: str) -> list[str]:
     if suffix == f".{kind}" or {suffix, f".{kind}"} == {".xlsx", ".xlsm"}:
         return []
     named = suffix or "without an extension"
-    return [f"{path.name} is named {named} but is a {kind.upper()} workbook; it was read as one."]
+    return [f"{path.name} is named {named} but is an {kind.upper()} workbook; it was read as one."]
 
 
 def _refuse_non_tabular_text(path: Path, head: bytes) -> None:

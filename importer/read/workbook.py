@@ -64,7 +64,7 @@ def _open_book(path: Path, kind: str) -> python_calamine.CalamineWorkbook:
     except (python_calamine.CalamineError, OSError, ValueError) as exc:
         detail = str(exc).strip() or type(exc).__name__
         hint = " (it may be password-protected)" if kind == "xls" else ""
-        raise InputFileError(f"{path.name} cannot be read as a {kind.upper()} workbook{hint}: "
+        raise InputFileError(f"{path.name} cannot be read as an {kind.upper()} workbook{hint}: "
                              f"{detail}") from None
 
 

@@ -138,6 +138,11 @@ def format_count(n: int) -> str:
     return f"{n:,}"
 
 
+def counted(n: int, noun: str) -> str:
+    """ "1 row", "2,000 rows": a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
 def format_duration(seconds: float) -> str:
     """A duration as a person says it: "0.4 s", "12 s", "3 min 05 s", "2 h 47 min"."""
     if seconds < 10:
@@ -222,9 +227,13 @@ def render_preview(summary: Summary, *, max_name: int = 24) -> str:
     total = summary.count(Status.READY) + summary.count(Status.OK)
     if not rows:
         return "Preview: no row would be sent."
-    heading = (f"Preview: the first {len(rows)} of {format_count(total)} contacts as they "
-               "would be sent" if total > len(rows) else
-               f"Preview: the {format_count(total)} contacts as they would be sent")
+    if total > len(rows):
+        heading = (f"Preview: the first {len(rows)} of {counted(total, 'contact')} as they "
+                   "would be sent")
+    elif total == 1:
+        heading = "Preview: the one contact as it would be sent"
+    else:
+        heading = f"Preview: the {format_count(total)} contacts as they would be sent"
     header = ("row", "chat ID", "first name", "last name")
     table = [header] + [(str(r.row), r.chat_id, r.first_name, r.last_name) for r in rows]
     widths = [max(display_width(line[i]) for line in table) for i in range(4)]
@@ -242,22 +251,22 @@ def render_summary(summary: Summary, *, retry_command: str | None = None,
                    retry_invalid_command: str | None = None) -> str:
     """The closing lines: counts, time and rate, top reasons, where the results are, what next."""
     if summary.dry_run:
-        head = (f"Dry run, nothing sent: {format_count(summary.results)} rows in "
+        head = (f"Dry run, nothing sent: {counted(summary.results, 'row')} in "
                 f"{format_duration(summary.elapsed)} "
                 f"({format_rate(summary.results, summary.elapsed)})")
     else:
         # The rate is of the rows sent in this run: rows skipped by --resume, carried over
         # by a retry or not attempted took no time and would make it look faster.
-        head = (f"{format_count(summary.results)} rows in {format_duration(summary.elapsed)}, "
+        head = (f"{counted(summary.results, 'row')} in {format_duration(summary.elapsed)}, "
                 f"{format_count(summary.sent)} sent "
                 f"({format_rate(summary.sent, summary.elapsed)})")
     head += f" — {render_counts(summary)}"
     lines = [head]
     if summary.retried or summary.carried:
-        lines.append(f"Retried {format_count(summary.retried)} rows; "
+        lines.append(f"Retried {counted(summary.retried, 'row')}; "
                      f"{format_count(summary.carried)} carried over from the previous results.")
     if summary.checked or summary.check_cached:
-        lines.append(f"Checked on WhatsApp: {format_count(summary.checked)} numbers asked, "
+        lines.append(f"Checked on WhatsApp: {counted(summary.checked, 'number')} asked, "
                      f"{format_count(summary.check_cached)} answered from the cache.")
     lines += [f"  {line}" for line in render_reasons(summary)]
     if summary.aborted:
@@ -284,7 +293,7 @@ def render_verify_estimate(to_check: int, cached: int, rate: float) -> str:
     if to_check == 0:
         return f"Checking numbers on WhatsApp: all {format_count(cached)} answers are cached."
     pace = f"at {rate:g} per second" if rate > 0 else "without a rate limit"
-    text = f"Checking {format_count(to_check)} numbers on WhatsApp {pace}"
+    text = f"Checking {counted(to_check, 'number')} on WhatsApp {pace}"
     if rate > 0:
         text += f": about {format_duration(to_check / rate)}"
     if cached:
