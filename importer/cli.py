@@ -48,6 +48,25 @@ from .send.verify import VerifyProgress
 
 SUBCOMMANDS = ("sandbox",)
 
+EPILOG = """\
+examples:
+  wawp-import contacts.xlsx --dry-run              what would be sent; nothing is sent
+  wawp-import contacts.xlsx --token-file ~/.wawp-token --default-region EG
+  wawp-import contacts.xlsx --resume               go on after Ctrl-C, a kill or a crash
+  wawp-import contacts.results.csv --retry-failed  send the failed rows again
+  wawp-import export.csv --phone-column Mobile --sheet Members
+  wawp-import sandbox                              a local WAWP to rehearse on
+
+exit codes:
+  0    every row ok, ready, duplicate or unchanged
+  1    the run finished, but some rows are invalid, failed, not_attempted or not_on_whatsapp
+  2    nothing was sent: the command or the input is unusable (one line says why)
+  3    the API rejected the token or the instance (401/403)
+  4    the results or the journal could not be written (disk full…)
+  70   internal error (please report it)
+  130  interrupted (Ctrl-C); --resume goes on
+"""
+
 
 def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(
@@ -55,6 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
                     "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
                     "to rehearse on), `wawp-import serve --help` (the web page).",
+        epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
                    ".ods, or a vCard file (.vcf)")

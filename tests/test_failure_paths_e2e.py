@@ -349,3 +349,13 @@ def test_the_readme_python_snippet_runs_against_the_sandbox(
     assert ast.literal_eval(done.stdout.splitlines()[-1]) == {"ok": 41, "duplicate": 2,
                                                               "invalid": 7}
     assert len(sandbox.state()["contacts"]) == 41
+
+
+def test_help_shows_examples_and_every_exit_code() -> None:
+    done = run_cli(["--help"])
+    assert done.returncode == 0
+    help_text = done.stdout
+    assert "examples:\n  wawp-import contacts.xlsx --dry-run" in help_text
+    codes = help_text[help_text.index("exit codes:"):].splitlines()[1:]
+    assert [line.split()[0] for line in codes if line.strip()] == [
+        "0", "1", "2", "3", "4", "70", "130"]
