@@ -10,19 +10,23 @@ the credentials; 4 the results could not be written; 130 interrupted.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import importlib
 import json
 import logging
 import os
 import shlex
+import shutil
 import signal
+import stat
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from . import __version__
 from .config import UNKNOWN_HINT, load_config
@@ -77,7 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
-                   ".ods, or a vCard file (.vcf)")
+                   ".ods, or a vCard file (.vcf); - for standard input")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     p.add_argument("--results", type=Path, help="results file (default: <input>.results.csv)")
     p.add_argument("--dry-run", action="store_true", help="do everything but send")
@@ -542,8 +546,35 @@ def handle_interrupts(control: RunControl, err: TextIO) -> Callable[[], None]:
     return lambda: signal.signal(signal.SIGINT, previous)
 
 
+def spool_stream_input(args: argparse.Namespace, stdin: BinaryIO,
+                       stack: contextlib.ExitStack) -> None:
+    """`-` (standard input) and pipes (`<(…)`, a named pipe) can be read once only, and a
+    run reads its input several times (the type is sniffed first; --verify reads it twice):
+    their bytes are copied once into a private temporary folder, removed when the run ends.
+    Their results go to the current folder (`stdin.results.csv`) unless --results says."""
+    source: Path = args.input
+    if str(source) == "-":
+        stream, name = stdin, "stdin"
+    else:
+        try:
+            mode = source.stat().st_mode
+        except OSError:
+            return  # the pipeline says what is wrong with the path
+        if not (stat.S_ISFIFO(mode) or stat.S_ISCHR(mode)):
+            return
+        stream, name = stack.enter_context(source.open("rb")), source.name
+    folder = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="wawp-import-")))
+    args.input = folder / name
+    with args.input.open("xb") as copy:
+        shutil.copyfileobj(stream, copy, 1 << 20)
+    if args.results is None and not (args.retry_failed or args.retry_invalid):
+        args.results = Path.cwd() / f"{Path(name).stem}.results.csv"
+
+
 def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None,
-         out: TextIO | None = None, err: TextIO | None = None) -> int:
+         out: TextIO | None = None, err: TextIO | None = None,
+         stdin: BinaryIO | None = None) -> int:
+    """The command; `stdin` is what `-` reads (standard input unless a test passes bytes)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     env = dict(os.environ if env is None else env)
     if out is None and err is None:
@@ -563,7 +594,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
     parser = build_parser()
     args = parse_args(parser, argv)
+    spooled = contextlib.ExitStack()
     try:
+        spool_stream_input(args, stdin or sys.stdin.buffer, spooled)
         token = read_token(args, env, console)
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
         if args.verbose:
@@ -608,6 +641,8 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     except Exception as exc:  # never a traceback: it could carry the token
         console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return EXIT_INTERNAL
+    finally:
+        spooled.close()
     code = finish(summary, parser, args, console)
     if not summary.dry_run and (summary.interrupted or summary.aborted):
         console.warn("to send the rest later, run the same command again with --resume "
