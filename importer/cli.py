@@ -488,6 +488,8 @@ class ProgressTicker:
         self.dry_run = dry_run
         self.ok = 0
         self.failed = 0
+        #: Rows this run sent that the API stored (ok): what a failure must still report.
+        self.sent_ok = 0
         self._sent = False
 
     def sent(self, result: RowResult) -> None:
@@ -501,6 +503,7 @@ class ProgressTicker:
         elif result.status is Status.FAILED:
             self.failed += 1
         sent, self._sent = self._sent, False
+        self.sent_ok += sent and result.status is Status.OK
         if sent or self.dry_run:
             bar.update(1)
         elif bar.total and bar.total > bar.n:
@@ -595,6 +598,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     parser = build_parser()
     args = parse_args(parser, argv)
     spooled = contextlib.ExitStack()
+    tick: ProgressTicker | None = None
     try:
         spool_stream_input(args, stdin or sys.stdin.buffer, spooled)
         token = read_token(args, env, console)
@@ -631,6 +635,12 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         return EXIT_USAGE
     except OutputError as exc:
         console.warn(f"error: {exc}")
+        if tick is not None and not args.dry_run:
+            sent = ("nothing was sent" if not tick.sent_ok else
+                    f"at least {tick.sent_ok:,} contact{'s were' if tick.sent_ok != 1 else ' was'}"
+                    " sent ok")
+            console.warn(f"{sent} before this; once there is room, run the same command again "
+                         "with --resume to send the rest (rows already sent are skipped)")
         return EXIT_OUTPUT
     except ImporterError as exc:
         console.warn(f"error: {exc}")

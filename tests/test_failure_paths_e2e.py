@@ -359,3 +359,41 @@ def test_help_shows_examples_and_every_exit_code() -> None:
     codes = help_text[help_text.index("exit codes:"):].splitlines()[1:]
     assert [line.split()[0] for line in codes if line.strip()] == [
         "0", "1", "2", "3", "4", "70", "130"]
+
+
+@pytest.mark.parametrize("results_name", ["many.results.csv", "many.results.xlsx"])
+def test_a_results_or_journal_file_that_cannot_grow_is_exit_4_then_resume_finishes(
+        sandbox: SandboxProcess, tmp_path: Path, results_name: str) -> None:
+    import resource
+
+    source = write_csv(tmp_path / "many.csv",
+                       [["Name", "Phone"], *([f"Name {i}", f"0100{i:07d}"] for i in range(3000))])
+    results = tmp_path / results_name
+    command = [sys.executable, "-m", "importer", str(source), *ARGS, "--results", str(results)]
+
+    def small_files() -> None:  # `ulimit -f 100`: no file may grow past 100 KiB
+        resource.setrlimit(resource.RLIMIT_FSIZE, (100 * 1024, resource.RLIM_INFINITY))
+
+    done = subprocess.run(command, env=clean_env(sandbox.env()), capture_output=True,
+                          text=True, timeout=120, preexec_fn=small_files)
+    assert done.returncode == 4, done.stderr
+    assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr
+    error, next_step = done.stderr.splitlines()[-2:]
+    assert error.startswith("wawp-import: error: cannot write ") and "File too large" in error
+    assert next_step.startswith("wawp-import: at least ") and "--resume" in next_step
+
+    again = subprocess.run([*command, "--resume"], env=clean_env(sandbox.env()),
+                           capture_output=True, text=True, timeout=120)
+    assert again.returncode == 0, again.stderr
+    if results.suffix == ".xlsx":
+        import openpyxl
+
+        sheet = openpyxl.load_workbook(results, read_only=True).active
+        statuses = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
+    else:
+        statuses = [r["status"] for r in read_results(results)]
+    assert statuses == ["ok"] * 3000
+    counts = sandbox.state()["put_counts"]
+    assert len(counts) == 3000
+    # sent once each, but for the few in flight when the journal could not grow
+    assert sum(n - 1 for n in counts.values()) <= 8

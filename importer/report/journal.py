@@ -297,12 +297,14 @@ class JournalWriter:
         if self._file.closed:
             return
         try:
-            self._file.flush()
-            os.fsync(self._file.fileno())
+            try:
+                self._file.flush()
+                os.fsync(self._file.fileno())
+            finally:
+                # closing flushes again what a full disk refused, and fails the same way
+                self._file.close()
         except OSError as exc:
             raise OutputError(f"cannot write the journal {self.path}: {exc.strerror}") from None
-        finally:
-            self._file.close()
 
     def __enter__(self) -> JournalWriter:
         return self

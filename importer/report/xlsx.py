@@ -8,16 +8,21 @@ Excel never turns 201001234567 into 2.01E+11), and column widths fitted to the f
 
 from __future__ import annotations
 
+import contextlib
+import datetime
+import zipfile
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from lxml.etree import LxmlError
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from ..atomic import AtomicFile, partial_path
 from ..errors import OutputError
@@ -68,13 +73,23 @@ class XlsxResultsWriter:
 
     def write(self, result: RowResult) -> None:
         row = self._cells(result)
-        if self._sample is not None:
-            self._sample.append(row)
-            if len(self._sample) >= WIDTH_SAMPLE_ROWS:
-                self._flush_sample()
-        else:
-            self._sheet.append(row)
+        try:
+            if self._sample is not None:
+                self._sample.append(row)
+                if len(self._sample) >= WIDTH_SAMPLE_ROWS:
+                    self._flush_sample()
+            else:
+                self._sheet.append(row)  # streamed to openpyxl's temporary file
+        except (OSError, LxmlError) as exc:
+            raise self._failed(exc) from None
         self.count += 1
+
+    def _failed(self, exc: OSError | LxmlError) -> OutputError:
+        """A failed write as the one error the run reports; lxml, which streams the rows,
+        names the errno in its own way ("IO_EFBIG")."""
+        reason = exc.strerror if isinstance(exc, OSError) else _LXML_REASONS.get(
+            str(exc).strip(), str(exc).strip() or type(exc).__name__)
+        return OutputError(f"cannot write results to {self.path}: {reason}")
 
     def _cells(self, result: RowResult) -> list[object]:
         values = list(result.values)
@@ -152,13 +167,25 @@ class XlsxResultsWriter:
         last = get_column_letter(len(self._headers))
         self._sheet.auto_filter.ref = f"A1:{last}{self.count + 1}"
         try:
-            self._book.save(self._file.file)
+            self._save()
             if complete:
                 self._file.commit()
             else:
                 self._file.abandon()
-        except OSError as exc:
-            raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
+        except (OSError, LxmlError) as exc:
+            raise self._failed(exc) from None
+
+    def _save(self) -> None:
+        """`Workbook.save`, but with the zip archive closed on failure too: left open, it is
+        closed by the garbage collector later, which prints a stray traceback."""
+        self._book.properties.modified = datetime.datetime.now(datetime.UTC).replace(tzinfo=None)
+        archive = zipfile.ZipFile(self._file.file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        try:
+            ExcelWriter(self._book, archive).save()
+        except BaseException:
+            with contextlib.suppress(Exception):  # the first error is the one to report
+                archive.close()
+            raise
 
     def __enter__(self) -> Self:
         return self
@@ -166,6 +193,12 @@ class XlsxResultsWriter:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         self.close(complete=exc_type is None)
+
+
+#: lxml's names of the errors it met writing (libxml2's xmlParserErrors), in words.
+_LXML_REASONS = {"IO_EFBIG": "File too large", "IO_ENOSPC": "No space left on device",
+                 "IO_EIO": "Input/output error", "IO_EACCES": "Permission denied",
+                 "IO_EDQUOT": "Disk quota exceeded"}
 
 
 def _shown(cell: object) -> str:
