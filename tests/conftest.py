@@ -6,12 +6,20 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 from collections.abc import Iterator
 
 import pytest
+from hypothesis import settings
 
 from tests.support.cli import Cli
 from tests.support.sandbox import SandboxProcess
+
+
+# CI tries the same generated cases every run: a red CI is then a change's fault, never the
+# luck of the draw (a developer's run keeps exploring new cases and saves the failing ones).
+settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "default")
 
 
 @pytest.fixture(scope="session")

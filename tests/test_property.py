@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
 from pathlib import Path
 
@@ -132,3 +133,11 @@ def test_zero_data_rows_are_exit_2_and_no_results_file(tmp_path: Path) -> None:
     assert code == 2, err
     assert "empty.csv has no data rows below its header (row 1)" in err
     assert not results.exists()
+
+
+def test_ci_tries_the_same_generated_cases_every_run() -> None:
+    from hypothesis import settings
+
+    assert settings.get_profile("ci").derandomize
+    if os.environ.get("CI"):
+        assert settings.default.derandomize and SETTINGS.derandomize
