@@ -68,7 +68,10 @@ def main() -> None:
                             for i in range(args.entries))
         print(f"filled {args.entries:,} entries in {time.perf_counter() - started:.1f} s: "
               f"{path.stat().st_size / 1e6:.0f} MB")
-        check = lambda: check_ledger(path)  # noqa: E731
+
+        def check() -> None:
+            check_ledger(path)
+
         print(f"check_ledger, file cached:       {best_of(5, check):.3f} s")
         can_drop = hasattr(os, "posix_fadvise")
         if can_drop:
