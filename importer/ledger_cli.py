@@ -147,7 +147,7 @@ def show(args: argparse.Namespace, path: Path, env: dict[str, str], console: Con
         holdings = ledger.holdings()
     total = sum(h.contacts for h in holdings)
     if not holdings:
-        console.say(f"Ledger {path}: empty, no contact recorded yet.")
+        console.say(f"Ledger {path}: empty, it holds no contact.")
         return EXIT_OK
     console.say(f"Ledger {path}: {total:,} contact{'s' if total != 1 else ''} in "
                 f"{len(holdings)} instance{'s' if len(holdings) != 1 else ''}.")

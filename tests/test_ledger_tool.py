@@ -330,5 +330,4 @@ def test_reset_leaves_a_sound_ledger_alone_unless_forced(tmp_path: Path) -> None
     aside = [p.name for p in tmp_path.iterdir() if ".reset-" in p.name]
     assert [n[:20] for n in aside if not n.endswith(("-wal", "-shm"))] == [
         "ledger.sqlite.reset-"]
-    assert cli(["ledger", "--ledger", ledger], env)[1].endswith("empty, no contact recorded "
-                                                                "yet.\n")
+    assert cli(["ledger", "--ledger", ledger], env)[1].endswith("empty, it holds no contact.\n")

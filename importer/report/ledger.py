@@ -321,12 +321,12 @@ class LedgerFile:
             raise OutputError(f"cannot use the ledger {self.path}: {exc}") from None
 
     def holdings(self) -> list[Holding]:
-        """Each instance the ledger knows, with what it holds, by instance ID and base URL."""
+        """Each instance the ledger holds contacts of, by instance ID and base URL."""
         if self._connection is None:
             return []
         return [Holding(*row) for row in self._query(
-            "SELECT a.instance_id, a.base_url, count(s.chat_id), min(s.sent_at), "
-            "max(s.sent_at) FROM accounts a LEFT JOIN sent s ON s.account = a.id "
+            "SELECT a.instance_id, a.base_url, count(*), min(s.sent_at), max(s.sent_at) "
+            "FROM accounts a JOIN sent s ON s.account = a.id "
             "GROUP BY a.id ORDER BY a.instance_id, a.base_url")]
 
     def entries(self, *, instance_id: str | None = None,
@@ -342,8 +342,8 @@ class LedgerFile:
             yield Entry(*row)
 
     def forget(self, instance_id: str, base_url: str | None = None) -> list[Holding]:
-        """Drop an instance (on one base URL, or on every one) with its entries; returns
-        what was dropped (nothing when the ledger does not know it)."""
+        """Drop the entries of an instance (on one base URL, or on every one); returns what
+        was dropped (nothing when the ledger holds none of it)."""
         dropped = [h for h in self.holdings() if h.instance_id == instance_id
                    and (base_url is None or h.base_url == base_url)]
         if not dropped or self._connection is None:
@@ -351,9 +351,10 @@ class LedgerFile:
         where, params = _account_filter(instance_id, base_url)
         try:
             with self._connection:
+                # The account row stays: an import running meanwhile keeps recording real
+                # writes under it, and its number is never handed to another instance.
                 ids = f"SELECT a.id FROM accounts a {where}"
                 self._connection.execute(f"DELETE FROM sent WHERE account IN ({ids})", params)
-                self._connection.execute(f"DELETE FROM accounts WHERE id IN ({ids})", params)
         except sqlite3.Error as exc:
             raise OutputError(f"cannot change the ledger {self.path}: {exc}") from None
         return dropped
