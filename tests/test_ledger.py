@@ -9,8 +9,15 @@ import pytest
 
 from importer import ConfigError, LedgerUnusable, Status, UsageError, run_import
 from importer.models import Contact, Prepared, RowResult
-from importer.report.ledger import (LOOKUP_BATCH, Ledger, LedgerFile, check_ledger,
-                                    create_ledger, parse_age, sent_on)
+from importer.report.ledger import (
+    LOOKUP_BATCH,
+    Ledger,
+    LedgerFile,
+    check_ledger,
+    create_ledger,
+    parse_age,
+    sent_on,
+)
 from tests.support.cli import write_csv
 
 DAY = 86400.0
