@@ -43,12 +43,11 @@ def build_parser() -> argparse.ArgumentParser:
         description="The ledger records every contact written ok, per instance and base URL, "
                     "so that a re-import does not send it again. Without a command: show what "
                     "it holds.")
-    commands = p.add_subparsers(dest="command", metavar="{show,forget,export,rebuild,reset}")
+    commands = p.add_subparsers(dest="command", metavar="{show,forget,export,rebuild,reset}",
+                                parser_class=OneLineParser)
 
     def command(name: str, help: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=help, description=help)
-        sub.prog = f"wawp-import ledger {name}"
-        sub.error = OneLineParser.error.__get__(sub)  # type: ignore[method-assign]
         sub.add_argument("--ledger", type=Path, metavar="FILE",
                          help="the ledger's SQLite file (default: the one imports use)")
         return sub

@@ -423,7 +423,9 @@ def check_ledger(path: Path, *, writable: bool = True) -> None:
         with open(path, "r+b" if writable else "rb") as f:
             head = f.read(100)
     except FileNotFoundError:
-        raise
+        if not os.path.lexists(path):
+            raise
+        raise LedgerUnusable(path, "unreadable", "a link to a file that is not there") from None
     except IsADirectoryError:
         raise LedgerUnusable(path, "folder") from None
     except OSError as exc:
