@@ -23,7 +23,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .atomic import AtomicFile
-from .entry import EXIT_OK, EXIT_OUTPUT, EXIT_USAGE, Console, OneLineParser
+from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE,
+                    Console, OneLineParser)
 from .errors import ImporterError, LedgerUnusable, OutputError, UsageError
 from .options import DEFAULT_BASE_URL
 from .redact import Redactor
@@ -105,6 +106,12 @@ def main(argv: Sequence[str], *, default_ledger: Path, env: dict[str, str], out:
     except ImporterError as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE
+    except KeyboardInterrupt:
+        console.warn("interrupted")
+        return EXIT_INTERRUPTED
+    except Exception as exc:  # as the import does: one line, never a traceback
+        console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+        return EXIT_INTERNAL
 
 
 def describe_unusable(exc: LedgerUnusable, *, ledger_option: Sequence[str] = (),
