@@ -23,8 +23,15 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
 from .atomic import AtomicFile
-from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_USAGE,
-                    Console, OneLineParser)
+from .entry import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_USAGE,
+    Console,
+    OneLineParser,
+)
 from .errors import ImporterError, LedgerUnusable, OutputError, UsageError
 from .options import DEFAULT_BASE_URL
 from .redact import Redactor
@@ -109,7 +116,7 @@ def main(argv: Sequence[str], *, default_ledger: Path, env: dict[str, str], out:
     except KeyboardInterrupt:
         console.warn("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as exc:  # as the import does: one line, never a traceback
+    except Exception as exc:  # noqa: BLE001  (as the import does: one line, never a traceback)
         console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return EXIT_INTERNAL
 
