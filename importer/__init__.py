@@ -20,7 +20,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from .errors import (ApiRejected, ColumnError, ConfigError, ImporterError, InputFileError,
-                     OutputError, PreflightError, SheetError, UsageError)
+                     LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
 from .pipeline import plan_import, run_import, run_plan
@@ -29,7 +29,8 @@ from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
     "ApiRejected", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
-    "InputFileError", "OutputError", "PreflightError", "RowResult", "SheetError", "Status",
-    "Summary", "UsageError", "__version__", "plan_import", "read_results", "render_preview",
-    "render_summary", "run_import", "run_plan", "summary_to_dict",
+    "InputFileError", "LedgerUnusable", "OutputError", "PreflightError", "RowResult",
+    "SheetError", "Status", "Summary", "UsageError", "__version__", "plan_import",
+    "read_results", "render_preview", "render_summary", "run_import", "run_plan",
+    "summary_to_dict",
 ]

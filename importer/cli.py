@@ -33,8 +33,8 @@ from .config import UNKNOWN_HINT, load_config
 from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
                     EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
                     read_token, sending_settings, tolerate_unprintable)
-from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
-                     UsageError)
+from .errors import (ApiRejected, ConfigError, ImporterError, LedgerUnusable, OutputError,
+                     PreflightError, UsageError)
 from .models import RowResult, Status, Summary
 from .options import (DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES, MISSING_NAME_POLICIES,
                       ImportOptions, check_known, coerce, field_kinds, parse_age)
@@ -60,6 +60,7 @@ examples:
   wawp-import contacts.results.csv --retry-failed  send the failed rows again
   wawp-import export.csv --phone-column Mobile --sheet Members
   wawp-import sandbox                              a local WAWP to rehearse on
+  wawp-import ledger                               what each address book holds
 
 exit codes:
   0    every row ok, ready, duplicate or unchanged
@@ -77,7 +78,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
                     "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
-                    "to rehearse on), `wawp-import serve --help` (the web page).",
+                    "to rehearse on), `wawp-import serve --help` (the web page), "
+                    "`wawp-import ledger --help` (what was sent, per instance).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
@@ -219,7 +221,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         verify_rate=args.verify_rate,
         verify_cache=args.verify_cache or default_verify_cache(
             env, args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
-        ledger=args.ledger or default_ledger(env),
+        ledger=ledger_file(args.ledger, env),
         changed_only=args.changed_only,
         max_age=max_age_seconds(args.max_age),
         forget_ledger=args.forget_ledger,
@@ -366,6 +368,12 @@ def default_ledger(env: dict[str, str]) -> Path:
     """$XDG_DATA_HOME/wawp-importer/ledger.sqlite (~/.local/share when unset)."""
     base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
     return base / "wawp-importer" / "ledger.sqlite"
+
+
+def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
+    """The ledger a command uses, imports and `wawp-import ledger` alike: --ledger FILE,
+    else the default."""
+    return given or default_ledger(env)
 
 
 # -- what to type next -------------------------------------------------------------------------
@@ -594,6 +602,11 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         # nothing outside importer/web imports it.
         serve = importlib.import_module("importer.web.serve")
         return int(serve.main(argv[1:], env=env, out=out, err=err))
+    if argv and argv[0] == "ledger":
+        # By name, loaded only here: what the ledger holds, forgetting, exporting, rebuilding.
+        ledger_cli = importlib.import_module("importer.ledger_cli")
+        return int(ledger_cli.main(argv[1:], default_ledger=ledger_file(None, env), env=env,
+                                   out=out, err=err))
     console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
     parser = build_parser()
     args = parse_args(parser, argv)
@@ -630,6 +643,13 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     except ApiRejected as exc:
         console.warn(f"error: {exc}")
         return EXIT_REJECTED
+    except LedgerUnusable as exc:  # before anything was sent: say what to do about it
+        from .ledger_cli import describe_unusable
+
+        given = [] if args.ledger is None else ["--ledger", str(args.ledger)]
+        instance = args.instance_id or env.get("WAWP_INSTANCE_ID", "")
+        console.warn(f"error: {describe_unusable(exc, ledger_option=given, instance_id=instance)}")
+        return EXIT_USAGE
     except (UsageError, PreflightError) as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE

@@ -8,13 +8,17 @@ status and a detail on that row's result, never an exception.
     │   ├── InputFileError        missing, unreadable or unrecognised file
     │   ├── ColumnError           no phone column, unknown column name, bad template
     │   ├── SheetError            unknown sheet (names the sheets there are)
-    │   └── ConfigError           bad option value, bad region code, bad config file
+    │   ├── ConfigError           bad option value, bad region code, bad config file
+    │   └── LedgerUnusable        the ledger file exists but cannot be used (empty, damaged,
+    │                             another schema, unreadable): nothing is sent without it
     ├── ApiRejected               the API refused our credentials (401/403; exit 3)
     ├── PreflightError            the instance is not ready to take contacts (exit 2)
     └── OutputError               results or journal could not be written (disk full…)
 """
 
 from __future__ import annotations
+
+from types import MappingProxyType
 
 
 class ImporterError(Exception):
@@ -39,6 +43,35 @@ class SheetError(UsageError):
 
 class ConfigError(UsageError):
     """An option or configuration value is invalid."""
+
+
+class LedgerUnusable(UsageError):
+    """The ledger file exists but cannot serve as one; nothing may be sent without it.
+
+    Going on would send again every contact it should have remembered, so the run stops.
+    `problem` says what is wrong (one of `PROBLEMS`), `detail` adds the system's words where
+    there are some; each surface (the command, the page) words the way out itself.
+    """
+
+    #: problem → what is wrong with the file, as a clause after its name.
+    PROBLEMS = MappingProxyType({
+        "empty": "is empty (0 bytes) although it should hold what was sent",
+        "not_sqlite": "is not a ledger (not an SQLite database)",
+        "foreign": "is an SQLite database but not a ledger of wawp-import",
+        "newer": "was written by a newer wawp-import (ledger version {detail})",
+        "damaged": "is damaged ({detail})",
+        "folder": "is a folder, not a file",
+        "unreadable": "cannot be opened ({detail})",
+    })
+
+    def __init__(self, path: object, problem: str, detail: str = "") -> None:
+        self.path = path
+        self.problem = problem
+        self.detail = detail
+        what = self.PROBLEMS[problem].format(detail=detail)
+        if detail and "{detail}" not in self.PROBLEMS[problem]:
+            what = f"{what}: {detail}"
+        super().__init__(f"the ledger {path} {what}")
 
 
 class ApiRejected(ImporterError):

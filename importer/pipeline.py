@@ -31,7 +31,7 @@ from .read.dataframe import frame_as_csv, is_dataframe
 from .read.scoring import SAMPLE_ROWS
 from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
-from .report.ledger import Ledger
+from .report.ledger import Ledger, check_ledger
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.run_files import RunFiles
@@ -184,6 +184,10 @@ def plan_import(options: ImportOptions, *,
     """
     results_path = check_paths(options)
     options.validate()
+    if uses_ledger(options) and options.ledger is not None and os.path.lexists(options.ledger):
+        # An empty or damaged ledger stops the run here, before any question to the API
+        # (run_plan opens it again; LedgerUnusable).
+        check_ledger(options.ledger, writable=not options.dry_run)
     table = open_input(options)
     if table.info.rows == 0 and not options.retrying:
         # an empty export is a failure a weekly job must notice, not a quiet success
@@ -370,6 +374,17 @@ def _was_sent(handed: deque[bool], result: RowResult) -> bool:
     return handed.popleft() and result.status in (Status.OK, Status.FAILED)
 
 
+def uses_ledger(options: ImportOptions) -> bool:
+    """Whether this run reads or writes the ledger (a dry run only reads it, and only for
+    --changed-only)."""
+    if options.ledger is None:
+        if options.changed_only or options.forget_ledger:
+            raise ConfigError("--changed-only and --forget-ledger need a ledger file "
+                              "(the `ledger` setting)")
+        return False
+    return not (options.dry_run and not options.changed_only)
+
+
 def open_ledger(options: ImportOptions, *,
                 clock: Callable[[], float] = time.time) -> Ledger | None:
     """The ledger of this run's instance; None without one.
@@ -377,13 +392,9 @@ def open_ledger(options: ImportOptions, *,
     A dry run reads it (to show what --changed-only would skip) but never changes it.
     --forget-ledger clears it once the preflight has passed (see `_send`).
     """
-    if options.ledger is None:
-        if options.changed_only or options.forget_ledger:
-            raise ConfigError("--changed-only and --forget-ledger need a ledger file "
-                              "(the `ledger` setting)")
+    if not uses_ledger(options):
         return None
-    if options.dry_run and not options.changed_only:
-        return None
+    assert options.ledger is not None
     if options.dry_run and not options.ledger.exists():
         return None  # nothing to compare with, and a dry run creates nothing
     ledger = Ledger(options.ledger, instance_id=options.instance_id,

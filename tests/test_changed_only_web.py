@@ -41,3 +41,29 @@ def test_the_changed_only_box_skips_what_the_last_import_wrote(sandbox: SandboxP
     assert state["puts"] == 7
     assert state["contacts"]["201002000003@c.us"] == {"firstName": "Somebody",
                                                       "lastName": "Else"}
+
+
+def test_an_empty_ledger_stops_the_import_and_the_page_says_what_to_do(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    data_dir = tmp_path / "wawp-data"
+    ledger = data_dir / "ledger.sqlite"
+    ledger.parent.mkdir(parents=True)
+    ledger.write_bytes(b"")  # truncated: without it every contact would be sent again
+    options = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            default_region="EG", rate=0, concurrency=4, ledger=ledger)
+    rows = [["Name", "Mobile"]] + [[f"Person {i}", f"0100 {2000000 + i:07d}"] for i in range(3)]
+    with AppServer(create_app(options, data_dir=data_dir)) as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "week.csv", rows))
+        failed = import_and_wait(client, job["id"])
+        client.close()
+    assert failed["phase"] == "failed"
+    assert failed["message"] == (
+        f"Nothing was sent: the ledger {ledger} is empty (0 bytes) although it should hold "
+        "what was sent, and without it every contact would be sent again. Ask whoever runs "
+        "the server to restore it from a backup, rebuild it from earlier results (wawp-import "
+        f"ledger rebuild RESULTS.csv --instance ID --ledger {ledger}) or start afresh "
+        f"(wawp-import ledger reset --ledger {ledger}; every contact will then be sent again).")
+    assert sandbox.state()["requests"] == 0
+    assert ledger.read_bytes() == b""

@@ -7,9 +7,17 @@ from pathlib import Path
 
 import pytest
 
-from importer import ConfigError, Status, run_import
+from importer import ConfigError, LedgerUnusable, Status, UsageError, run_import
 from importer.models import Contact, Prepared, RowResult
-from importer.report.ledger import LOOKUP_BATCH, Ledger, parse_age, sent_on
+from importer.report.ledger import (
+    LOOKUP_BATCH,
+    Ledger,
+    LedgerFile,
+    check_ledger,
+    create_ledger,
+    parse_age,
+    sent_on,
+)
 from tests.support.cli import write_csv
 
 DAY = 86400.0
@@ -124,3 +132,76 @@ def test_the_python_api_takes_the_ledger_as_a_setting(tmp_path: Path) -> None:
                          ledger=tmp_path / "l.sqlite")
     assert summary.counts == {"ready": 1}
     assert not (tmp_path / "l.sqlite").exists()  # a dry run creates no ledger
+
+
+# -- opening: a ledger that cannot be used says so; a new one appears whole ---------------
+
+
+def test_a_read_of_a_ledger_that_is_not_there_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "none" / "ledger.sqlite"
+    with Ledger(path, instance_id="1", base_url="u", read_only=True) as ledger:
+        assert ledger.lookup(["201000000001@c.us"]) == {} and len(ledger) == 0
+    with LedgerFile(path) as whole:
+        assert not whole.exists and whole.holdings() == [] and list(whole.entries()) == []
+    assert not path.parent.exists()
+
+
+@pytest.mark.parametrize(("content", "problem"), [
+    (b"", "empty"), (b"not a database at all", "not_sqlite"),
+    (b"SQLite format 3\x00" + b"\x00" * 84, "damaged"),
+])
+def test_opening_a_ledger_that_cannot_be_used_raises_and_changes_nothing(
+        tmp_path: Path, content: bytes, problem: str) -> None:
+    path = tmp_path / "ledger.sqlite"
+    path.write_bytes(content)
+    for read_only in (False, True):
+        with pytest.raises(LedgerUnusable) as caught:
+            Ledger(path, instance_id="1", base_url="u", read_only=read_only)
+        assert caught.value.problem == problem and caught.value.path == path
+        assert isinstance(caught.value, UsageError)
+    assert path.read_bytes() == content
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite"]
+
+
+def test_a_new_ledger_is_linked_into_place_complete(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    assert create_ledger(path) is True
+    check_ledger(path)  # a ledger from its first byte
+    assert create_ledger(path) is False  # another run made it first: theirs is used
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ledger.sqlite"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+
+
+def test_restore_keeps_what_is_newer(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path, instance_id="1", base_url="u", clock=Clock()) as ledger:
+        ledger.add(Contact("201000000001@c.us", "New", "Name"), at=NOW)
+        ledger.add(Contact("201000000002@c.us", "Old", "Name"), at=NOW - 10 * DAY)
+        changed = ledger.restore([Contact("201000000001@c.us", "Older", "Results"),
+                                  Contact("201000000002@c.us", "From", "Results"),
+                                  Contact("201000000003@c.us", "Only", "Results")],
+                                 at=NOW - DAY)
+        assert changed == 2
+        found = ledger.lookup(["201000000001@c.us", "201000000002@c.us", "201000000003@c.us"])
+    assert found == {"201000000001@c.us": ("New", "Name", NOW),
+                     "201000000002@c.us": ("From", "Results", NOW - DAY),
+                     "201000000003@c.us": ("Only", "Results", NOW - DAY)}
+
+
+def test_forgetting_an_instance_while_an_import_writes_to_it(tmp_path: Path) -> None:
+    path = tmp_path / "ledger.sqlite"
+    with Ledger(path, instance_id="2", base_url="u", clock=Clock()) as other:
+        other.add(Contact("201000000009@c.us", "Other", ""))
+    running = Ledger(path, instance_id="1", base_url="u", clock=Clock())  # the newest account
+    running.add(Contact("201000000001@c.us", "A", ""))
+    running.commit()
+    with LedgerFile(path, writable=True) as whole:
+        assert [(h.instance_id, h.contacts) for h in whole.forget("1")] == [("1", 1)]
+        assert whole.forget("1") == []  # nothing left of it: "unknown" to the command
+    running.add(Contact("201000000002@c.us", "B", ""))  # written after the forget: real
+    running.close()
+    with Ledger(path, instance_id="3", base_url="u") as new:
+        assert len(new) == 0  # a new instance never inherits another's entries
+    with LedgerFile(path) as whole:
+        assert [(h.instance_id, h.contacts) for h in whole.holdings()] == [("1", 1), ("2", 1)]
+        assert [e.chat_id for e in whole.entries(instance_id="1")] == ["201000000002@c.us"]

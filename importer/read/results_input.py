@@ -75,6 +75,18 @@ def sent_ok_numbers(path: Path, *, retry: Collection[Status]) -> NumberIndex:
     return sent
 
 
+def sent_ok_contacts(path: Path) -> Iterator[Contact]:
+    """The contacts a results file has as written `ok`, as they were written (what
+    `wawp-import ledger rebuild` puts back into a lost ledger)."""
+    table = open_table(path, header_row=1)
+    if not is_results_header(table.headers):
+        raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
+                             f"columns are not {', '.join(RESULT_COLUMNS)})")
+    for line in _results(table.rows, path.name, unescape=table.info.kind == "csv"):
+        if line.status is Status.OK and line.chat_id:
+            yield Contact(line.chat_id, line.first_name, line.last_name)
+
+
 def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
              ) -> Iterator[RowResult]:
     width = len(RESULT_COLUMNS)
@@ -174,4 +186,4 @@ def merge_retried(rows: Iterable[SourceRow],
 
 
 __all__ = ["CarriedRow", "RetryCounts", "carried_items", "merge_retried",
-           "open_previous_results", "sent_ok_numbers"]
+           "open_previous_results", "sent_ok_contacts", "sent_ok_numbers"]

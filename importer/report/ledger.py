@@ -11,6 +11,15 @@ that answer was written (see pipeline.py): a crash can lose the last entries (th
 sent again next time, which is safe: an upsert is idempotent), never record a write that
 did not happen. A dry run never writes it.
 
+A ledger that exists but cannot be used — empty (SQLite would take a 0-byte file for a new
+database, and every contact would be sent again), not SQLite, another schema, a newer
+version, failing `PRAGMA quick_check`, a folder, unreadable — raises `LedgerUnusable` when it
+is opened, before anything is sent (`check_ledger`). A new ledger is built beside its name
+and linked into place complete, so a crash never leaves a 0-byte one behind.
+
+`LedgerFile` reads and edits the whole file, every instance (the `wawp-import ledger`
+command): what it holds per instance, its entries, forgetting one instance.
+
 Lookups are batched (`LOOKUP_BATCH` chat IDs per `SELECT … WHERE chat_id IN (…)`), and
 writes are committed in batches (at most `COMMIT_INTERVAL` seconds apart, and at close).
 The file holds phone numbers and names: it is created mode 0600 in a 0700 folder.
@@ -18,17 +27,20 @@ The file holds phone numbers and names: it is created mode 0600 in a 0700 folder
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import os
 import sqlite3
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
 
-from ..errors import OutputError
+from ..errors import LedgerUnusable, OutputError
 from ..models import Contact, Prepared, RowResult, Status
 from ..options import parse_age  # noqa: F401  (the schema parses ages; kept importable here)
 
@@ -39,6 +51,9 @@ LOOKUP_BATCH = 500
 COMMIT_INTERVAL = 1.0
 COMMIT_ROWS = 2000
 LEDGER_VERSION = 1
+#: The first 16 bytes of every SQLite database file.
+SQLITE_MAGIC = b"SQLite format 3\x00"
+_TABLES = frozenset({"meta", "accounts", "sent"})
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -88,19 +103,21 @@ class Ledger:
         self.account: int | None = None
         try:
             if read_only:
-                self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
-                                                   uri=True, timeout=30.0)
+                if os.path.lexists(self.path):
+                    check_ledger(self.path, writable=False)
+                    self._connection = _connect_read_only(self.path)
+                else:  # nothing recorded yet, and a read creates nothing
+                    self._connection = sqlite3.connect(":memory:")
+                    self._connection.executescript(_SCHEMA)
                 row = self._connection.execute(
                     "SELECT id FROM accounts WHERE instance_id = ? AND base_url = ?",
                     (instance_id, base_url)).fetchone()
                 self.account = None if row is None else row[0]
                 return
+            if os.path.lexists(self.path) or not create_ledger(self.path):
+                check_ledger(self.path, writable=True)  # it was there: is it a ledger?
             self._connection = _connect(self.path)
             with self._connection:
-                self._connection.executescript(_SCHEMA)
-                self._connection.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ?)",
-                    (str(LEDGER_VERSION),))
                 self._connection.execute(
                     "INSERT OR IGNORE INTO accounts (instance_id, base_url) VALUES (?, ?)",
                     (instance_id, base_url))
@@ -209,6 +226,22 @@ class Ledger:
         except sqlite3.Error as exc:
             raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
 
+    def restore(self, contacts: Iterable[Contact], *, at: float) -> int:
+        """Remember contacts written at `at` (from earlier results), keeping any entry that is
+        newer; returns how many entries were added or updated."""
+        try:
+            with self._connection:
+                cursor = self._connection.executemany(
+                    "INSERT INTO sent (account, chat_id, first_name, last_name, sent_at) "
+                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, chat_id) DO UPDATE SET "
+                    "first_name = excluded.first_name, last_name = excluded.last_name, "
+                    "sent_at = excluded.sent_at WHERE excluded.sent_at > sent.sent_at",
+                    ((self.account, c.chat_id, c.first_name, c.last_name, at)
+                     for c in contacts))
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        return max(cursor.rowcount, 0)
+
     def forget(self) -> int:
         """Drop every entry of this instance; returns how many there were."""
         try:
@@ -243,21 +276,233 @@ class Ledger:
         self.close()
 
 
-def _connect(path: Path) -> sqlite3.Connection:
-    """Open (creating if need be) the ledger file, private to its owner."""
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What the ledger holds for one instance (ID + base URL): how many contacts, and when
+    the oldest and newest of them were written (seconds since the epoch; None when empty)."""
+
+    instance_id: str
+    base_url: str
+    contacts: int
+    oldest: float | None
+    newest: float | None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One contact the ledger has as written to an instance's address book."""
+
+    instance_id: str
+    base_url: str
+    chat_id: str
+    first_name: str
+    last_name: str
+    sent_at: float
+
+
+class LedgerFile:
+    """A whole ledger file, every instance in it: what it holds, its entries, forgetting.
+
+    Opening checks it (`check_ledger`); a file that does not exist reads as empty and is not
+    created. `writable=False` never changes the file.
+    """
+
+    def __init__(self, path: Path, *, writable: bool = False) -> None:
+        self.path = Path(path)
+        self.exists = os.path.lexists(self.path)
+        self._connection: sqlite3.Connection | None = None
+        if not self.exists:
+            return
+        check_ledger(self.path, writable=writable)
+        try:
+            self._connection = (_connect(self.path) if writable
+                                else _connect_read_only(self.path))
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot use the ledger {self.path}: {exc}") from None
+
+    def holdings(self) -> list[Holding]:
+        """Each instance the ledger holds contacts of, by instance ID and base URL."""
+        if self._connection is None:
+            return []
+        return [Holding(*row) for row in self._query(
+            "SELECT a.instance_id, a.base_url, count(*), min(s.sent_at), max(s.sent_at) "
+            "FROM accounts a JOIN sent s ON s.account = a.id "
+            "GROUP BY a.id ORDER BY a.instance_id, a.base_url")]
+
+    def entries(self, *, instance_id: str | None = None,
+                base_url: str | None = None) -> Iterator[Entry]:
+        """Every entry (of one instance, and base URL, when given), by instance and chat ID."""
+        if self._connection is None:
+            return
+        where, params = _account_filter(instance_id, base_url)
+        for row in self._query(
+                "SELECT a.instance_id, a.base_url, s.chat_id, s.first_name, s.last_name, "
+                f"s.sent_at FROM sent s JOIN accounts a ON a.id = s.account {where} "
+                "ORDER BY a.instance_id, a.base_url, s.chat_id", params):
+            yield Entry(*row)
+
+    def forget(self, instance_id: str, base_url: str | None = None) -> list[Holding]:
+        """Drop the entries of an instance (on one base URL, or on every one); returns what
+        was dropped (nothing when the ledger holds none of it)."""
+        dropped = [h for h in self.holdings() if h.instance_id == instance_id
+                   and (base_url is None or h.base_url == base_url)]
+        if not dropped or self._connection is None:
+            return []
+        where, params = _account_filter(instance_id, base_url)
+        try:
+            with self._connection:
+                # The account row stays: an import running meanwhile keeps recording real
+                # writes under it, and its number is never handed to another instance.
+                ids = f"SELECT a.id FROM accounts a {where}"
+                self._connection.execute(f"DELETE FROM sent WHERE account IN ({ids})", params)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot change the ledger {self.path}: {exc}") from None
+        return dropped
+
+    def _query(self, sql: str, params: tuple[str, ...] = ()) -> Iterator[tuple[object, ...]]:
+        assert self._connection is not None
+        try:
+            yield from self._connection.execute(sql, params)
+        except sqlite3.Error as exc:
+            raise OutputError(f"cannot read the ledger {self.path}: {exc}") from None
+
+    def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
+            self._connection = None
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+def _account_filter(instance_id: str | None, base_url: str | None) -> tuple[str, tuple[str, ...]]:
+    clauses, params = [], []
+    if instance_id is not None:
+        clauses.append("a.instance_id = ?")
+        params.append(instance_id)
+    if base_url is not None:
+        clauses.append("a.base_url = ?")
+        params.append(base_url)
+    return ("WHERE " + " AND ".join(clauses) if clauses else ""), tuple(params)
+
+
+def set_aside(path: Path, *, now: float, label: str = "damaged") -> Path:
+    """Move the ledger `path` (and its -wal and -shm files) aside as
+    `<name>.<label>-<UTC date and time>`, never deleting it; returns where it went."""
+    stamp = datetime.fromtimestamp(now, UTC).strftime("%Y%m%d-%H%M%S")
+    target = path.with_name(f"{path.name}.{label}-{stamp}")
+    n = 1
+    while os.path.lexists(target):
+        n += 1
+        target = path.with_name(f"{path.name}.{label}-{stamp}-{n}")
+    try:
+        os.rename(path, target)
+        for suffix in ("-wal", "-shm"):
+            companion = path.with_name(path.name + suffix)
+            if companion.exists():
+                os.rename(companion, target.with_name(target.name + suffix))
+    except OSError as exc:
+        raise OutputError(f"cannot move the ledger {path} aside: {exc.strerror}") from None
+    return target
+
+
+def check_ledger(path: Path, *, writable: bool = True) -> None:
+    """Raise LedgerUnusable unless the existing file `path` is a sound ledger of ours.
+
+    Cheap enough for every open: the first 100 bytes, the schema, and `PRAGMA quick_check`
+    (about 0.1 s on a ledger of a million entries; benchmarks/bench_ledger_check.py).
+    FileNotFoundError when there is no file.
+    """
+    if path.is_dir():
+        raise LedgerUnusable(path, "folder")
+    try:
+        with open(path, "r+b" if writable else "rb") as f:
+            head = f.read(100)
+    except FileNotFoundError:
+        if not os.path.lexists(path):
+            raise
+        raise LedgerUnusable(path, "unreadable", "a link to a file that is not there") from None
+    except IsADirectoryError:
+        raise LedgerUnusable(path, "folder") from None
+    except OSError as exc:
+        raise LedgerUnusable(path, "unreadable", exc.strerror or str(exc)) from None
+    if not head:
+        raise LedgerUnusable(path, "empty")
+    if not head.startswith(SQLITE_MAGIC):
+        raise LedgerUnusable(path, "not_sqlite")
+    try:
+        with contextlib.closing(_connect_read_only(path)) as connection:
+            tables = {name for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if not _TABLES <= tables:
+                raise LedgerUnusable(path, "foreign")
+            row = connection.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
+            version = str(row[0]) if row is not None else str(LEDGER_VERSION)
+            if not version.isdigit():
+                raise LedgerUnusable(path, "foreign")
+            if int(version) > LEDGER_VERSION:
+                raise LedgerUnusable(path, "newer", version)
+            problems = [line for (line,) in connection.execute("PRAGMA quick_check(1)")]
+            if problems != ["ok"]:
+                # one line: "*** in database main ***\nPage 6: btreeInitPage() returns…"
+                said = " ".join(map(str, problems)).replace("*** in database main ***", "")
+                raise LedgerUnusable(path, "damaged", " ".join(said.split()))
+    except sqlite3.DatabaseError as exc:
+        # "file is not a database", "database disk image is malformed", "unable to open…"
+        problem = "unreadable" if isinstance(exc, sqlite3.OperationalError) and "open" in str(
+            exc) else "damaged"
+        raise LedgerUnusable(path, problem, str(exc)) from None
+
+
+def create_ledger(path: Path) -> bool:
+    """Create an empty ledger at `path`, whole or not at all; False if one appeared first.
+
+    Built in a private file beside it and linked into place complete: a crash can leave a
+    stray temporary file, never a 0-byte ledger (which would be taken for a damaged one).
+    """
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        # Created 0600 before SQLite opens it, so it is never readable by others.
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
-        try:
-            os.fchmod(fd, 0o600)  # also a file made by hand, or copied in
-        finally:
-            os.close(fd)
+        fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".new", dir=path.parent)
+        os.close(fd)  # mkstemp makes it 0600
     except OSError as exc:
         raise OutputError(f"cannot create the ledger {path}: {exc.strerror}") from None
-    connection = sqlite3.connect(path, timeout=30.0)
-    # WAL: a reader never blocks the writer; NORMAL: a commit is not an fsync (losing the
-    # last entries to a power cut only means sending those rows again).
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    temporary = Path(name)
+    try:
+        with contextlib.closing(sqlite3.connect(temporary)) as connection, connection:
+            connection.executescript(_SCHEMA)
+            connection.execute("INSERT INTO meta (key, value) VALUES ('version', ?)",
+                               (str(LEDGER_VERSION),))
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return False  # another run made it meanwhile: use theirs
+        except OSError as exc:
+            raise OutputError(f"cannot create the ledger {path}: {exc.strerror}") from None
+        return True
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def _connect_read_only(path: Path) -> sqlite3.Connection:
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+
+
+def _connect(path: Path) -> sqlite3.Connection:
+    """Open the existing ledger file for writing, private to its owner."""
+    try:
+        os.chmod(path, 0o600)  # also a file made by hand, or copied in
+    except OSError as exc:
+        raise LedgerUnusable(path, "unreadable", exc.strerror or str(exc)) from None
+    try:
+        connection = sqlite3.connect(path, timeout=30.0)
+        # WAL: a reader never blocks the writer; NORMAL: a commit is not an fsync (losing
+        # the last entries to a power cut only means sending those rows again).
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.OperationalError as exc:  # "unable to open database file", read-only…
+        raise LedgerUnusable(path, "unreadable", str(exc)) from None
     return connection

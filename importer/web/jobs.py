@@ -40,7 +40,7 @@ from .job import (BUSY_PHASES, CHECKED, CHECKING, DONE, FAILED, IMPORTING, INTER
 from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning
 from .settings import SettingError, Settings
 from .views import ColumnSamples, ExampleRows, Progress, summary_view, table_view
-from .words import in_page_words
+from .words import error_in_page_words
 
 #: How long shutdown waits for running imports to write their results after the stop.
 SHUTDOWN_WAIT = 15.0
@@ -310,7 +310,7 @@ class JobStore:
             try:
                 result = self._dry_run(job)
             except ImporterError as exc:
-                result = self._unusable(job, in_page_words(self.redact(str(exc))))
+                result = self._unusable(job, self.redact(error_in_page_words(exc)))
             except Exception as exc:  # never a traceback on the page: it could hold the token
                 result = {"phase": INVALID, "message": self.redact(
                     f"internal error: {type(exc).__name__}: {exc} (please report this)")}
@@ -467,7 +467,7 @@ class JobStore:
                        message="the import was stopped before it started: nothing was sent")
         except ImporterError as exc:
             job.update(phase=FAILED, waiting_for=None,
-                       message=in_page_words(self.redact(str(exc))),
+                       message=self.redact(error_in_page_words(exc)),
                        remaining=self._remaining_after_failure(job))
         except Exception as exc:  # never a traceback on the page: it could hold the token
             job.update(phase=FAILED, waiting_for=None, message=self.redact(

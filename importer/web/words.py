@@ -8,6 +8,9 @@ lists instead. Every message the page shows passes through `in_page_words` first
 from __future__ import annotations
 
 import re
+import shlex
+
+from ..errors import LedgerUnusable
 
 #: Phrases first (they read better rewritten whole), then the bare flags.
 _PHRASES = (
@@ -59,4 +62,26 @@ def in_page_words(text: str) -> str:
     return re.sub(r"  +", " ", text).replace(" )", ")").strip()
 
 
-__all__ = ["in_page_words"]
+def error_in_page_words(exc: Exception) -> str:
+    """The message of an error that stopped a job, in the page's words.
+
+    A ledger that cannot be used is for whoever runs the server to mend: the page says so
+    and names the commands, on the server's own ledger file.
+    """
+    if not isinstance(exc, LedgerUnusable):
+        return in_page_words(str(exc))
+    ledger = shlex.quote(str(exc.path))
+    if exc.problem in ("empty", "not_sqlite", "foreign", "damaged", "folder"):
+        way_out = (f"restore it from a backup, rebuild it from earlier results (wawp-import "
+                   f"ledger rebuild RESULTS.csv --instance ID --ledger {ledger}) or start "
+                   f"afresh (wawp-import ledger reset --ledger {ledger}; every contact will "
+                   "then be sent again)")
+    elif exc.problem == "newer":
+        way_out = "run the server with that newer wawp-import"
+    else:
+        way_out = "give the server's user read and write access to it and its folder"
+    return (f"Nothing was sent: {exc}, and without it every contact would be sent again. "
+            f"Ask whoever runs the server to {way_out}.")
+
+
+__all__ = ["error_in_page_words", "in_page_words"]
