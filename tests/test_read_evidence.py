@@ -1,0 +1,103 @@
+"""The sheet with the contacts, and every row accounted for on hostile files (issue 23, items
+4 and 6), through the real command."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+
+from importer.cli import main
+from tests.support.cli import read_results, write_csv
+from tests.test_read_workbook import write_ods
+
+
+def dry_run(tmp_path: Path, path: Path, *args: str) -> tuple[int, str, list[dict[str, str]]]:
+    results, err = tmp_path / "results.csv", io.StringIO()
+    code = main([str(path), "--dry-run", "--no-progress", "--default-region", "EG",
+                 "--results", str(results), *args], env={}, out=io.StringIO(), err=err)
+    return code, err.getvalue(), read_results(results) if results.exists() else []
+
+
+def workbook(tmp_path: Path, sheets: dict[str, list[list[object]]], *,
+             hidden: tuple[str, ...] = ()) -> Path:
+    book = openpyxl.Workbook()
+    book.remove(book.active)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+        if title in hidden:
+            sheet.sheet_state = "hidden"
+    path = tmp_path / "members.xlsx"
+    book.save(path)
+    return path
+
+
+MEMBERS = [["Name", "Phone"], ["Ann", "+20 100 123 4567"], ["Bob", "01001234568"],
+           ["Cid", "+201001234569"]]
+
+
+# -- item 6: every row accounted for -------------------------------------------------------
+
+
+def test_rows_wider_than_the_header_get_numbered_columns_and_never_crash(tmp_path):
+    # the phone is only in a column the header does not name: it used to end in an
+    # IndexError (exit 70) while the columns were mapped
+    path = write_csv(tmp_path / "ragged.csv", [
+        ["Name", "Note"], ["Ann", "a", "+201001234567"], ["Bob", "b", "+201001234568", "x", "y"],
+        ["Cid", "c", "+201001234569"]])
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert "phone 'column 3'" in err
+    assert [(r["row"], r["chat_id"]) for r in rows] == [
+        ("2", "201001234567@c.us"), ("3", "201001234568@c.us"), ("4", "201001234569@c.us")]
+    assert (rows[1]["column 3"], rows[1]["column 4"], rows[1]["column 5"]) == (
+        "+201001234568", "x", "y")
+
+
+def test_a_workbook_row_wider_than_its_header_is_read(tmp_path):
+    path = workbook(tmp_path, {"Contacts": [["Name", "Phone"], ["Ann", "+201001234567"],
+                                            ["Bob", "+201001234568", "extra", "", "far"]]})
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert [(r["row"], r["status"]) for r in rows] == [("2", "ready"), ("3", "ready")]
+    assert (rows[1]["column 3"], rows[1]["column 5"]) == ("extra", "far")
+
+
+def test_numbers_no_phone_can_be_are_invalid_in_the_phone_column_only(tmp_path):
+    # an .ods can store what Excel cannot: infinities and NaN (calamine reads them as such)
+    path = write_ods(tmp_path / "numbers.ods", [
+        ["Name", "Phone", "Amount"],
+        ["Ann", "+201001234567", 1],
+        ["Bob", 1.797e308, 2],
+        ["Cid", "+201001234569", 1.797e308],
+        ["Dee", float("inf"), 3],
+        ["Eve", "+201001234560", float("nan")],
+        ["", float("nan"), ""],
+        ["Gus", 10 ** 30, 4],
+    ])
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 1, err
+    assert [r["row"] for r in rows] == ["2", "3", "4", "5", "6", "7", "8"]
+    by_row = {r["row"]: r for r in rows}
+    assert (by_row["3"]["status"], by_row["3"]["detail"]) == (
+        "invalid", "phone: column 'Phone' holds the number 1.79700000000000E+308, far too "
+        "large to be a phone number")
+    assert (by_row["4"]["status"], by_row["4"]["Amount"]) == ("ready", "1.79700000000000E+308")
+    assert (by_row["5"]["status"], by_row["5"]["detail"]) == (
+        "invalid", "phone: column 'Phone' shows #NUM!, a number the spreadsheet cannot hold")
+    assert (by_row["6"]["status"], by_row["6"]["Amount"]) == ("ready", "#NUM!")
+    assert by_row["7"]["status"] == "invalid"
+    assert by_row["8"]["status"] == "invalid" and "digits lost" in by_row["8"]["detail"]
+
+
+def test_a_huge_number_in_an_xlsx_phone_column_is_invalid_with_why(tmp_path):
+    path = workbook(tmp_path, {"Contacts": [["Name", "Phone", "Total"],
+                                            ["Ann", 1.797e308, 1], ["Bob", "+201001234568",
+                                                                    1.797e308]]})
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 1, err
+    assert [(r["row"], r["status"]) for r in rows] == [("2", "invalid"), ("3", "ready")]
+    assert "far too large to be a phone number" in rows[0]["detail"]
