@@ -7,6 +7,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pytest
 
 from importer.cli import main
 from tests.support.cli import read_results, write_csv
@@ -101,3 +102,47 @@ def test_a_huge_number_in_an_xlsx_phone_column_is_invalid_with_why(tmp_path):
     assert code == 1, err
     assert [(r["row"], r["status"]) for r in rows] == [("2", "invalid"), ("3", "ready")]
     assert "far too large to be a phone number" in rows[0]["detail"]
+
+
+def nested_page(depth: int) -> str:
+    inner = "<table><tr><td>layout</td></tr></table>"
+    for _ in range(depth):
+        inner = f"<table><tr><td>{inner}</td></tr></table>"
+    after = "".join(f"<tr><td>P{i}</td><td>+2010012345{i:02d}</td></tr>" for i in range(10))
+    return ("<html><body><table><tr><th>Name</th><th>Phone</th></tr>"
+            "<tr><td>Ann</td><td>+201001234599</td></tr>"
+            f"<tr><td>{inner}</td><td>+201001234598</td></tr>{after}</table></body></html>")
+
+
+@pytest.mark.parametrize("depth", [250, 300])
+def test_rows_after_deeply_nested_html_tables_are_read(tmp_path, depth):
+    # libxml2 stops building the tree 256 elements deep by default: the ten rows after the
+    # nested table used to vanish with exit 0
+    path = tmp_path / "export.xls"
+    path.write_text(nested_page(depth), encoding="utf-8")
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert len(rows) == 12
+    assert rows[-1]["chat_id"] == "201001234509@c.us"
+
+
+def test_html_nested_too_deep_to_read_is_refused_by_name(tmp_path):
+    path = tmp_path / "export.xls"
+    path.write_text(nested_page(800), encoding="utf-8")
+    code, err, _ = dry_run(tmp_path, path)
+    assert code == 2
+    assert "nested more than 2,048 deep, and the rows after that point cannot be read" in err
+
+
+def test_script_style_comment_and_noscript_text_is_never_cell_text(tmp_path):
+    path = tmp_path / "export.xls"
+    path.write_text(
+        "<html><head><style>td { color: red }</style><script>var x = 1;</script></head><body>"
+        "<table><tr><th>Name<!-- internal --></th><th>Phone</th></tr>"
+        "<tr><td>Ann<script>track('Ann')</script><style>.a{}</style><noscript>Enable JS"
+        "</noscript> Lee<!-- id 7 --></td><td>+201001234567</td></tr></table></body></html>",
+        encoding="utf-8")
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert (rows[0]["Name"], rows[0]["first_name"], rows[0]["last_name"]) == (
+        "Ann Lee", "Ann", "Lee")
