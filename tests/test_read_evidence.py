@@ -40,6 +40,74 @@ MEMBERS = [["Name", "Phone"], ["Ann", "+20 100 123 4567"], ["Bob", "01001234568"
            ["Cid", "+201001234569"]]
 
 
+# -- item 4: the sheet with the contacts ---------------------------------------------------
+
+
+def test_a_cover_sheet_first_does_not_hide_the_members(tmp_path):
+    path = workbook(tmp_path, {
+        "Cover": [["Members export"], ["Generated on 1 May 2024 by the club's CRM"]],
+        "Members": MEMBERS,
+    })
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert "sheet 'Members' (a 'Phone' column, 3 phone-like cells in its first rows)" in err
+    assert "Also in the file: 'Cover' (no phone column, 1 row)." in err
+    assert [(r["row"], r["first_name"], r["status"]) for r in rows] == [
+        ("2", "Ann", "ready"), ("3", "Bob", "ready"), ("4", "Cid", "ready")]
+
+
+def test_a_summary_of_totals_beside_the_contacts_is_passed_over(tmp_path):
+    path = workbook(tmp_path, {
+        "Summary": [["Region", "Members", "Revenue"], ["North", 1200, 12345678],
+                    ["South", 900, 23456789], ["Total", 2100, 35802467]],
+        "Contacts": MEMBERS,
+    })
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert "sheet 'Contacts' (a 'Phone' column" in err
+    assert "'Summary' (3 phone-like cells in its first rows, 3 rows)" in err
+    assert [r["first_name"] for r in rows] == ["Ann", "Bob", "Cid"]
+
+
+def test_of_two_sheets_with_phones_the_first_is_read_and_the_plan_says_so(tmp_path):
+    path = workbook(tmp_path, {
+        "Read me": [["How to use this file"]],
+        "Members 2024": MEMBERS,
+        "Members 2023": [["Name", "Mobile"], ["Dee", "+201001234570"]],
+    })
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert "sheet 'Members 2024' (a 'Phone' column" in err
+    assert ("'Members 2023' has phone numbers too; the first sheet in the file was read: "
+            "--sheet 'Members 2023' to read another.") in err
+    assert [r["first_name"] for r in rows] == ["Ann", "Bob", "Cid"]
+
+
+def test_the_sheet_given_still_wins(tmp_path):
+    path = workbook(tmp_path, {
+        "Members 2024": MEMBERS,
+        "Members 2023": [["Name", "Mobile"], ["Dee", "+201001234570"]],
+    })
+    code, err, rows = dry_run(tmp_path, path, "--sheet", "2")
+    assert code == 0, err
+    assert "sheet 'Members 2023' (as given; also in the file: 'Members 2024')" in err
+    assert [r["first_name"] for r in rows] == ["Dee"]
+    code, err, _ = dry_run(tmp_path, workbook(tmp_path, {"Cover": [["Title", "x"]],
+                                                         "Members": MEMBERS}),
+                           "--sheet", "Cover")
+    assert code == 2 and "no phone column found" in err
+
+
+def test_a_hidden_sheet_is_read_only_when_no_visible_sheet_has_phones(tmp_path):
+    path = workbook(tmp_path, {"Notes": [["Note"], ["Call them in May"]], "Data": MEMBERS},
+                    hidden=("Data",))
+    code, err, rows = dry_run(tmp_path, path)
+    assert code == 0, err
+    assert "sheet 'Data' (hidden, a 'Phone' column" in err
+    assert "Sheet 'Data' is hidden or not a worksheet, but no visible sheet has phone " in err
+    assert len(rows) == 3
+
+
 # -- item 6: every row accounted for -------------------------------------------------------
 
 
