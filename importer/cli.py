@@ -242,7 +242,11 @@ def describe_plan(plan: Plan) -> str:
                      f"{how(info.delimiter_detected)})")
     if info.sheet:
         others = ", ".join(repr(s) for s in info.sheets if s != info.sheet)
-        parts.append(f"sheet {info.sheet!r}" + (f" (others: {others})" if others else ""))
+        if info.sheet_reason == "as given":
+            why = f"as given; also in the file: {others}" if others else "as given"
+        else:  # the reader's notes list the other sheets and what each holds
+            why = info.sheet_reason
+        parts.append(f"sheet {info.sheet!r}" + (f" ({why})" if why else ""))
     if info.header_row:
         parts.append(f"header row {info.header_row} ({how(info.header_detected)})")
     elif info.kind == "vcard":

@@ -28,6 +28,7 @@ from .normalize.phones import region_of_chat_id
 from .options import ImportOptions, check_base_url, typed_values
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
+from .read.limits import mark_impossible_phones, widened_headers
 from .read.scoring import SAMPLE_ROWS
 from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
@@ -84,14 +85,23 @@ class Plan:
             def prepare(rows: Iterable[SourceRow]) -> Iterator[Prepared]:
                 return not_sent_again(prepare_all(rows), sent)
 
-            return merge_retried(self.table.rows, prepare, self.retry_counts)
+            return merge_retried(self.checked(self.table.rows), prepare, self.retry_counts)
         # --duplicates last needs a first pass over the rows: it gets a fresh copy of the input
-        return self.normalizer.prepare_all(self.table.rows,
-                                           reopen=lambda: open_input(self.options).rows)
+        return self.normalizer.prepare_all(
+            self.checked(self.table.rows),
+            reopen=lambda: self.checked(open_input(self.options).rows))
+
+    def checked(self, rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
+        """The rows, a phone cell that is a number no phone can be (1.797E+308) marked."""
+        columns = self.columns
+        return mark_impossible_phones(rows, columns.phone, columns.phone_alternatives,
+                                      self.table.headers)
 
     def reopen(self) -> None:
         """Open the input again for another pass over its rows (--verify reads it twice)."""
+        headers = self.table.headers  # as widened by plan_import for ragged rows
         self.table = open_input(self.options)
+        self.table.headers = headers
         if self.retry_counts is not None:
             self.retry_counts = RetryCounts()
 
@@ -200,13 +210,15 @@ def plan_import(options: ImportOptions, *,
     if asks_instance_region(options):
         session_info = fetch_session_info(options, transport=transport)
         region, region_source = instance_region(session_info)
+    # the first rows are read ahead (the phone column is chosen by what they hold, and a
+    # row wider than the header names its extra columns "column 7"…) and put back in front
+    # of the stream, so reading stays one pass
+    head = list(islice(table.rows, SAMPLE_ROWS))
+    table.rows = chain(head, table.rows)
+    table.headers = widened_headers(table.headers, head)
     sample: list[tuple[str, ...]] = []
     judge = None
     if not options.phone_column and not options.phone_columns:
-        # the phone column is chosen by what the first rows hold; they are read ahead and
-        # put back in front of the stream, so reading stays one pass
-        head = list(islice(table.rows, SAMPLE_ROWS))
-        table.rows = chain(head, table.rows)
         sample = [row.values for row in head]
         judge = PhoneNormalizer(region).classify
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())

@@ -22,7 +22,8 @@ from importer.read.numfmt import digit_template
     (1234.5, "1234.5"),
     (0.0, "0"),
     (-5.0, "-5"),
-    (float("nan"), ""),
+    (float("nan"), "#NUM!"),  # what Excel shows for a number it cannot hold: never empty
+    (float("inf"), "#NUM!"),
     (True, "TRUE"),
     (dt.date(2024, 5, 1), "2024-05-01"),
     (dt.datetime(2024, 5, 1, 9, 30), "2024-05-01 09:30:00"),

@@ -41,7 +41,8 @@ def test_workbook_plan_says_sheet_and_given_values(tmp_path):
     code, err = run(tmp_path, str(path), "--sheet", "2", "--header-row", "1",
                     "--phone-column", "Tel", "--name-column", "1")
     assert code in (0, 1)
-    assert ("Reading leads.xlsx: Excel workbook (.xlsx), sheet 'Leads' (others: 'Cover'), "
+    assert ("Reading leads.xlsx: Excel workbook (.xlsx), sheet 'Leads' (as given; also in "
+            "the file: 'Cover'), "
             "header row 1 (as given), 1 data row.") in err
     assert "Columns: phone 'Tel' (as asked), full name 'Who'." in err
 

@@ -63,9 +63,28 @@ def test_an_html_table_saved_as_xls_is_read(tmp_path):
                     "</body></html>", encoding="utf-8")
     code, err, rows = dry_run(tmp_path, path)
     assert code == 0, err
-    assert "web page table (HTML" in err and "Table 2 of the 2 in the page was read." in err
+    assert "web page table (HTML" in err
+    assert ("Table 2 of the 2 in the page was read (a 'Mobile' column, with phone-like "
+            "cells).") in err
     assert (rows[0]["row"], rows[0]["chat_id"], rows[0]["first_name"]) == (
         "2", "34612345678@c.us", "Ana")
+
+
+def test_of_several_html_tables_the_one_with_a_phone_header_is_read(tmp_path):
+    path = tmp_path / "crm.xls"
+    path.write_text("<html><body>"
+                    "<table><tr><td>Order</td><td>Ref</td></tr>"
+                    "<tr><td>A</td><td>+34 612 000 001</td></tr></table>"
+                    "<table><tr><th>Name</th><th>Mobile</th></tr>"
+                    "<tr><td>Ana</td><td>+34 612 345 678</td></tr></table>"
+                    "<table><tr><th>Name</th><th>Phone</th></tr>"
+                    "<tr><td>Bea</td><td>+34 612 345 679</td></tr></table>"
+                    "</body></html>", encoding="utf-8")
+    table = open_table(path)
+    assert [r.values for r in table.rows] == [("Ana", "+34 612 345 678")]
+    assert table.info.notes[-2:] == [
+        "Table 2 of the 3 in the page was read (a 'Mobile' column, with phone-like cells).",
+        "Table 3 has phone numbers too; the first in the page was read."]
 
 
 @pytest.mark.parametrize("html", [

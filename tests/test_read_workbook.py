@@ -14,6 +14,7 @@ from openpyxl.styles import PatternFill
 
 from importer.errors import InputFileError, SheetError
 from importer.read import open_table
+from importer.read.sheets import SheetScore
 
 FIXTURES = Path(__file__).parent / "fixtures"
 YELLOW = PatternFill("solid", fgColor="FFFF00")
@@ -187,6 +188,45 @@ def test_hidden_sheets_are_passed_over_by_default(tmp_path):
     visible.append(["Name", "Phone"])
     visible.append(["Ann", "0100"])
     assert open_table(save(tmp_path, book)).info.sheet == "Contacts"
+
+
+def test_a_sheet_of_phone_numbers_without_a_header_beats_a_cover(tmp_path):
+    book = sheet_of([["Club members"], ["Printed 2024"]], title="Cover")
+    data = book.create_sheet("Sheet2")
+    for i in range(3):
+        data.append([f"Member {i}", f"+2010012345{i:02d}"])
+    table = open_table(save(tmp_path, book))
+    assert table.info.sheet == "Sheet2"
+    assert table.info.sheet_reason == "3 phone-like cells in its first rows"
+
+
+def test_without_phones_anywhere_a_sheet_named_like_a_summary_is_read_last(tmp_path):
+    book = sheet_of([["Region", "Count"], ["North", 3], ["South", 4], ["East", 5]],
+                    title="Summary")
+    data = book.create_sheet("Data")
+    data.append(["Name", "City"])
+    data.append(["Ann", "Rome"])
+    table = open_table(save(tmp_path, book))
+    assert (table.info.sheet, table.info.sheet_reason) == ("Data", "no sheet shows a phone column")
+    assert table.info.notes == ["Also in the file: 'Summary' (no phone column, 3 rows)."]
+
+
+def test_a_phone_header_beats_more_phone_like_cells(tmp_path):
+    book = sheet_of([["Code", "Value"]] + [[f"C{i}", 12345670 + i] for i in range(20)],
+                    title="Codes")
+    data = book.create_sheet("People")
+    data.append(["Name", "Mobile"])
+    data.append(["Ann", ""])
+    assert open_table(save(tmp_path, book)).info.sheet == "People"
+
+
+@pytest.mark.parametrize(("name", "aside"), [
+    ("Cover", True), ("Read me", True), ("README", True), ("Sales Summary 2024", True),
+    ("Pivot1", True), ("Lookup lists", True), ("Members", False), ("Contact list", False),
+    ("Sheet1", False),
+])
+def test_sheet_names_that_say_not_the_data(name, aside):
+    assert SheetScore(name, 1).aside is aside
 
 
 @pytest.mark.parametrize("sheet", ["Second", "second", "2"])

@@ -2,9 +2,10 @@
 
     open_table ─ sniff.detect_kind (by content; zip bomb check)
                ├─ csvfile.open_csv       encoding.py, delimiter sniffing, header.py
-               ├─ workbook.open_workbook python-calamine, numfmt.py, header.py
+               ├─ workbook.open_workbook python-calamine, sheets.py (which sheet), numfmt.py,
+               │                         header.py
                ├─ vcard.open_vcard       vobject, one row per card
-               └─ html.open_html         lxml.html, the first table with a phone column
+               └─ html.open_html         lxml.html, the table with most phone evidence
     map_columns ─ columns.py with the words of synonyms.py
 """
 

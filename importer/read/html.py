@@ -2,9 +2,13 @@
 
 Parsed with lxml.html (libxml2's HTML parser: maintained, fast, and forgiving of the
 unclosed tags and Office-specific markup these exports hold). Such files are small and
-read whole. The first table with a phone-like column is used: by its header, else by
-cells that read as phone numbers; nested layout tables are skipped. Rows are numbered as
-the table shows them (1 = its first row).
+read whole. Of the tables with a phone-like column, the one with a phone header and
+phone-like cells is used, then one with either (the first in the page on ties); nested
+layout tables are skipped. Rows are numbered as the table shows them (1 = its first row).
+
+Script, style, noscript and comment text is never cell text. libxml2 stops building the
+tree 256 elements deep unless told otherwise (the rows after that point vanish without an
+error); it is told to go to 2,048, and a page deeper than that is refused by name.
 """
 
 from __future__ import annotations
@@ -27,11 +31,14 @@ from .table import Table, TableInfo
 Rows = list[tuple[int, list[str]]]
 _BREAK = "\ue000"  # a private-use character stands for <br> while whitespace is collapsed
 _SPACES = re.compile(r"[ \t\r\n\f\xa0]+")
+#: How deep libxml2 builds the tree with huge_tree (XML_PARSE_HUGE); 256 without it.
+MAX_HTML_DEPTH = 2_048
 
 
 def open_html(path: Path, *, header_row: int | None = None, max_rows: int | None = None,
               no_header: bool = False, notes: list[str] | None = None) -> Table:
-    """Open the first table of an HTML file that has a phone column."""
+    """Open the table of an HTML file that shows most phone evidence (a phone header, then
+    phone-like cells; the first on ties)."""
     from lxml import etree  # only HTML files pay for it
 
     data = path.read_bytes()[:MAX_HTML_BYTES]
@@ -40,42 +47,74 @@ def open_html(path: Path, *, header_row: int | None = None, max_rows: int | None
     except (etree.ParserError, ValueError) as exc:
         raise InputFileError(f"{path.name} is a web page that cannot be read: {exc}") from None
     tables = [t for t in document.iter("table") if not _has_table_ancestor(t)]
+    found: list[tuple[int, int, Rows, tuple[int, list[str]]]] = []  # (tier, position, …)
     for position, table in enumerate(tables, start=1):
         rows = _table_rows(table)
         if not rows:
             continue
         chosen = _header_of(rows, header_row, no_header)
-        if chosen is None:
-            continue
-        header_number, headers = chosen
-        body = [(n, cells) for n, cells in rows if n > header_number and not is_blank(cells)]
-        if max_rows is not None and len(body) > max_rows:
-            raise InputFileError(f"{path.name} has {len(body):,} data rows, more than "
-                                 f"--max-rows {max_rows:,}; nothing was sent")
-        info_notes = list(notes or [])
-        if len(tables) > 1:
-            info_notes.append(f"Table {position} of the {len(tables)} in the page was read.")
-        info = TableInfo(kind="html", header_row=header_number,
-                         header_detected=header_row is None and not no_header,
-                         rows=len(body), notes=info_notes)
-        return Table(headers=headers, rows=_source_rows(body, headers), info=info)
-    raise InputFileError(
-        f"{path.name} is a web page (HTML) without a table of phone numbers, although some "
-        "programs export HTML tables under an .xls name: open it in Excel and save it as "
-        ".xlsx or CSV")
+        if chosen is not None:
+            found.append((_tier(rows, *chosen), position, rows, chosen))
+    if not found:
+        raise InputFileError(
+            f"{path.name} is a web page (HTML) without a table of phone numbers, although some "
+            "programs export HTML tables under an .xls name: open it in Excel and save it as "
+            ".xlsx or CSV")
+    # the table that shows most phone evidence; the first in the page on ties
+    tier, position, rows, (header_number, headers) = max(found, key=lambda f: (f[0], -f[1]))
+    body = [(n, cells) for n, cells in rows if n > header_number and not is_blank(cells)]
+    if max_rows is not None and len(body) > max_rows:
+        raise InputFileError(f"{path.name} has {len(body):,} data rows, more than "
+                             f"--max-rows {max_rows:,}; nothing was sent")
+    info_notes = list(notes or [])
+    if len(tables) > 1:
+        info_notes.append(f"Table {position} of the {len(tables)} in the page was read "
+                          f"({_evidence(headers, tier)}).")
+        rivals = [str(p) for t, p, _, _ in found if p != position and t == tier]
+        if rivals:
+            info_notes.append(f"Table{'s' if len(rivals) > 1 else ''} {', '.join(rivals)} "
+                              f"{'have' if len(rivals) > 1 else 'has'} phone numbers too; the "
+                              "first in the page was read.")
+    info = TableInfo(kind="html", header_row=header_number,
+                     header_detected=header_row is None and not no_header,
+                     rows=len(body), notes=info_notes)
+    return Table(headers=headers, rows=_source_rows(body, headers), info=info)
+
+
+def _evidence(headers: list[str], tier: int) -> str:
+    named = next((h for h in headers if phone_rank(h) is not None), None)
+    if named is None:
+        return "cells that look like phone numbers"
+    return f"a {named!r} column" + (", with phone-like cells" if tier & 1 else "")
+
+
+def _tier(rows: Rows, header_number: int, headers: list[str]) -> int:
+    """2 for a phone header, plus 1 for a column of phone-like cells (as in sheets.py)."""
+    below = [c for n, c in rows if n > header_number and not is_blank(c)]
+    named = any(phone_rank(h) is not None for h in headers)
+    return 2 * named + _phone_content(below)
 
 
 def _parse(data: bytes) -> Any:
     import lxml.html
+    from lxml import etree
 
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return lxml.html.document_fromstring(data.decode("utf-16"))
-    if data.startswith(codecs.BOM_UTF8):
-        return lxml.html.document_fromstring(data[3:].decode("utf-8", errors="replace"))
+        text: str | None = data.decode("utf-16")
+    elif data.startswith(codecs.BOM_UTF8):
+        text = data[3:].decode("utf-8", errors="replace")
+    else:
+        text = None
     # lxml reads the <meta charset> itself; without one, UTF-8 is the likely encoding
-    parser = lxml.html.HTMLParser(encoding=None if b"charset" in data[:4096].lower()
-                                  else "utf-8")
-    return lxml.html.document_fromstring(data, parser=parser)
+    encoding = None if text is not None or b"charset" in data[:4096].lower() else "utf-8"
+    parser = lxml.html.HTMLParser(encoding=encoding, huge_tree=True)
+    document = lxml.html.document_fromstring(text if text is not None else data, parser=parser)
+    if any("excessive depth" in e.message.lower() for e in parser.error_log):
+        raise ValueError(f"its elements are nested more than {MAX_HTML_DEPTH:,} deep, and the "
+                         "rows after that point cannot be read")
+    etree.strip_elements(document, "script", "style", "noscript", "template", etree.Comment,
+                         etree.ProcessingInstruction, with_tail=False)
+    return document
 
 
 def _has_table_ancestor(table: Any) -> bool:

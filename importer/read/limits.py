@@ -6,9 +6,10 @@ before anything is sent; a problem confined to one cell is carried on that row a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
 from ..models import SourceRow
+from .cells import impossible_number
 
 #: Excel's own limit for one cell; a longer cell is cut to this and its row reported invalid.
 MAX_CELL_CHARS = 32_767
@@ -61,6 +62,37 @@ def make_row(number: int, cells: Sequence[str], headers: Sequence[str]) -> Sourc
             cut.append(cell)
         values = tuple(cut)
     return SourceRow(number, values, tuple(problems)) if problems else SourceRow(number, values)
+
+
+def widened_headers(headers: list[str], rows: Iterable[SourceRow]) -> list[str]:
+    """The headers, with a numbered label ("column 7") for each column that rows fill
+    beyond them, so that a ragged row's extra cells can be named and chosen."""
+    width = max((len(row.values) for row in rows), default=0)
+    if width <= len(headers):
+        return headers
+    if headers == numbered_headers(len(headers)):
+        return numbered_headers(width)
+    return [*headers, *(f"column {i}" for i in range(len(headers) + 1, width + 1))]
+
+
+def mark_impossible_phones(rows: Iterable[SourceRow], phone: int, others: Sequence[int],
+                           headers: Sequence[str]) -> Iterator[SourceRow]:
+    """The rows, those whose phone cell is a number no phone can be (1.797E+308, #NUM!)
+    marked invalid with why, unless another phone column of the row has a value.
+
+    Such a cell is a number the spreadsheet stored, not text someone typed: the phone
+    parser would only see "letters" in it, or nothing at all.
+    """
+    for row in rows:
+        values = row.values
+        cell = values[phone] if phone < len(values) else ""
+        why = impossible_number(cell) if cell[-1:].isdigit() or cell[-1:] == "!" else None
+        if why is not None and not any(
+                i < len(values) and values[i].strip() and impossible_number(values[i]) is None
+                for i in others):
+            row = SourceRow(row.number, values,
+                            (*row.problems, f"phone: {column_label(headers, phone)} {why}"))
+        yield row
 
 
 def numbered_headers(width: int) -> list[str]:

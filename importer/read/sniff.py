@@ -97,7 +97,7 @@ def _naming_notes(path: Path, kind: str) -> list[str]:
             "contacts; it was read as such."]
     if kind == "html":
         return [f"{path.name} is a web page (HTML) with a table, as web CRMs export "
-                "\"Excel\" files; its first table with a phone column was read."]
+                "\"Excel\" files; its table with phone numbers was read."]
     if kind == "csv":
         if suffix in TEXT_SUFFIXES:
             return []

@@ -36,6 +36,8 @@ class TableInfo:
     delimiter_detected: bool = False
     sheet: str | None = None
     sheets: list[str] = field(default_factory=list)
+    #: why that sheet (or table): "as given", "a 'Phone' column, 120 rows"
+    sheet_reason: str = ""
     header_row: int = 1
     header_detected: bool = False
     rows: int | None = None

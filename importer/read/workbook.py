@@ -10,6 +10,7 @@ numbers, and an empty column A stays column 1.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .cells import EXCEL_DIGITS, cell_text
 from .header import find_header
 from .limits import HEADER_SEARCH_ROWS, MAX_COLUMNS, is_blank, make_row, numbered_headers
 from .numfmt import DigitTemplate, sample_digit_templates
+from .sheets import SCORE_ROWS, SheetScore, choice_notes, score_rows
 from .table import Table, TableInfo
 
 Cell = Any  # str | float | int | bool | date | datetime | time | timedelta, as calamine gives
@@ -29,12 +31,14 @@ Cell = Any  # str | float | int | bool | date | datetime | time | timedelta, as 
 def open_workbook(path: Path, kind: str, *, sheet: str | None = None,
                   header_row: int | None = None, max_rows: int | None = None,
                   notes: list[str] | None = None, no_header: bool = False) -> Table:
-    """Open one sheet (by name or 1-based number; by default the first with data) as a table;
+    """Open one sheet (by name or 1-based number; by default the one that shows phone
+    numbers, see sheets.py) as a table;
     with `no_header` every row is data and columns are named 1, 2, 3…"""
     info_notes = list(notes or [])
     book = _open_book(path, kind)
     names = list(book.sheet_names)
-    chosen, data = _choose_sheet(path, book, sheet, info_notes)
+    chosen, data, reason = _choose_sheet(path, book, sheet, info_notes,
+                                         no_header=no_header)
     rows = _SheetRows(data)
     if no_header:
         header_number, headers = 0, numbered_headers(min(rows.last_col + 1, MAX_COLUMNS))
@@ -48,7 +52,8 @@ def open_workbook(path: Path, kind: str, *, sheet: str | None = None,
     if max_rows is not None and count > max_rows:
         raise InputFileError(f"{path.name} has {count:,} data rows in sheet {chosen!r}, more "
                              f"than --max-rows {max_rows:,}; nothing was sent")
-    info = TableInfo(kind=kind, sheet=chosen, sheets=names, header_row=header_number,
+    info = TableInfo(kind=kind, sheet=chosen, sheets=names, sheet_reason=reason,
+                     header_row=header_number,
                      header_detected=header_row is None and not no_header, rows=count,
                      notes=info_notes)
     return Table(headers=headers, rows=_data_rows(rows, header_number, headers, templates),
@@ -120,22 +125,53 @@ def _raw_blank(cells: Sequence[Cell]) -> bool:
 
 
 def _choose_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str | None,
-                  notes: list[str]) -> tuple[str, python_calamine.CalamineSheet]:
+                  notes: list[str], *, no_header: bool = False,
+                  ) -> tuple[str, python_calamine.CalamineSheet, str]:
+    """(name, loaded sheet, why it was chosen): the one asked for, else the best scored.
+
+    calamine parses a whole sheet when it is opened (python-calamine has no lazy reader), but
+    only the first rows of each are turned into Python values to score it, and only the best
+    sheet so far stays loaded: the chosen one is never read twice.
+    """
     names = list(book.sheet_names)
     if sheet is not None:
         name = _resolve_sheet(path, names, sheet)
-        return name, _load(path, book, name)
+        return name, _load(path, book, name), "as given"
     meta = {m.name: m for m in book.sheets_metadata}
-    visible = [n for n in names if _is_visible_worksheet(meta.get(n))]
-    hidden = [n for n in names if n not in visible]
-    for name in visible + hidden:
-        data = _load(path, book, name)
-        if data.start is not None and any(not _raw_blank(cells) for _, cells in _SheetRows(data)):
-            if name in hidden:
-                notes.append(f"Sheet {name!r} is hidden or not a worksheet, but it is the only "
-                             "one with data.")
-            return name, data
-    raise InputFileError(f"{path.name} has no sheet with data (sheets: {_sheet_listing(names)})")
+    scores: list[SheetScore] = []
+    best: tuple[SheetScore, python_calamine.CalamineSheet] | None = None
+    for position, name in enumerate(names, start=1):
+        visible = _is_visible_worksheet(meta.get(name))
+        try:
+            data = _load(path, book, name)
+        except InputFileError as exc:  # a damaged part: the other sheets may still be fine
+            notes.append(f"{exc}; it was passed over.")
+            scores.append(SheetScore(name, position, visible))
+            continue
+        score = _score_sheet(name, position, data, visible=visible, no_header=no_header)
+        scores.append(score)
+        if best is None or score.rank > best[0].rank:
+            best = score, data
+        del data  # a sheet that lost is dropped at once
+    if best is None or not best[0].has_data:
+        raise InputFileError(f"{path.name} has no sheet with data (sheets: "
+                             f"{_sheet_listing(names)})")
+    chosen, data = best
+    if not chosen.visible:
+        notes.append(f"Sheet {chosen.name!r} is hidden or not a worksheet, but no visible "
+                     "sheet has " + ("phone numbers." if chosen.tier else "data."))
+    notes.extend(choice_notes(chosen, scores))
+    reason = chosen.reason() if len(scores) > 1 else ""
+    return chosen.name, data, reason
+
+
+def _score_sheet(name: str, position: int, data: python_calamine.CalamineSheet, *,
+                 visible: bool, no_header: bool) -> SheetScore:
+    rows = _SheetRows(data)
+    head = [[cell_text(c) for c in cells] for _, cells in islice(rows, SCORE_ROWS)]
+    # the sheet's extent gives its size without reading it (blank rows inside it included)
+    return score_rows(name, position, head, visible=visible, no_header=no_header,
+                      total_rows=data.height if data.start is not None else 0)
 
 
 def _is_visible_worksheet(meta: python_calamine.SheetMetadata | None) -> bool:
