@@ -20,8 +20,9 @@ EXPORTS = Path(__file__).parent / "fixtures" / "exports"
 MANIFEST = json.loads((EXPORTS / "manifest.json").read_text(encoding="utf-8"))
 
 
-def test_the_corpus_holds_at_least_25_layouts():
-    assert len(MANIFEST) >= 25
+def test_the_corpus_holds_at_least_60_layouts():
+    assert len(MANIFEST) >= 60
+    assert len({entry["name"] for entry in MANIFEST}) == len(MANIFEST)
     assert all(entry["source"] for entry in MANIFEST)
 
 
