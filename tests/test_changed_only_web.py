@@ -1,4 +1,5 @@
-"""The page's "send only what changed" box: the same ledger and statuses as --changed-only."""
+"""The page sends only what changed, with no box to tick: the ledger decides every import
+(the same ledger and statuses as the command's)."""
 
 from __future__ import annotations
 
@@ -12,8 +13,8 @@ from tests.web.support import import_and_wait, upload_and_check
 from tests.web.support import AppServer, PageClient
 
 
-def test_the_changed_only_box_skips_what_the_last_import_wrote(sandbox: SandboxProcess,
-                                                                tmp_path: Path) -> None:
+def test_an_import_skips_what_the_last_import_wrote(sandbox: SandboxProcess,
+                                                    tmp_path: Path) -> None:
     data_dir = tmp_path / "wawp-data"
     options = ImportOptions(input=Path(), base_url=sandbox.base_url,
                             instance_id=sandbox.instance_id, access_token=sandbox.token,
@@ -24,15 +25,11 @@ def test_the_changed_only_box_skips_what_the_last_import_wrote(sandbox: SandboxP
     with AppServer(create_app(options, data_dir=data_dir)) as server:
         client = PageClient(server.url)
         first = upload_and_check(client, source)
-        assert first["settings"]["changed_only"] is False
+        assert "changed_only" not in first["settings"]
         assert import_and_wait(client, first["id"])["summary"]["counts"] == {"ok": 6}
 
         rows[1 + 3][0] = "Somebody Else"  # the row of 0100 2000003
         again = upload_and_check(client, write_csv(source, rows))
-        response = client.change("POST", f"/api/jobs/{again['id']}/settings",
-                                 json={**again["settings"], "changed_only": True})
-        assert response.status_code == 200, response.text
-        again = client.wait(again["id"])
         assert again["preview"]["counts"] == {"ready": 1, "unchanged": 5}  # the check says so
         done = import_and_wait(client, again["id"])
         assert done["summary"]["counts"] == {"ok": 1, "unchanged": 5}

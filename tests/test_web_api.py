@@ -504,6 +504,7 @@ def test_a_restarted_server_finds_its_jobs_and_resumes_an_interrupted_import(
     sandbox.configure(latency=0)
     with AppServer(create_app(options, data_dir=data_dir)) as server:
         client = PageClient(server.url)
+        client.wait(job["id"])  # what was sent is read from the journal on a thread
         listed = client.get("/api/jobs").json()["jobs"]
         assert [(j["id"], j["phase"]) for j in listed] == [(job["id"], "interrupted")]
         found = client.job(job["id"])

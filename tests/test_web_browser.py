@@ -368,6 +368,95 @@ def test_a_restart_mid_import_then_the_remaining_rows_send_each_number_once(
         context.close()
 
 
+def test_a_restart_after_a_kill_shows_what_the_journal_says_was_sent(
+        browser: object, sandbox: SandboxProcess, tmp_path: Path, shots: Path) -> None:
+    """The server is killed (SIGKILL: nothing of it runs after) mid-import; restarted, the job
+    shows what was really sent, from its journal, and sends only the rest."""
+    source = write_csv(tmp_path / "killed.csv", [["Name", "Mobile"]] + [
+        [f"Client {i}", f"0106 {4000000 + i:07d}"] for i in range(80)])
+    data = tmp_path / "data"
+    args = ("--data-dir", data, "--rate", "0", "--concurrency", "2", "--default-region", "EG")
+    context = browser.new_context(viewport=VIEWPORT, locale="en-US")  # type: ignore[attr-defined]
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve1.log") as first:
+            page.goto(first.url + "/")
+            expect(page.locator("#formats")).not_to_be_empty()
+            page.set_input_files("#file", str(source))
+            page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
+            job_path = page.url.removeprefix(first.url)
+            sandbox.configure(latency=0.08)
+            page.click("#import")
+            expect(page.locator("#progress-text")).to_contain_text(
+                re.compile(r"[1-9]\d* of 80 contacts"))
+            first.kill()
+        at_kill = dict(sandbox.state()["put_counts"])
+        assert 0 < len(at_kill) < 80
+
+        sandbox.configure(replace=True)
+        with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve2.log") as second:
+            page.goto(second.url + job_path)
+            phase = page.locator("#phase")
+            expect(phase).to_contain_text("— the server stopped without finishing the import")
+            sent, total = stopped_counts(page)
+            # the journal's count: every answered row, at most the requests in flight short
+            assert total == 80 and sent <= len(at_kill) <= sent + 2
+            expect(page.locator('#chart .chart-row[data-status="ok"] .count')).to_have_text(
+                str(sent))
+            expect(page.locator('#chart .chart-row[data-status="not_attempted"] .count')
+                   ).to_have_text(str(80 - sent))
+            expect(page.locator("#download-csv")).to_be_visible()
+            expect(page.locator("#remaining")).to_have_text(f"Send the remaining {80 - sent} rows")
+            expect(page.locator("button:visible", has_text=re.compile("Import|again"))
+                   ).to_have_count(0)
+            assert "nothing was sent" not in page.locator("main").inner_text()
+            page.screenshot(path=str(shots / "recovered.png"))
+
+            page.click("#remaining")
+            expect(phase).to_have_text("Import finished")
+            expect(page.locator('#chart .chart-row[data-status="ok"] .count')).to_have_text("80")
+        counts = sandbox.state()["put_counts"]
+        assert len(counts) == 80
+        assert sum(counts.values()) - sum(at_kill.values()) <= 80 - sent
+    finally:
+        context.close()
+
+
+def test_the_same_file_again_is_already_there_and_can_be_sent_again_anyway(
+        page: object, sandbox: SandboxProcess, tmp_path: Path, shots: Path) -> None:
+    source = write_csv(tmp_path / "weekly.csv", [["Name", "Mobile"]] + [
+        [f"Member {i}", f"0105 {1000000 + i:07d}"] for i in range(12)])
+    upload(page, source)
+    page.click("#import")
+    expect(page.locator("#phase")).to_have_text("Import finished")
+    expect(page.locator("#already")).to_be_hidden()
+
+    upload(page, source)
+    phase = page.locator("#phase")
+    expect(phase).to_have_text("Checked: already in the address book")
+    already = page.locator("#already")
+    expect(already).to_have_text(re.compile(
+        r"^All 12 contacts are already in the address book \(sent on \d{1,2} \w{3} \d{4}\)\.$"))
+    expect(page.locator("#import")).to_be_hidden()
+    expect(page.locator("#nothing")).to_be_hidden()
+    resend = page.locator("#resend")
+    expect(resend).to_have_text("Send again anyway")
+    expect(page.locator("#import-card button:visible")).to_have_count(1)
+    expect(page.locator("#changed-only")).to_have_count(0)  # the record decides, no box
+    page.locator("#import-card").scroll_into_view_if_needed()
+    page.screenshot(path=str(shots / "already.png"))
+    puts = sandbox.state()["puts"]
+
+    resend.click()
+    expect(phase).to_have_text("Import finished")
+    expect(page.locator('#chart .chart-row[data-status="ok"] .count')).to_have_text("12")
+    expect(resend).to_be_hidden()
+    state = sandbox.state()
+    assert state["puts"] == puts + 12
+    assert {n for k, n in state["put_counts"].items() if k.startswith("2010510")} == {2}
+
+
 def test_nothing_to_send_says_so_and_one_contact_is_one_contact(page: object,
                                                                 tmp_path: Path) -> None:
     upload(page, write_csv(tmp_path / "none.csv", [["Name", "Mobile"], ["A", "12"], ["B", ""]]))

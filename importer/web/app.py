@@ -9,6 +9,7 @@
     GET    /api/jobs/<id>             one job: phase, reader's decisions, preview, progress…
     POST   /api/jobs/<id>/settings    change settings (JSON); the check runs again
     POST   /api/jobs/<id>/import      start the import (it waits for another to the instance)
+    POST   /api/jobs/<id>/resend      start it sending the rows already in the address book too
     POST   /api/jobs/<id>/stop        stop it (rows not sent become not_attempted)
     POST   /api/jobs/<id>/retry       a new job re-sending the failures, started at once
     POST   /api/jobs/<id>/remaining   send what an import left: resume it or retry (one way)
@@ -129,6 +130,10 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
     def start_import(request: Request) -> Response:
         return _json(store.start_import(request.path_params["job_id"]).view(), status=202)
 
+    def resend(request: Request) -> Response:
+        job = store.start_import(request.path_params["job_id"], resend=True)
+        return _json(job.view(), status=202)
+
     def stop(request: Request) -> Response:
         return _json(store.stop(request.path_params["job_id"]).view())
 
@@ -178,6 +183,7 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         Route("/api/jobs/{job_id}", delete, methods=["DELETE"]),
         Route("/api/jobs/{job_id}/settings", change_settings, methods=["POST"]),
         Route("/api/jobs/{job_id}/import", start_import, methods=["POST"]),
+        Route("/api/jobs/{job_id}/resend", resend, methods=["POST"]),
         Route("/api/jobs/{job_id}/stop", stop, methods=["POST"]),
         Route("/api/jobs/{job_id}/retry", retry, methods=["POST"]),
         Route("/api/jobs/{job_id}/remaining", send_remaining, methods=["POST"]),

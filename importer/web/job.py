@@ -22,6 +22,7 @@ import threading
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -33,15 +34,24 @@ from .settings import Settings
 
 # -- phases --------------------------------------------------------------------------------------
 
-CHECKING = "checking"        # the dry run is running
-CHECKED = "checked"          # preview ready; the import can start
-INVALID = "invalid"          # the file or the settings cannot be used (message says why)
-WAITING = "waiting"          # the import waits for another import to the same instance
-IMPORTING = "importing"
-DONE = "done"                # the import ran through (maybe stopped: see the summary)
-FAILED = "failed"            # the import could not run (preflight, credentials, disk…)
-INTERRUPTED = "interrupted"  # the server stopped while the import was running
-BUSY_PHASES = frozenset({CHECKING, WAITING, IMPORTING})
+class Phase(StrEnum):
+    """Where a job stands; saved in state.json as its value."""
+
+    CHECKING = "checking"        # the dry run is running
+    CHECKED = "checked"          # preview ready; the import can start
+    INVALID = "invalid"          # the file or the settings cannot be used (message says why)
+    WAITING = "waiting"          # the import waits for another import to the same instance
+    IMPORTING = "importing"
+    DONE = "done"                # the import ran through (maybe stopped: see the summary)
+    FAILED = "failed"            # the import could not run (preflight, credentials, disk…)
+    INTERRUPTED = "interrupted"  # the server stopped while the import was running
+    #: The server was killed during the import: its results are being rebuilt from the
+    #: journal (then the job is INTERRUPTED, showing what was really sent).
+    RECOVERING = "recovering"
+
+
+CHECKING, CHECKED, INVALID, WAITING, IMPORTING, DONE, FAILED, INTERRUPTED, RECOVERING = Phase
+BUSY_PHASES = frozenset({CHECKING, WAITING, IMPORTING, RECOVERING})
 
 #: How often progress is written to state.json while an import runs (for a restarted server).
 SAVE_INTERVAL = 1.0
@@ -83,7 +93,7 @@ class JobState:
     created: str
     kind: str = "import"             # or "retry": the input is another job's results
     parent: str | None = None        # the job a retry re-sends the failures of
-    phase: str = CHECKING
+    phase: Phase = CHECKING
     message: str = ""
     waiting_for: str | None = None
     waiting_for_name: str | None = None  # the file that import is sending, for the page
@@ -101,11 +111,17 @@ class JobState:
     remaining: int | None = None
     #: The check's warning when the numbers look foreign to the region, naming a better one.
     region_warning: str | None = None
+    #: The import sends every row, those the ledger has as already in the address book too
+    #: (the page's "Send again anyway"); kept, so a resumed import does the same.
+    resend: bool = False
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JobState:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: v for k, v in data.items() if k in names})
+        values = {k: v for k, v in data.items() if k in names}
+        if "phase" in values:
+            values["phase"] = Phase(values["phase"])  # an unknown phase: a damaged job
+        return cls(**values)
 
 
 class Job:
@@ -172,6 +188,11 @@ class Job:
         """How many contacts the check found to send (0 before the check)."""
         return int((self.state.preview or {}).get("to_send") or 0)
 
+    @property
+    def already(self) -> int:
+        """How many contacts the check found already in the address book (the ledger's)."""
+        return int(((self.state.preview or {}).get("already") or {}).get("count") or 0)
+
     def unfinished(self) -> bool:
         """Whether an import left its journal: some rows went out, not all did."""
         return run_files(self.results_csv).unfinished()
@@ -202,6 +223,10 @@ class Job:
             data["can"] = {
                 "edit": phase in (CHECKED, INVALID) and self.state.kind == "import",
                 "import": (self.to_send > 0
+                           and (phase == CHECKED or (phase in (FAILED, INTERRUPTED)
+                                                     and nothing_sent))),
+                # "Send again anyway": the one way to send what the ledger has as sent
+                "resend": (self.already > 0
                            and (phase == CHECKED or (phase in (FAILED, INTERRUPTED)
                                                      and nothing_sent))),
                 "send_remaining": step is not None,
@@ -239,5 +264,5 @@ def new_job_id() -> str:
 
 
 __all__ = ["BUSY_PHASES", "CHECKED", "CHECKING", "DONE", "FAILED", "IMPORTING", "INTERRUPTED",
-           "INVALID", "JOB_ID", "WAITING", "Job", "JobBusy", "JobError", "JobNotFound",
-           "JobState", "UploadTooLarge", "new_job_id"]
+           "INVALID", "JOB_ID", "RECOVERING", "WAITING", "Job", "JobBusy", "JobError",
+           "JobNotFound", "JobState", "Phase", "UploadTooLarge", "new_job_id"]

@@ -1,6 +1,7 @@
 """Jobs of the web app: one upload, its settings, its check, its import and its results.
 
-This is the only module of the web app that runs the pipeline (plan_import, run_plan), so
+This is the only module of the web app that runs the pipeline (plan_import, run_plan,
+recover_results), so
 the pages and the HTTP layer never depend on its details. Its neighbours hold the rest:
 job.py a job and its files on disk, instance_queue.py the turns imports take per instance,
 views.py what the page shows of a check or an import, files.py permissions, names and sizes.
@@ -10,18 +11,25 @@ settings.py is what the page may change of a run.
 Work happens on threads: a check is the CLI's dry run; an import is the CLI's run, reporting
 progress through run_plan's `on_sent` and `on_result` hooks. Imports to one WAWP instance
 take turns (`InstanceQueue`): a second one waits, and its state says for which job.
+
+The record decides what is sent: the ledger (what each address book holds) is read by the
+check, which says how many rows are already there and since when, and by the import as it
+goes, so a row another job sent meanwhile is not sent twice; "Send again anyway" (`resend`)
+is the one way past it. An import the server was killed during is, at the next start,
+rebuilt from its journal: the job shows what was really sent and offers the rest.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
 import shutil
 import threading
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -29,18 +37,21 @@ from typing import Any
 from ..errors import ImporterError
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
-from ..pipeline import open_input, plan_import, run_files, run_plan
+from ..pipeline import open_input, open_ledger, plan_import, run_files, run_plan
+from ..recover import recover_results, results_summary
 from ..redact import Redactor
+from ..report.summary import format_rate
 from ..send.control import RunControl
 from .files import DEFAULT_MAX_UPLOAD_BYTES, private, private_tree, safe_file_name, too_large
 from .instance_queue import Cancelled, InstanceQueue
 from .job import (BUSY_PHASES, CHECKED, CHECKING, DONE, FAILED, IMPORTING, INTERRUPTED,
-                  INVALID, JOB_ID, WAITING, Job, JobBusy, JobError, JobNotFound, JobState,
-                  UploadTooLarge, new_job_id)
+                  INVALID, JOB_ID, RECOVERING, WAITING, Job, JobBusy, JobError, JobNotFound,
+                  JobState, UploadTooLarge, new_job_id)
 from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning
 from .settings import SettingError, Settings
-from .views import ColumnSamples, ExampleRows, Progress, summary_view, table_view
-from .words import error_in_page_words
+from .views import (AlreadySent, ColumnSamples, ExampleRows, Lookup, Progress, summary_view,
+                    table_view)
+from .words import error_in_page_words, in_page_words
 
 #: How long shutdown waits for running imports to write their results after the stop.
 SHUTDOWN_WAIT = 15.0
@@ -50,6 +61,8 @@ INSTANCE_WAIT = 10.0
 STOPPED_FROM_PAGE = "stopped from the page"
 SERVER_STOPPED = "the server stopped"
 SERVER_KILLED = "the server stopped without finishing the import (it was killed or crashed)"
+#: The ledger's file in the data folder, when the server is given none.
+LEDGER_FILE = "ledger.sqlite"
 
 
 def _now() -> str:
@@ -68,7 +81,11 @@ class JobStore:
                  run_kwargs: Mapping[str, Any] | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.jobs_dir = self.data_dir / "jobs"
-        self.template = dataclasses.replace(template, dry_run=False, verify=False,
+        # The ledger is the record of what each address book holds: every import reads it
+        # (rows already there are not sent again) and adds what it sent. Without one given,
+        # the page keeps its own in the data folder.
+        ledger = template.ledger or self.data_dir / LEDGER_FILE
+        self.template = dataclasses.replace(template, ledger=ledger, dry_run=False, verify=False,
                                             verify_cache=None, resume=False, force=False,
                                             retry_failed=False, retry_invalid=False)
         self.max_upload_bytes = max_upload_bytes
@@ -117,8 +134,9 @@ class JobStore:
     def load(self) -> None:
         """Find the jobs of an earlier server in the data folder.
 
-        An import that was running when that server stopped is marked interrupted (its
-        journal lets the next import skip the rows sent); an unfinished check runs again.
+        An import that was running when that server was killed has its results rebuilt
+        from its journal (on a thread: the job is `recovering` meanwhile), then shows what
+        was sent and offers the rest; an unfinished check runs again.
         """
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         private(self.data_dir)
@@ -139,13 +157,16 @@ class JobStore:
             job = Job(folder, state, settings)
             self._jobs[job.id] = job
             private_tree(folder)
-            if state.phase == WAITING or (state.phase == IMPORTING and not job.unfinished()):
+            if state.phase in (WAITING, IMPORTING, RECOVERING) and (
+                    job.unfinished() or (state.phase != WAITING and job.results_csv.exists())):
+                # killed while an import ran (or waited to resume one): what was really sent
+                # is in the journal, or in the complete results of a run that had finished
+                self._start_recovery(job)
+            elif state.phase in (WAITING, IMPORTING, RECOVERING):
                 # killed before the first row went out: nothing was sent
                 job.update(phase=CHECKED, waiting_for=None, progress=None,
                            message="the server stopped before this import started: "
                                    "nothing was sent")
-            elif state.phase == IMPORTING:
-                self._mark_killed(job)
             elif state.phase == CHECKING:
                 self._start_check(job)
             elif state.remaining is None and state.phase in (DONE, FAILED, INTERRUPTED):
@@ -155,21 +176,67 @@ class JobStore:
                                       + counts.get(Status.NOT_ATTEMPTED.value, 0))
                            if state.phase == DONE else self._remaining_after_failure(job))
 
-    def _mark_killed(self, job: Job) -> None:
-        """An import the server did not finish: what its journal says was sent, and the rest."""
+    def _start_recovery(self, job: Job) -> None:
+        job.update(phase=RECOVERING, waiting_for=None, waiting_for_name=None,
+                   message="the server stopped during this import: finding out from its "
+                           "journal what was sent…")
+        job.thread = threading.Thread(target=self._recover, args=(job,),
+                                      name=f"recover-{job.id}", daemon=True)
+        job.thread.start()
+
+    def _recover(self, job: Job) -> None:
+        """The job of an import the server did not see to its end, as it really stands: its
+        results rebuilt from the journal (or read back, when the run had finished), the rows
+        sent counted from there, and the remaining ones offered (resumed from the journal)."""
+        examples = ExampleRows()
+        already = AlreadySent(None)
+        # What the import set out to send: the check's count (and, sending again anyway,
+        # those found in the address book); the journal says how many of them went out.
+        progress = Progress(job.to_send + (job.already if job.state.resend else 0))
+        saved = job.state.progress or {}
+        options = dataclasses.replace(self._job_options(job, dry_run=False),
+                                      skip_preflight=True)  # nothing is sent
         try:
-            sent_ok = run_files(job.results_csv).rows_sent()
-        except (OSError, ImporterError):
-            sent_ok = 0
-        remaining = max(0, job.to_send - sent_ok)
-        progress = dict(job.state.progress or {})
-        total = progress.get("total")
-        if isinstance(total, int):  # this run set out to send `total`; `remaining` are left
-            progress["done"] = max(0, total - remaining)
-            progress["percent"] = round(100.0 * progress["done"] / total, 1) if total else None
-        progress.update(eta=None, eta_text="")
-        job.update(phase=INTERRUPTED, waiting_for=None, stopped=SERVER_KILLED,
-                   remaining=remaining, progress=progress, message="")
+            with self._ledger_lookup(options) as lookup:
+                already.lookup = lookup
+                on_result = _both(examples.add, already.add)
+                if job.unfinished():
+                    summary = recover_results(plan_import(options, workers=0),
+                                              reason=SERVER_KILLED, on_result=on_result,
+                                              on_sent=progress.add)
+                    phase, stopped = ((INTERRUPTED, SERVER_KILLED) if summary.interrupted
+                                      else (DONE, ""))
+                else:  # killed once its results were complete, before its state was saved
+                    summary = results_summary(job.results_csv, on_result=on_result,
+                                              on_sent=progress.add)
+                    phase, stopped = DONE, ""
+                already.flush()
+        except ImporterError as exc:
+            job.update(phase=INTERRUPTED, stopped=SERVER_KILLED,
+                       remaining=self._remaining_after_failure(job),
+                       message="the results could not be rebuilt from the journal: "
+                               + in_page_words(self.redact(str(exc))))
+            return
+        except Exception as exc:  # never a traceback on the page: it could hold the token
+            job.update(phase=INTERRUPTED, stopped=SERVER_KILLED,
+                       remaining=self._remaining_after_failure(job), message=self.redact(
+                           f"internal error: {type(exc).__name__}: {exc} (please report this)"))
+            return
+        finally:
+            private_tree(job.folder)
+        if phase == DONE:
+            progress.total = progress.done  # it did all it had to (see _import)
+        view = self._final_progress(progress)
+        # How long it ran is what its state last said (saved every second or so): the rate
+        # of the rows the journal has, over that time, is the best figure there is.
+        elapsed = float(saved.get("elapsed") or 0.0)
+        view.update(elapsed=elapsed, rate_text=format_rate(progress.done, elapsed),
+                    rate=round(progress.done / elapsed, 1) if elapsed > 0 else 0.0)
+        summary.elapsed = elapsed
+        result = summary_view(summary, examples, progress.done)
+        result["already"] = already.view(progress.done, imported=True)
+        job.update(phase=phase, stopped=stopped, summary=result, progress=view, message="",
+                   remaining=_remaining(summary))
 
     def shutdown(self, timeout: float = SHUTDOWN_WAIT) -> None:
         """Stop every import (rows not sent become not_attempted) and wait for the results."""
@@ -287,7 +354,8 @@ class JobStore:
         with job.lock:
             if job.state.phase in (WAITING, IMPORTING):
                 raise JobBusy("the import is running: its settings cannot change now")
-            if job.state.phase in (DONE, FAILED, INTERRUPTED) or job.state.kind != "import":
+            if job.state.phase in (DONE, FAILED, INTERRUPTED, RECOVERING) or (
+                    job.state.kind != "import"):
                 raise JobBusy("this job was imported: upload the file again to change settings")
             job.settings = settings
             self._start_check(job)
@@ -335,7 +403,22 @@ class JobStore:
             # the import's lines also go to a workbook: both downloads hold the same lines
             results_copy=None if dry_run else job.results_xlsx,
             retry_failed=job.state.kind == "retry",
-            resume=not dry_run and job.unfinished())
+            resume=not dry_run and job.unfinished(),
+            # The ledger decides what is already in the address book, unless the user chose
+            # to send again anyway. (changed_only: the ledger's check before it was the default.)
+            changed_only=not job.state.resend, resend=job.state.resend)
+
+    @contextlib.contextmanager
+    def _ledger_lookup(self, options: ImportOptions) -> Iterator[Lookup | None]:
+        """The ledger's lookup, read-only, to say since when rows are in the address book;
+        None while there is no ledger yet."""
+        ledger = open_ledger(dataclasses.replace(options, dry_run=True, changed_only=True,
+                                                 resend=False, forget_ledger=False))
+        try:
+            yield None if ledger is None else ledger.lookup
+        finally:
+            if ledger is not None:
+                ledger.close()
 
     def _dry_run(self, job: Job) -> dict[str, Any]:
         # Normalize in this process: forking worker processes from a threaded server
@@ -347,14 +430,20 @@ class JobStore:
         phone = columns.phone if job.state.kind == "import" else None
 
         samples = ColumnSamples(len(plan.table.headers))
+        already = AlreadySent(None)
 
         def on_result(result: RowResult) -> None:
             examples.add(result)
             samples.add(result.values)
+            already.add(result)
             if phone is not None and len(phones) < SAMPLE_SIZE and phone < len(result.values):
                 phones.append(result.values[phone])
 
-        summary = run_plan(plan, on_result=on_result, **self.run_kwargs)
+        with self._ledger_lookup(plan.options) as lookup:
+            already.lookup = lookup
+            summary = run_plan(plan, on_result=on_result, **self.run_kwargs)
+            preview = summary_view(summary, examples)
+            preview["already"] = already.view(preview["to_send"])
         warning = region_warning(phones, plan.options.default_region) if phones else None
         table["samples"] = samples.view()
         return {"phase": CHECKED, "message": "", "table": table, "region_warning": warning,
@@ -363,7 +452,7 @@ class JobStore:
                             "phone_reason": columns.phone_reason,
                             "phone_alternatives": list(columns.phone_alternatives),
                             "describe": columns.describe(plan.table.headers)},
-                "preview": summary_view(summary, examples)}
+                "preview": preview}
 
     def _unusable(self, job: Job, message: str) -> dict[str, Any]:
         """The state of a job whose check failed: the message, and the headers if the file
@@ -395,22 +484,34 @@ class JobStore:
 
     # -- importing --
 
-    def start_import(self, job_id: str) -> Job:
+    def start_import(self, job_id: str, *, resend: bool = False) -> Job:
         """Start the job's import on a thread; it waits while another import holds the instance.
 
-        A job an earlier import left unfinished is resumed: the rows its journal has as sent
-        are skipped, and only the remaining ones go out."""
+        Rows the ledger has as already in the address book are not sent (the ledger is read
+        as the import goes, so rows another import sent meanwhile are not sent twice);
+        `resend` sends them anyway ("Send again anyway"). A job an earlier import left
+        unfinished is resumed: the rows its journal has as sent are skipped, and only the
+        remaining ones go out."""
         job = self.get(job_id)
         with job.lock:
             can = job.view()["can"]
-            if not (can["import"] or can["resume"]):
+            if resend and not can["resend"]:
+                raise JobBusy("nothing of this job is in the address book to send again"
+                              if can["import"] or can["resume"] else
+                              f"this job cannot be imported now (it is {job.state.phase})")
+            if not (can["import"] or can["resume"] or resend):
                 if job.state.retries:
                     raise JobBusy(f"the rows left by this import are sent by job "
                                   f"{job.state.retries[-1]}")
                 raise JobBusy(f"this job cannot be imported now (it is {job.state.phase})")
             if self._closing:
                 raise JobBusy("the server is stopping")
-            total = job.state.remaining if can["resume"] else job.to_send
+            if can["resume"]:  # as the import it resumes did, or sending anyway now
+                job.state.resend = job.state.resend or resend
+                total = job.state.remaining
+            else:
+                job.state.resend = resend
+                total = job.to_send + (job.already if resend else 0)
             job.control = RunControl()
             job.update(phase=WAITING, message="", waiting_for=None, summary=None, stopped="",
                        progress=Progress(total).view())
@@ -454,14 +555,17 @@ class JobStore:
                                      waiting_for_name=self._name_of(holder)),
                                  cancelled=lambda: control.stopped):
                 job.update(phase=IMPORTING, waiting_for=None, waiting_for_name=None)
-                summary, examples, progress = self._run(job, control, total)
-            counts = summary.counts
-            remaining = (counts.get(Status.FAILED.value, 0)
-                         + counts.get(Status.NOT_ATTEMPTED.value, 0))
-            job.update(phase=DONE, summary=summary_view(summary, examples, progress.done),
-                       message="", progress=self._final_progress(progress),
+                summary, examples, progress, already = self._run(job, control, total)
+            if not control.stopped:
+                # Rows found in the address book as the import went (another import sent
+                # them meanwhile) were not to send after all: the import did all it had to.
+                progress.total = progress.done
+            result = summary_view(summary, examples, progress.done)
+            result["already"] = already.view(progress.done, imported=True)
+            job.update(phase=DONE, summary=result, message="",
+                       progress=self._final_progress(progress),
                        stopped=control.stop_reason if control.stopped else "",
-                       remaining=remaining)
+                       remaining=_remaining(summary))
         except Cancelled:
             job.update(phase=CHECKED, waiting_for=None, progress=None,
                        message="the import was stopped before it started: nothing was sent")
@@ -489,21 +593,26 @@ class JobStore:
         return max(0, job.to_send - sent_ok)
 
     def _run(self, job: Job, control: RunControl,
-             total: int | None) -> tuple[Summary, ExampleRows, Progress]:
+             total: int | None) -> tuple[Summary, ExampleRows, Progress, AlreadySent]:
         plan = plan_import(self._job_options(job, dry_run=False), workers=0)
         progress = Progress(total)
         examples = ExampleRows()
+        already = AlreadySent(None)
 
         def on_result(result: RowResult) -> None:
             examples.add(result)
+            already.add(result)
             with job.lock:
                 job.state.progress = progress.view()
                 job.save_now_and_then()
 
-        # on_sent hears a row this run sent just before on_result hears it
-        summary = run_plan(plan, on_result=on_result, on_sent=progress.add, control=control,
-                           **self.run_kwargs)
-        return summary, examples, progress
+        with self._ledger_lookup(plan.options) as lookup:
+            already.lookup = lookup
+            # on_sent hears a row this run sent just before on_result hears it
+            summary = run_plan(plan, on_result=on_result, on_sent=progress.add,
+                               control=control, **self.run_kwargs)
+            already.flush()
+        return summary, examples, progress, already
 
     @staticmethod
     def _final_progress(progress: Progress) -> dict[str, Any]:
@@ -532,6 +641,19 @@ class JobStore:
             parent.update(retries=[*parent.state.retries, child.id])
         self._start_check(child)
         return child
+
+
+def _remaining(summary: Summary) -> int:
+    """Rows an import left to send: failed, or not attempted."""
+    return summary.count(Status.FAILED) + summary.count(Status.NOT_ATTEMPTED)
+
+
+def _both(*hooks: Callable[[RowResult], None]) -> Callable[[RowResult], None]:
+    def hear(result: RowResult) -> None:
+        for hook in hooks:
+            hook(result)
+
+    return hear
 
 
 __all__ = ["JobStore", "SettingError", "Settings"]

@@ -28,6 +28,10 @@ class SettingError(ConfigError):
 
 # -- settings ------------------------------------------------------------------------------------
 
+#: Settings the page had once and takes no more: accepted and ignored.
+RETIRED = frozenset({"changed_only"})
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """The subset of the settings (ImportOptions, options.py) that the page may change.
@@ -57,7 +61,6 @@ class Settings:
     missing_name: str = "invalid"
     title_case: bool = False
     all_numbers: bool = False
-    changed_only: bool = False
     #: Every phone column, in the order to try them (the first one is `phone_column`).
     phone_columns: tuple[str, ...] | None = None
 
@@ -67,6 +70,9 @@ class Settings:
         if not isinstance(data, Mapping):
             raise ConfigError("settings must be a JSON object")
         fields = {f.name: f for f in dataclasses.fields(cls)}
+        # The "send only what changed" box is gone (the ledger decides for every import; the
+        # "Send again anyway" action sends anyway): its value in a job saved before is ignored.
+        data = {k: v for k, v in data.items() if k not in RETIRED}
         unknown = sorted(set(data) - set(fields))
         if unknown:
             raise ConfigError(f"unknown setting {', '.join(unknown)}")

@@ -4,7 +4,8 @@ values per column, the summary with its most common reasons and example rows, th
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from ..models import ReasonCount, RowResult, Status, Summary
@@ -115,6 +116,81 @@ def summary_view(summary: Summary, examples: ExampleRows,
     return data
 
 
+#: A ledger's lookup: chat ID → (first name, last name, sent at) for the IDs it holds.
+Lookup = Callable[[Iterable[str]], Mapping[str, tuple[str, str, float]]]
+#: Chat IDs looked up in the ledger at a time (as the ledger itself batches them).
+LOOKUP_BATCH = 500
+
+
+class AlreadySent:
+    """The rows found already in the address book (status unchanged) and when the ledger has
+    them as sent, for "All 2,000 contacts are already in the address book (sent on 3 Dec
+    2026)". The dates come from the ledger (`lookup`), never from the rows' wording."""
+
+    def __init__(self, lookup: Lookup | None) -> None:
+        self.lookup = lookup
+        self.count = 0
+        self.first: float | None = None
+        self.last: float | None = None
+        self._pending: list[str] = []
+
+    def add(self, result: RowResult) -> None:
+        if result.status is not Status.UNCHANGED:
+            return
+        self.count += 1
+        if result.chat_id and self.lookup is not None:
+            self._pending.append(result.chat_id)
+            if len(self._pending) >= LOOKUP_BATCH:
+                self.flush()
+
+    def flush(self) -> None:
+        pending, self._pending = self._pending, []
+        if not pending or self.lookup is None:
+            return
+        for _, _, at in self.lookup(pending).values():
+            self.first = at if self.first is None else min(self.first, at)
+            self.last = at if self.last is None else max(self.last, at)
+
+    def view(self, to_send: int, *, imported: bool = False) -> dict[str, Any] | None:
+        """What the page says of them; None when there are none. `to_send` is how many
+        rows are to be sent (a check) or were sent (`imported`) beside them."""
+        self.flush()
+        if not self.count:
+            return None
+        when = sent_when(self.first, self.last)
+        where = "in the address book" + (f" ({when})" if when else "")
+        n, total = self.count, self.count + to_send
+        if imported:
+            text = (f"{format_count(n)} of {format_count(total)} contacts were already {where}: "
+                    "not sent again.")
+        elif to_send == 0:
+            text = (f"This contact is already {where}." if n == 1
+                    else f"All {format_count(n)} contacts are already {where}.")
+        else:
+            text = (f"{format_count(n)} of {format_count(total)} are already {where}; "
+                    f"{format_count(to_send)} will be sent.")
+        return {"count": n, "of": total, "first": _date(self.first), "last": _date(self.last),
+                "when": when, "text": text}
+
+
+def _date(at: float | None) -> str | None:
+    return None if at is None else datetime.fromtimestamp(at, UTC).strftime("%Y-%m-%d")
+
+
+def day_text(at: float) -> str:
+    """A ledger's time as the page says it (UTC, as the results' details): 3 Dec 2026."""
+    day = datetime.fromtimestamp(at, UTC)
+    return f"{day.day} {day:%b %Y}"
+
+
+def sent_when(first: float | None, last: float | None) -> str:
+    """"sent on 3 Dec 2026", or "sent between 28 Nov 2026 and 3 Dec 2026"; "" unknown."""
+    if first is None or last is None:
+        return ""
+    early, late = day_text(first), day_text(last)
+    return f"sent on {late}" if early == late else f"sent between {early} and {late}"
+
+
 class Progress:
     """Counts the rows an import sends as their answers come (run_plan's on_sent hook).
 
@@ -151,5 +227,5 @@ class Progress:
                 "percent": None if percent is None else round(percent, 1)}
 
 
-__all__ = ["ColumnSamples", "ExampleRows", "Progress", "summary_view", "table_view",
-           "top_reasons"]
+__all__ = ["AlreadySent", "ColumnSamples", "ExampleRows", "Progress", "day_text", "sent_when",
+           "summary_view", "table_view", "top_reasons"]

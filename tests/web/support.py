@@ -90,6 +90,13 @@ class ServeProcess:
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
+    def kill(self) -> None:
+        """SIGKILL, as a crash or the OOM killer ends it: nothing of it runs after this."""
+        process = self._process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGKILL)
+            process.wait()
+
     def stop(self) -> int | None:
         process = self._process
         if process is None:

@@ -9,7 +9,7 @@ const ANNOUNCE_MS = 5000;
 // Characters that reorder the text around them: a file name holding them could show
 // "photo\u202Egpj.exe" as "photoexe.jpg". They are shown as visible codes instead.
 const BIDI_CONTROLS = /[\u061C\u200E\u200F\u202A-\u202E\u2066-\u2069]/g;
-const BUSY = new Set(["checking", "waiting", "importing"]);
+const BUSY = new Set(["checking", "waiting", "importing", "recovering"]);
 const PHASES = {
   checking: "Checking the file…",
   checked: "Checked: ready to import",
@@ -19,6 +19,7 @@ const PHASES = {
   done: "Import finished",
   failed: "The import could not run",
   interrupted: "Interrupted: the server stopped during the import",
+  recovering: "The server stopped during the import: reading what was sent…",
 };
 const READING = ["sheet", "header_row", "encoding", "delimiter"];
 const NAME_FIELDS = ["name_column", "first_name_column", "last_name_column"];
@@ -254,6 +255,7 @@ function setUpJobPage() {
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("change", (event) => changeSetting(event.target));
   $("import").addEventListener("click", () => act("import"));
+  $("resend").addEventListener("click", () => act("resend"));
   $("stop").addEventListener("click", () => act("stop"));
   $("remaining").addEventListener("click", sendRemaining);
   $("delete").addEventListener("click", deleteJob);
@@ -424,6 +426,8 @@ function render(data) {
   } else if (job.phase === "done" && job.remaining) {
     phase = `Import finished: ${plural(job.remaining, "row", "rows")} failed`;
     phaseClass = "phase-stopped";
+  } else if (job.phase === "checked" && job.preview && job.preview.already && !job.to_send) {
+    phase = "Checked: already in the address book";
   }
   if (job.phase === "waiting" && job.waiting_for) {
     // Only when another import really holds the instance, naming its file.
@@ -530,7 +534,6 @@ function renderForm() {
   $("missing-name").value = settings.missing_name;
   $("title-case").checked = settings.title_case;
   $("all-numbers").checked = settings.all_numbers;
-  $("changed-only").checked = settings.changed_only;
   setFormDisabled(!job.can.edit);
   $("notes").replaceChildren(...(table ? table.notes : []).map((note) => h("li", { text: note })));
   $("region-warning").hidden = !job.region_warning;
@@ -682,7 +685,18 @@ function renderImport() {
   // Nothing to send: say so instead of offering "Import 0 contacts".
   const nothing = Boolean(job.preview) && toSend === 0 && checked;
   button.hidden = nothing || !checked;
-  $("nothing").hidden = !nothing;
+  // What the record says before anything is sent: rows already in the address book are not
+  // sent again, unless asked ("Send again anyway", the one way to send them).
+  const already = job.preview && job.preview.already && checked ? job.preview.already : null;
+  $("already").hidden = !already;
+  $("already").textContent = already ? already.text : "";
+  const resend = $("resend");
+  resend.hidden = !job.can.resend;
+  resend.disabled = !info.can_import;
+  resend.textContent = already && toSend > 0
+    ? `Send all ${fmt(already.of)} anyway, those already there too` : "Send again anyway";
+  resend.className = toSend > 0 ? "quiet" : "primary";
+  $("nothing").hidden = !nothing || Boolean(already);
   $("nothing").textContent = nothing ? "Nothing to send: no row of this file has a number "
     + "that can be imported. The reasons are in the preview above." : "";
   // One unfinished job offers one way on: send what is left (resumed here, or in a retry job).
@@ -737,6 +751,7 @@ function renderResults() {
   if (summary.interrupted || summary.aborted) {
     head += ` Stopped (${job.stopped || summary.aborted}): rows not sent are marked not_attempted.`;
   }
+  if (summary.already) head += ` ${summary.already.text}`;
   if (summary.retried || summary.carried_over) {
     head += ` Retried ${fmt(summary.retried)} rows; ${fmt(summary.carried_over)} carried over.`;
   }
