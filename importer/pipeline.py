@@ -192,20 +192,19 @@ def plan_import(options: ImportOptions, *,
     if asks_instance_region(options):
         session_info = fetch_session_info(options, transport=transport)
         region, region_source = instance_region(session_info)
-    sample: list[tuple[str, ...]] = []
-    judge = None
-    if not options.phone_column and not options.phone_columns:
-        # the phone column is chosen by what the first rows hold; they are read ahead and
-        # put back in front of the stream, so reading stays one pass
-        head = list(islice(table.rows, SAMPLE_ROWS))
-        table.rows = chain(head, table.rows)
-        sample = [row.values for row in head]
-        judge = PhoneNormalizer(region).classify
+    # the columns are chosen on what the first rows hold; they are read ahead and put back
+    # in front of the stream, so reading stays one pass
+    head = list(islice(table.rows, SAMPLE_ROWS))
+    table.rows = chain(head, table.rows)
+    sample = [row.values for row in head]
+    phones_of_region = PhoneNormalizer(region)
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
     columns = map_columns(table.headers, phone=phones[0] if phones else None,
                           phone_fallbacks=phones[1:], name=options.name_column,
                           first_name=options.first_name_column,
-                          last_name=options.last_name_column, sample=sample, judge=judge,
+                          last_name=options.last_name_column, sample=sample,
+                          judge=phones_of_region.classify,
+                          bare_lengths=phones_of_region.bare_lengths,
                           header_row=table.info.header_row or None)
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
