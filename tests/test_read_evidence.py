@@ -140,6 +140,15 @@ def test_nickname_and_company_are_last_resorts_in_the_plan():
         "name nor nickname")
 
 
+def test_a_role_column_of_codes_is_not_taken_for_names():
+    headers = ["Customer", "Mobile"]
+    judge = PhoneNormalizer("EG").classify
+    codes = [["C-1001", "0100 123 4567"], ["C-1002", "0100 123 4568"]]
+    assert map_columns(headers, sample=codes, judge=judge).name is None
+    people = [["Mona Adel", "0100 123 4567"], ["Karim Nabil", "0100 123 4568"]]
+    assert map_columns(headers, sample=people, judge=judge).name == 0
+
+
 def test_a_city_column_is_not_taken_for_names():
     headers = ["City", "Mobile"]
     sample = [["New York", "+1 212 555 0101"], ["San Diego", "+1 212 555 0102"]]

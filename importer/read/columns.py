@@ -278,7 +278,7 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
     name_reason = ""
     if not (first_name or last_name or name):
         taken = {phone_i, *others}
-        first_i, last_i, name_i = _guess_names(headers, taken=taken)
+        first_i, last_i, name_i = _guess_names(headers, taken=taken, sample=sample)
         if name_i is None and first_i is None and last_i is None:
             name_i = _name_by_content(headers, sample, taken=taken)
             if name_i is not None and not _numbered(headers):
@@ -330,6 +330,14 @@ def _name_by_content(headers: list[str], sample: Sequence[Sequence[str]], *,
         if len(person) >= 0.6 * len(cells) and len(set(cells)) >= 0.8 * len(cells):
             return index
     return None
+
+
+def _words_in(sample: Sequence[Sequence[str]], index: int) -> bool:
+    """Whether the column's filled cells are mostly words (or the sample has none)."""
+    cells = [v[index].strip() for v in sample if index < len(v) and v[index].strip()]
+    words = [c for c in cells if any(ch.isalpha() for ch in c)
+             and sum(ch.isdigit() for ch in c) < 3 and "@" not in c]
+    return not cells or len(words) >= 0.8 * len(cells)
 
 
 def _label_column(headers: list[str], index: int) -> int | None:
@@ -573,9 +581,12 @@ def _find_key(headers: list[str], wanted: frozenset[str], skip: set[int | None]
     return None
 
 
-def _guess_names(headers: list[str], *, taken: set[int]
+def _guess_names(headers: list[str], *, taken: set[int],
+                 sample: Sequence[Sequence[str]] = ()
                  ) -> tuple[int | None, int | None, int | None]:
-    """(first, last, full) name columns; first/last pairs read ambiguous words as halves."""
+    """(first, last, full) name columns; first/last pairs read ambiguous words as halves.
+    A column named after a role ("Member", "Customer") is the name only when its cells
+    are words, not codes ("C-1001")."""
     keys = [_name_keys(h) for h in headers]
 
     def find(wanted: frozenset[str], skip: set[int]) -> int | None:
@@ -594,6 +605,8 @@ def _guess_names(headers: list[str], *, taken: set[int]
     full = find(_FULL_NAME_KEYS, used)
     if full is None and first is None and last is None:
         full = find(_ROLE_NAME_KEYS, used)
+        if full is not None and not _words_in(sample, full):
+            full = None
     return first, last, full
 
 

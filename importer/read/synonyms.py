@@ -154,7 +154,7 @@ NEVER_PHONE_WORDS = {
     }),
     "its header names an amount": frozenset({
         "amount", "amounts", "total", "spent", "price", "cost", "balance", "revenue",
-        "sum", "paid", "payment", "fee", "fees", "salary", "income", "sales", "importe",
+        "sum", "paid", "payment", "fee", "fees", "salary", "income", "importe",
         "monto", "valor", "montant", "betrag", "preis", "summe", "tutar", "jumlah", "сумма",
         "المبلغ", "مبلغ",
     }),
