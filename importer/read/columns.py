@@ -437,8 +437,10 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
             refused[i] = why
         elif score is not None and score.dated:
             refused[i] = "its cells are dates"
-        elif (rank := phone_rank(header(i))) is not None:
-            (generic.append(i) if rank == GENERIC_RANK else ranked.__setitem__(i, rank))
+        elif (rank := phone_rank(header(i))) == GENERIC_RANK:
+            generic.append(i)
+        elif rank is not None:
+            ranked[i] = rank
         elif (rank := _AMBIGUOUS_PHONE_KEYS.get(header_key(header(i)))) is not None:
             ambiguous[i] = rank
 
