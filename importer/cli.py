@@ -102,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-rows", type=int, help="refuse inputs with more data rows than this")
 
     g = p.add_argument_group("columns (a header name or a 1-based column number)")
-    g.add_argument("--phone-column")
+    g.add_argument("--phone-column", action=ReplaceThenAppend, metavar="COLUMN",
+                   help="the phone column; repeat it to give the order in which a row falls "
+                   "back to other phone columns (given once: that column alone)")
     g.add_argument("--name-column", help="a full-name column, split into first/last")
     g.add_argument("--first-name-column")
     g.add_argument("--last-name-column")
@@ -143,6 +145,18 @@ def build_parser() -> argparse.ArgumentParser:
     add_cockpit_arguments(p)
     add_ledger_arguments(p)
     return p
+
+
+class ReplaceThenAppend(argparse.Action):
+    """A repeatable option whose first use on the command line replaces the default (a
+    config file's list) instead of adding to it, as any other option overrides the file."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        given = getattr(namespace, "_given_" + self.dest, False)
+        items = list(getattr(namespace, self.dest) or []) if given else []
+        setattr(namespace, self.dest, [*items, values])
+        setattr(namespace, "_given_" + self.dest, True)
 
 
 def add_ledger_arguments(p: argparse.ArgumentParser) -> None:
@@ -199,7 +213,8 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         encoding=args.encoding,
         delimiter=args.delimiter,
         max_rows=args.max_rows,
-        phone_column=args.phone_column,
+        phone_column=args.phone_column[0] if args.phone_column else None,
+        phone_columns=tuple(args.phone_column) if len(args.phone_column or ()) > 1 else None,
         name_column=args.name_column,
         first_name_column=args.first_name_column,
         last_name_column=args.last_name_column,
@@ -317,7 +332,13 @@ def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, ob
             kind = "Path"
         else:
             kind = "str"
+        if isinstance(action, ReplaceThenAppend):
+            # `phone-column = "Mobile"` or `phone-column = ["Mobile", "Phone"]`
+            kind = "tuple[str, ...]"
+            value = [value] if isinstance(value, (str, int)) else value
         value = coerce(name, value, kind, source=source, relative_to=path.parent)
+        if isinstance(action, ReplaceThenAppend):
+            value = list(value)
         if kind == "str" and callable(action.type) and value is not None:
             try:
                 value = action.type(value)

@@ -290,6 +290,14 @@ def typed_values(values: Mapping[str, Any], *, source: str | None = None,
     check_known(values, known, source=source, hint=hint)
     typed: dict[str, Any] = {}
     for name, value in values.items():
+        if name == "phone_column" and isinstance(value, (list, tuple)):
+            # `phone-column = ["Mobile", "Phone"]`: the phone column and its fallbacks, as
+            # the repeated flag gives them; one column alone is that column, no fallback
+            columns = coerce(name, value, "tuple[str, ...]", source=source)
+            typed[name] = columns[0] if columns else None
+            if len(columns) > 1:
+                typed.setdefault("phone_columns", columns)
+            continue
         if name == "max_age" and isinstance(value, str):
             try:
                 value = parse_age(value)

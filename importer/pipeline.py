@@ -210,22 +210,21 @@ def plan_import(options: ImportOptions, *,
     if asks_instance_region(options):
         session_info = fetch_session_info(options, transport=transport)
         region, region_source = instance_region(session_info)
-    # the first rows are read ahead (the phone column is chosen by what they hold, and a
-    # row wider than the header names its extra columns "column 7"…) and put back in front
-    # of the stream, so reading stays one pass
+    # the columns are chosen on what the first rows hold, and a row wider than the header
+    # names its extra columns "column 7"…; they are read ahead and put back in front of the
+    # stream, so reading stays one pass
     head = list(islice(table.rows, SAMPLE_ROWS))
     table.rows = chain(head, table.rows)
     table.headers = widened_headers(table.headers, head)
-    sample: list[tuple[str, ...]] = []
-    judge = None
-    if not options.phone_column and not options.phone_columns:
-        sample = [row.values for row in head]
-        judge = PhoneNormalizer(region).classify
+    sample = [row.values for row in head]
+    phones_of_region = PhoneNormalizer(region)
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
     columns = map_columns(table.headers, phone=phones[0] if phones else None,
                           phone_fallbacks=phones[1:], name=options.name_column,
                           first_name=options.first_name_column,
-                          last_name=options.last_name_column, sample=sample, judge=judge,
+                          last_name=options.last_name_column, sample=sample,
+                          judge=phones_of_region.classify,
+                          bare_lengths=phones_of_region.bare_lengths,
                           header_row=table.info.header_row or None)
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,

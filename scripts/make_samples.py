@@ -53,7 +53,7 @@ ROWS: list[tuple[str, object, str, str, str]] = [
     ("Dina Magdy", "2.01E+11", "Nile Traders", "", "Excel rounded it to 2.01E+11"),
     ("Tamer Hosny", "+20 128 000 1111", "", "", ""),
     ("Mai Ezz", "+20 114 000 2222", "Giza Tech", "", ""),
-    ("", "+20 100 999 0000", "Giza Tech", "", "no name"),
+    ("", "+20 100 999 0000", "", "", "no name nor company"),
     ("Ola Nabil", "0100 999 1111", "Giza Tech", "", ""),
     ("Bassem Youssef", "+20 122 999 2222", "Giza Tech", "", ""),
     ("Ingrid Larsen", "+47 412 34 567", "Fjord AS", "", ""),

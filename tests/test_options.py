@@ -33,6 +33,17 @@ def test_values_are_typed_by_the_field_annotations() -> None:
     assert options.input == Path("in.csv")
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("Mobile", {"phone_column": "Mobile"}),
+    (["Mobile"], {"phone_column": "Mobile"}),
+    (["Mobile", "Phone", 3], {"phone_column": "Mobile", "phone_columns": ("Mobile", "Phone", "3")}),
+])
+def test_phone_column_is_one_column_or_the_order_to_try(value: Any, expected: dict) -> None:
+    """`phone-column = ["Mobile", "Phone"]` in a config file: the column and its fallbacks,
+    as the repeated --phone-column gives them; one column alone has no fallback."""
+    assert typed_values({"phone_column": value}) == expected
+
+
 def test_without_a_folder_paths_stay_as_given() -> None:
     assert typed_values({"results": "out.csv", "ledger": Path("l.sqlite")}) == {
         "results": Path("out.csv"), "ledger": Path("l.sqlite")}
@@ -49,7 +60,7 @@ def test_none_stays_none() -> None:
     ({"dry_run": "yes"}, "config file w.toml: dry_run must be true or false"),
     ({"concurrency": True}, "config file w.toml: concurrency must not be true/false"),
     ({"results": 3}, "config file w.toml: results must be a file name"),
-    ({"phone_column": ["a"]}, "config file w.toml: phone_column must be text"),
+    ({"phone_column": [["a"]]}, "config file w.toml: phone_column must be a list of columns"),
     ({"phone_columns": "Mobile"}, "config file w.toml: phone_columns must be a list of columns"),
     ({"max_age": "soon"}, "max_age: not an age: 'soon'"),
 ])

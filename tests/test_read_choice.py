@@ -29,26 +29,33 @@ def write_csv(path: Path, rows: list[list[str]]) -> Path:
     return path
 
 
-def test_a_column_of_distinct_mobiles_beats_a_repeated_office_landline(tmp_path):
+def test_a_mobile_column_beats_a_repeated_office_landline(tmp_path):
     rows = [["Vorname", "Nachname", "Telefon geschäftlich", "Mobiltelefon"]]
     rows += [[f"Name{i}", f"Fam{i}", "+49 30 1234567", f"+49 151 2345{i:04d}"]
              for i in range(40)]
     path = write_csv(tmp_path / "outlook_de.csv", rows)
     code, err, results = run(tmp_path, str(path), "--default-region", "DE")
     assert code == 0
-    assert ("phone 'Mobiltelefon' (it has 100 % valid mobiles in the first 40 rows; "
-            "'Telefon geschäftlich' is one landline repeated on 100 % of the rows)") in err
+    assert ("phone 'Mobiltelefon' (its header says mobile, and none says WhatsApp; "
+            "'Telefon geschäftlich' is one landline repeated on 100 % of the rows: not used, "
+            "it is not the contacts' own number)") in err
     assert results[0]["chat_id"] == "4915123450000@c.us"
 
 
-def test_a_mostly_empty_phone_column_loses_to_a_filled_unnamed_one(tmp_path):
+def test_a_mostly_empty_phone_column_falls_back_to_a_contact_column_of_numbers(tmp_path):
+    """'Kontakt' may hold names or numbers: its cells, written like phone numbers, make it a
+    phone source; the header that says phone still comes first."""
     rows = [["Name", "Phone", "Kontakt"]]
     rows += [[f"Ann {i}", "" if i else "+20 100 000 0000", f"+20 100 123 {i:04d}"]
              for i in range(20)]
     path = write_csv(tmp_path / "c.csv", rows)
     code, err, results = run(tmp_path, str(path), "--default-region", "EG")
     assert code == 0
-    assert "phone 'Kontakt' (no header says phone, but it has 100 % valid mobiles" in err
+    assert ("phone 'Phone' (its header says phone, and none says WhatsApp or mobile; 'Phone' "
+            "and 'Kontakt' are close (the same kind of number), so the first is used: "
+            "--phone-column NAME pins one (repeat it for a fallback order); where it is empty "
+            "or invalid, a row uses 'Kontakt' (phone, by its cells))") in err
+    assert results[1]["detail"] == "phone: used 'Kontakt': 'Phone' is empty"
     assert {r["chat_id"] for r in results[1:]} == {f"20100123{i:04d}@c.us" for i in range(1, 20)}
 
 
@@ -129,7 +136,8 @@ def test_no_header_alone_finds_the_phone_and_name_columns_by_content(tmp_path):
                     encoding="utf-8")
     code, err, results = run(tmp_path, str(path), "--no-header", "--default-region", "EG")
     assert code == 0, err
-    assert "phone '3' (no header says phone, but it has 100 % valid mobiles" in err
+    assert ("phone '3' (no header says phone, but 100 % of its filled cells are valid numbers "
+            "written like phone numbers") in err
     assert "full name '2'" in err
     assert [(r["chat_id"], r["first_name"], r["last_name"]) for r in results] == [
         ("201001234567@c.us", "Ann", "Lee"), ("201001234568@c.us", "Bob", "Ray")]
@@ -140,7 +148,9 @@ def test_a_contact_column_of_numbers_is_the_phone_and_not_the_name(tmp_path):
                                           ["Bob Ray", "01001234568"]])
     code, err, results = run(tmp_path, str(path), "--default-region", "EG")
     assert code == 0, err
-    assert "phone 'Contact' (no header says phone" in err and "full name 'Name'" in err
+    assert ("phone 'Contact' (its header may name a number or a person, and 100 % of its "
+            "filled cells are valid numbers written like phone numbers; --phone-column NAME "
+            "pins one") in err and "full name 'Name'" in err
     assert [r["chat_id"] for r in results] == ["201001234567@c.us", "201001234568@c.us"]
 
 

@@ -105,18 +105,22 @@ def test_headers_that_are_not_the_phone(header):
 def test_the_choice_and_alternatives_are_explained():
     headers = ["Name", "Phone", "Mobile", "WhatsApp"]
     cols = map_columns(headers)
-    assert cols.phone_reason == "it says WhatsApp"
+    assert cols.phone_reason == "its header says WhatsApp"
+    # beside a mobile column, a bare "Phone" is a CRM's office line: it comes last
     assert [headers[i] for i in cols.phone_alternatives] == ["Mobile", "Phone"]
-    assert cols.describe(headers) == ("phone 'WhatsApp' (it says WhatsApp; where it is empty or "
-                                      "invalid, a row uses 'Mobile', 'Phone'), full name 'Name'")
+    assert cols.describe(headers) == (
+        "phone 'WhatsApp' (its header says WhatsApp; where it is empty or invalid, a row uses "
+        "'Mobile' (says mobile), 'Phone' (says only phone: beside a mobile, often an office "
+        "line)), full name 'Name'")
 
 
-def test_several_phone_columns_of_one_kind_say_the_first_was_taken():
+def test_phone_columns_with_label_columns_are_not_called_close():
     headers = ["Given Name", "Family Name", "Phone 1 - Type", "Phone 1 - Value",
                "Phone 2 - Type", "Phone 2 - Value"]
     cols = map_columns(headers)
     assert headers[cols.phone] == "Phone 1 - Value"
-    assert "the first of 2 such columns" in cols.phone_reason
+    # the label columns say per row which number is the mobile
+    assert cols.phone_reason == "its header says phone, and none says WhatsApp or mobile"
     text = cols.describe(headers)
     assert "where it is empty or invalid, a row uses 'Phone 2 - Value'" in text
     assert "first name 'Given Name', last name 'Family Name'" in text
@@ -203,12 +207,16 @@ def test_find_header_in_a_ragged_file(sample, index):
     ("Mobiltelefon", 1), ("Handy", 1), ("Mobilnummer", 1), ("Mobiel", 1), ("GSM", 1),
     ("Cellulare", 1), ("Móvil", 1), ("Celular", 1), ("Telemóvel", 1), ("Portable", 1),
     ("Cep Telefonu", 1), ("Ponsel", 1), ("No HP", 1), ("Мобильный телефон", 1),
-    ("جوال", 1), ("موبايل", 1), ("محمول", 1), ("رقم الهاتف", 2), ("Telefon geschäftlich", 2),
-    ("Telefoonnummer", 2), ("Номер телефона", 2),
+    ("جوال", 1), ("موبايل", 1), ("محمول", 1), ("رقم الهاتف", 2),
+    ("Telefoonnummer", 2), ("Номер телефона", 2), ("Telefon geschäftlich", 4),
     # API names run together, camelCase, underscores and Salesforce custom fields
     ("MOBILEPHONE", 1), ("MobilePhone", 1), ("mobile_phone", 1), ("Phone__c", 2),
     ("WHATSAPP_NUMBER__C", 0), ("billing_phone", 2), ("Person - Phone - Mobile", 1),
     ("SMS", 1), ("LANDLINE_NUMBER", 3),
+    # whose phone it is: the contact's own mobile, phone, home and work lines
+    ("Mobile Phone", 1), ("Primary Phone", 2), ("Home Phone", 3), ("Home Phone 2", 3),
+    ("Car Phone", 3), ("Other Phone", 3), ("Business Phone", 4), ("Business Phone 2", 4),
+    ("Company Main Phone", 4), ("Your WhatsApp number?", 0), ("What's your phone number?", 2),
 ])
 def test_phone_headers_in_many_languages_and_api_spellings(header, rank):
     assert phone_rank(header) == rank

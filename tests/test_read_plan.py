@@ -25,9 +25,10 @@ def test_csv_plan_says_encoding_delimiter_header_rows_and_phone_choice(tmp_path)
     assert code in (0, 1)
     assert ("Reading export.csv: delimited text, encoding cp1252 (detected), delimiter ';' "
             "(semicolon, detected), header row 3 (detected), 1 data row.") in err
-    assert ("Columns: phone 'Portable' (it has 100 % valid mobiles in the first 1 row; "
-            "'Téléphone' has 100 % valid numbers, all landlines; where it is empty or invalid, "
-            "a row uses 'Téléphone'), first name 'Prénom', last name 'Nom'.") in err
+    assert ("Columns: phone 'Portable' (its header says mobile, and none says WhatsApp; "
+            "where it is empty or invalid, a row uses 'Téléphone' (says only phone: beside a "
+            "mobile, often an office line)), "
+            "first name 'Prénom', last name 'Nom'.") in err
 
 
 def test_workbook_plan_says_sheet_and_given_values(tmp_path):

@@ -86,7 +86,8 @@ class RowNormalizer:
         self.last_template = (NameTemplate(last_name_format, headers, option="--last-name-format")
                               if last_name_format else None)
         # the cells names are made from, in a fixed order: the key of the name cache
-        used = [columns.first_name, columns.last_name, columns.name]
+        used = [columns.first_name, columns.last_name, columns.name, columns.nickname,
+                columns.company]
         for template in (self.first_template, self.last_template):
             if template is not None:
                 used.extend(template.columns)
@@ -120,14 +121,22 @@ class RowNormalizer:
                 first = clean(values[cols.name])
         if not first:  # a last name alone is still a name; WAWP needs a first name
             first, last = last, ""
+        notes = []
+        if not first:
+            # last resorts, said in the detail: what the row calls the person, then where
+            # they work
+            for index, what in ((cols.nickname, "nickname"), (cols.company, "company")):
+                if index is not None and (first := clean(values[index])):
+                    notes.append(f"name: none in the row, its {what} ({self._header(index)}) "
+                                 "is used")
+                    break
         first, cut_first = cut(first)
         last, cut_last = cut(last)
-        note = ""
         if cut_first or cut_last:
             which = ("first and last names" if cut_first and cut_last
                      else "first name" if cut_first else "last name")
-            note = f"name: {which} cut to {MAX_NAME_LENGTH} characters"
-        return first, last, note
+            notes.append(f"name: {which} cut to {MAX_NAME_LENGTH} characters")
+        return first, last, "; ".join(notes)
 
     def _part(self, values: Sequence[str], template: NameTemplate | None,
               column: int | None) -> str:
@@ -176,9 +185,10 @@ class RowNormalizer:
         return repr(header) if header.strip() else f"column {index + 1}"
 
     def _pick(self, cells: tuple[str, ...]) -> tuple[str, str]:
-        """(the cell to use, a note when it is not the chosen column's): the chosen column
-        unless it is empty, invalid or a landline and another phone column of the row holds
-        a valid number (a mobile beats a landline)."""
+        """(the cell to use, a note when it is not the chosen column's): the first phone
+        column, in the order of preference, that holds a valid number; a landline there
+        gives way to a mobile of a later column (the one on WhatsApp; numbers that may be
+        either, as in the US, count as mobiles, so the header's order stands)."""
         results = [self.phones.normalize(c) if c.strip() else None for c in cells]
         valid = [i for i, r in enumerate(results) if r is not None and r.chat_id is not None]
         if not valid:

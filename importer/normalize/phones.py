@@ -132,6 +132,13 @@ class PhoneNormalizer:
         # long to be a national one: an invalid national number is never "rescued" into a
         # valid foreign one (a stranger in the address book)
         self._longest_national = max(metadata.general_desc.possible_length) if metadata else 0
+        #: How many digits a mobile of the region has when written bare (no +, 00 or trunk 0),
+        #: nationally or with its country code: the column chooser's sign of a phone number
+        #: among digit strings (an 8-digit ID is not a 9-digit Kenyan mobile).
+        mobile_lengths = tuple(metadata.mobile.possible_length) if metadata else ()
+        code = len(str(self._region_code)) if self._region_code else 0
+        self.bare_lengths = frozenset(length + extra for length in mobile_lengths
+                                      for extra in (0, code))
         # per instance, so two normalizers with different regions never share answers
         self._normalize_cached = lru_cache(maxsize=CACHE_SIZE)(self._normalize)
         self._normalize_each_cached = lru_cache(maxsize=CACHE_SIZE)(self._normalize_each)
