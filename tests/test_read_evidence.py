@@ -59,7 +59,8 @@ def chat_ids(rows: dict[str, dict[str, str]]) -> dict[str, str]:
     ("Parent/Guardian mobile", "someone else's"), ("Father's mobile", "someone else's"),
     ("Referrer phone", "someone else's"), ("Fax", "a fax"), ("Business Fax", "a fax"),
     ("Pager", "a fax"), ("Telex", "a fax"), ("TTY/TDD Phone", "a fax"), ("Callback", "a fax"),
-    ("ISDN", "a fax"), ("Radio Phone", "a fax"),
+    ("ISDN", "a fax"), ("Radio Phone", "a fax"), ("Asst. Phone", "someone else's"),
+    ("Phone 1 DNC", "something other than the number"),
 ])
 def test_headers_that_are_never_a_phone_source(header, why):
     assert why in never_phone(header)
@@ -73,6 +74,7 @@ def test_headers_that_are_never_a_phone_source(header, why):
     ("Telefon privat", 3), ("Festnetz", 3), ("Other Phone", 3), ("Car Phone", 3),
     ("Default Address Phone", 3), ("Business Phone", 4), ("Company Main Phone", 4),
     ("Telefon geschäftlich", 4), ("Teléfono oficina", 4), ("Number", 5),
+    ("Text Reminder Number", 1), ("Text Number", 1),
 ])
 def test_the_kind_of_phone_a_header_names(header, rank):
     assert phone_rank(header) == rank
@@ -125,10 +127,24 @@ def test_a_phone_header_anywhere_keeps_unnamed_columns_out():
     (["Member", "Phone"], None, None, 0),
     (["Member Name", "Phone"], None, None, 0),
     (["Participant", "Mobile"], None, None, 0),
+    (["Owner 1 First Name", "Owner 1 Last Name", "Phone 1"], 0, 1, None),
+    (["User Name", "Invitee Name", "Invitee First Name", "Invitee Last Name",
+      "Text Reminder Number"], 2, 3, 1),
+    (["Spouse First Name", "Spouse Last Name", "Mobile"], None, None, None),
+    (["Account Name", "Mobile"], None, None, None),
 ])
 def test_name_headers_as_people_write_them(headers, first, last, full):
     cols = map_columns(headers)
     assert (cols.first_name, cols.last_name, cols.name) == (first, last, full)
+
+
+def test_of_two_name_columns_the_one_filled_in_is_taken():
+    # an anonymous Microsoft Forms export: "Name" is empty, the "Full name" question is not
+    headers = ["ID", "Name", "Full name", "Mobile number"]
+    sample = [["1", "", "Chinedu Okafor", "0803 123 4567"], ["2", "", "Aisha Bello", ""]]
+    judge = PhoneNormalizer("NG").classify
+    assert map_columns(headers, sample=sample, judge=judge).name == 2
+    assert map_columns(headers).name == 1  # nothing to go by: the first so named
 
 
 def test_nickname_and_company_are_last_resorts_in_the_plan():

@@ -65,6 +65,8 @@ _WEAK_MOBILE_WORDS = _folded(syn.WEAK_MOBILE_WORDS)
 _NUMBER_WORDS = _folded(syn.NUMBER_WORDS)
 _NAME_FILLER_WORDS = _folded(syn.NAME_FILLER_WORDS)
 _ROLE_NAME_KEYS = _folded(syn.ROLE_NAME_KEYS)
+_NAME_OWNER_WORDS = _folded(syn.NAME_OWNER_WORDS) | _ROLE_NAME_KEYS
+_ANY_NAME_KEYS = _FIRST_NAME_KEYS | _LAST_NAME_KEYS | _FULL_NAME_KEYS
 _NICKNAME_KEYS = _folded(syn.NICKNAME_KEYS)
 _COMPANY_KEYS = _folded(syn.COMPANY_KEYS)
 _NOT_A_NAME_WORDS = _folded(syn.NOT_A_NAME_WORDS)
@@ -572,6 +574,14 @@ def _name_keys(header: str) -> tuple[str, ...]:
             rest = " ".join(words[1:])
             if rest in _FULL_NAME_KEYS and rest not in keys:
                 keys.append(rest)
+        # whose name, when it is the contact's own: "Owner 1 First Name" → "first name"
+        owner = 0
+        while owner < len(words) - 1 and (words[owner] in _NAME_OWNER_WORDS
+                                          or words[owner].isdigit()):
+            owner += 1
+        rest = " ".join(words[owner:])
+        if owner and rest not in keys and rest in _ANY_NAME_KEYS:
+            keys.append(rest)
     return tuple(keys)
 
 
@@ -592,10 +602,12 @@ def _guess_names(headers: list[str], *, taken: set[int],
     keys = [_name_keys(h) for h in headers]
 
     def find(wanted: frozenset[str], skip: set[int]) -> int | None:
-        for index, variants in enumerate(keys):
-            if index not in skip and any(k in wanted for k in variants):
-                return index
-        return None
+        """The first column so named that holds something in the sample (an anonymous
+        form's empty "Name" beside its "Full name" question), else the first so named."""
+        found = [index for index, variants in enumerate(keys)
+                 if index not in skip and any(k in wanted for k in variants)]
+        filled = [i for i in found if any(i < len(v) and v[i].strip() for v in sample)]
+        return (filled or found or [None])[0]
 
     first = find(_FIRST_NAME_KEYS, taken)
     last = find(_LAST_NAME_KEYS, taken if first is None else taken | {first})

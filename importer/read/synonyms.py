@@ -60,8 +60,9 @@ PHONE_WORDS = frozenset({
 })
 
 #: Mobile only next to a phone or number word: "Cep Telefonu", "No HP" (alone, "CEP" is a
-#: Brazilian postcode and "HP" a brand).
-WEAK_MOBILE_WORDS = frozenset({"cep", "hp"})
+#: Brazilian postcode and "HP" a brand), Calendly's "Text Reminder Number" (texts go to a
+#: mobile).
+WEAK_MOBILE_WORDS = frozenset({"cep", "hp", "text", "texting"})
 #: Words that, with a weak mobile word, make it a phone column: "No HP", "Nomor HP".
 NUMBER_WORDS = frozenset({"number", "numero", "no", "nr", "num", "nomor", "numarasi", "номер"})
 
@@ -118,7 +119,7 @@ NEVER_PHONE_KEYS = {
 #: phone", "Order Count").
 NEVER_PHONE_WORDS = {
     "it is someone else's number": frozenset({
-        "assistant", "assistants", "assistent", "asistente", "assistente", "secretary",
+        "assistant", "assistants", "asst", "assistent", "asistente", "assistente", "secretary",
         "secretaire", "sekretar", "secretaria", "manager", "managers", "boss", "supervisor",
         "spouse", "spouses", "husband", "wife", "partner", "partners", "emergency", "ice",
         "parent", "parents", "guardian", "guardians", "father", "fathers", "mother", "mothers",
@@ -172,6 +173,8 @@ NEVER_PHONE_WORDS = {
 PHONE_EXCLUDE_WORDS = frozenset({
     "fax", "telefax", "pager", "beeper", "type", "types", "label", "kind", "tipo", "etiqueta",
     "rotulo", "libelle", "etiquette", "ext", "extension", "extensao", "ramal", "anexo", "poste",
+    # a do-not-call flag beside a number (PropStream's "Phone 1 DNC"), not the number
+    "dnc", "donotcall", "litigator", "tcpa",
     "code", "codes", "codigo", "indicatif", "prefix", "prefixo", "prefijo", "country", "pais",
     "pays", "ddi", "ddd", "area", "verified", "verification", "valid", "validated", "status",
     "optin", "opt", "consent", "subscribed", "unsubscribed", "carrier", "operator", "operadora",
@@ -271,6 +274,14 @@ ROLE_NAME_KEYS = frozenset({
     "ogrenci", "miembro", "socio", "participante", "alumno", "membro", "aluno", "mitglied",
     "teilnehmer", "membre", "adherent", "participant", "eleve", "socio", "lid", "deelnemer",
     "anggota", "peserta", "участник", "член", "عضو", "العضو", "المشترك",
+})
+#: Words before a name header that say whose name it is when that is the contact's own:
+#: PropStream's "Owner 1 First Name", Calendly's "Invitee First Name", "Primary Contact
+#: Name" (with the role words above; someone else's, "Spouse First Name", is never stripped).
+NAME_OWNER_WORDS = frozenset({
+    "owner", "invitee", "primary", "main", "lead", "buyer", "tenant", "applicant",
+    "registrant", "respondent", "recipient", "contact", "holder", "prospect", "donor",
+    "propietario", "proprietario", "titular", "inhaber", "titulaire",
 })
 #: Last resorts for a row (or a file) without a name: its nickname, then its company.
 NICKNAME_KEYS = frozenset({
