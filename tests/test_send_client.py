@@ -449,3 +449,23 @@ def test_check_exists_without_number_exists_is_retried() -> None:
                                                       "chatId": "201001234567@c.us"}))
     outcome = check_exists(handler)
     assert outcome.exists is True and outcome.attempts == 2  # type: ignore[attr-defined]
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINT_CALLS))
+def test_every_endpoint_bounds_the_whole_request_by_the_timeout(endpoint: str) -> None:
+    """`total` is what the transport turns into aiohttp's whole-request bound; httpx's own
+    read timeout is per read, which a server trickling bytes never trips."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return SUCCESS[endpoint]()
+
+    async def go() -> None:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN, timeout=2.5,
+                              transport=httpx.MockTransport(handler), sleep=Waits()) as client:
+            await ENDPOINT_CALLS[endpoint](client)
+
+    asyncio.run(go())
+    assert seen[0].extensions["timeout"]["total"] == 2.5
+    assert seen[0].extensions["timeout"]["read"] == 2.5

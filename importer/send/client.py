@@ -134,7 +134,11 @@ class WawpClient:
                                        "Accept": "application/json",
                                        "Accept-Encoding": "gzip, deflate",
                                        "User-Agent": "wawp-importer"})
-        self._timeout = httpx.Timeout(timeout).as_dict()
+        # httpx's four timeouts bound each phase (a read timeout each read, which a server
+        # trickling a byte at a time never trips); `total`, which the transport reads too,
+        # bounds the whole request: connect, send, wait and read the whole answer.
+        self._timeout = {**httpx.Timeout(timeout).as_dict(), "total": timeout}
+        self._extensions = {"timeout": self._timeout}
         # Imported here: aiohttp takes ~0.2 s to import, and a dry run never sends.
         from .transport import StatelessClient, default_transport
 
@@ -188,7 +192,8 @@ class WawpClient:
         answer raises UnexpectedAnswer."""
         sent_at = await self.pacer.acquire()
         try:
-            response = await self._http.get("/v2/session/info", params=self._params)
+            response = await self._http.get("/v2/session/info", params=self._params,
+                                            extensions=self._extensions)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
         status = self._classify(response, self.pacer, sent_at=sent_at).status_code
@@ -302,7 +307,8 @@ class WawpClient:
         self._check_not_stopped()  # the wait may have ended because the run stopped
         try:
             response = await self._http.get("/v2/contacts/check-exists",
-                                            params={**self._params, "phone": phone})
+                                            params={**self._params, "phone": phone},
+                                            extensions=self._extensions)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
         status = self._classify(response, pacer, sent_at=sent_at).status_code
