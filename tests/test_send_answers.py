@@ -20,7 +20,8 @@ def says_ok(body: bytes) -> bool:
 
 BODIES = [
     *sorted(OK_BODIES),
-    b'{ "ok" : true }', b'{"ok": true, "id": 1}', b'{"id": 1, "ok": true}', b'\xef\xbb\xbf{"ok": true}',
+    b'{ "ok" : true }', b'{"ok": true, "id": 1}', b'{"id": 1, "ok": true}',
+    b'\xef\xbb\xbf{"ok": true}',
     b'{"ok": false}', b'{"ok": "true"}', b'{"ok": 1}', b'{"ok": null}', b"{}", b"[]",
     b'[{"ok": true}]', b"true", b'"ok"', b"", b"  ", b"OK", b'{"ok": tru', b"<html></html>",
     b'{"Ok": true}', b"\xff\xfe{", b'{"ok": true}{"ok": true}',
@@ -41,7 +42,8 @@ def test_every_fast_path_body_is_the_documented_answer(body: bytes) -> None:
     (b"", "", "an empty body"),
     (b" \r\n", "application/json", "an empty body"),
     (b"<!DOCTYPE html><title>Sign in</title>", "", 'an HTML page titled "Sign in"'),
-    (b"<html><head><TITLE>\n  Captive\n  portal </TITLE>", "", 'an HTML page titled "Captive portal"'),
+    (b"<html><head><TITLE>\n  Captive\n  portal </TITLE>", "",
+     'an HTML page titled "Captive portal"'),
     (b"<p>hello</p>", "text/html; charset=utf-8", "an HTML page"),
     (b"<html>" + b"x" * 10_000, "", "an HTML page"),
     (b'{"ok": false}', "application/json", '{"ok": false}'),

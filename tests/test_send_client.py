@@ -15,7 +15,7 @@ import pytest
 
 from importer.errors import ApiRejected, ImporterError
 from importer.models import Contact
-from importer.send.client import UpsertOutcome, WawpClient, parse_retry_after
+from importer.send.client import ExistsOutcome, UpsertOutcome, WawpClient, parse_retry_after
 from importer.send.control import RunControl
 from importer.send.pacing import Pacer
 
@@ -437,10 +437,11 @@ def check_exists(handler: Handler, waits: Waits | None = None) -> object:
 def test_check_exists_answered_by_a_portal_is_retried_then_not_an_answer() -> None:
     handler, seen = answers(*[httpx.Response(200, html=PORTAL)] * 5)
     outcome = check_exists(handler)
-    assert outcome.exists is None and outcome.attempts == 5 and len(seen) == 5  # type: ignore[attr-defined]
-    assert outcome.detail.startswith(  # type: ignore[attr-defined]
+    assert isinstance(outcome, ExistsOutcome)
+    assert outcome.exists is None and outcome.attempts == 5 and len(seen) == 5
+    assert outcome.detail.startswith(
         "gave up after 5 attempts: unexpected answer from the API: an HTML page")
-    assert "proxy or captive portal" in outcome.detail  # type: ignore[attr-defined]
+    assert "proxy or captive portal" in outcome.detail
 
 
 def test_check_exists_without_number_exists_is_retried() -> None:
@@ -448,7 +449,8 @@ def test_check_exists_without_number_exists_is_retried() -> None:
                             httpx.Response(200, json={"numberExists": True,
                                                       "chatId": "201001234567@c.us"}))
     outcome = check_exists(handler)
-    assert outcome.exists is True and outcome.attempts == 2  # type: ignore[attr-defined]
+    assert isinstance(outcome, ExistsOutcome)
+    assert outcome.exists is True and outcome.attempts == 2
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINT_CALLS))
