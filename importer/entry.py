@@ -40,7 +40,8 @@ def add_sending_arguments(g: argparse._ArgumentGroup) -> None:
     g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
                    help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
     g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help=f"seconds per request (default {DEFAULT_TIMEOUT:g})")
+                   help="seconds an HTTP attempt may take in all: connect, send, wait and "
+                   f"read the whole answer (default {DEFAULT_TIMEOUT:g})")
     g.add_argument("--skip-preflight", action="store_true",
                    help="do not check GET /v2/session/info before sending")
     g.add_argument("--allow-insecure-http", action="store_true",

@@ -6,6 +6,7 @@ Every test checks what the server saw, not only what the importer says: the sum 
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
 import time
@@ -154,3 +155,93 @@ def test_rate_limits_requests_per_second(sandbox: SandboxProcess, tmp_path: Path
     assert done.returncode == 0, done.stderr
     assert elapsed >= 20 / rate  # 21 requests, a tenth of a second apart
     assert sandbox.state()["puts"] == 21
+
+
+# -- only 200 {"ok": true} is a written contact; --timeout bounds a whole attempt --------------
+
+def ledger_count(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM sent").fetchone()[0]
+
+
+def test_a_proxys_page_on_the_first_tries_is_ridden_out(sandbox: SandboxProcess,
+                                                        tmp_path: Path) -> None:
+    source = contacts(tmp_path, 12)
+    ledger = tmp_path / "ledger.sqlite"
+    sandbox.configure(bad_body_first=5)  # a captive portal's page, then WAWP
+    done = run_cli([source, *BASE, "--rate", "0", "--concurrency", "4", "--skip-preflight",
+                    "--ledger", ledger], env=sandbox.env())
+    assert done.returncode == 0, done.stderr
+    results = results_of(source)
+    assert [r["status"] for r in results] == ["ok"] * 12
+    assert sum(int(r["attempts"]) > 1 for r in results) >= 2  # retried, at most 2 a row here
+    state = sandbox.state()
+    assert state["bad_bodies"] == {"html": 5}
+    assert total_attempts(results) == state["puts"] == 17
+    assert len(state["contacts"]) == 12  # stored each once: 17 PUTs, 5 never reached it
+    assert ledger_count(ledger) == 12
+
+
+@pytest.mark.parametrize(("kind", "what"), [
+    ("html", 'an HTML page titled "Sign in to the network" (HTTP 200)'),
+    ("ok-false", '{"ok": false} (HTTP 200)'),
+    ("empty", "an empty body (HTTP 200)"),
+])
+def test_a_bad_answer_every_time_fails_every_row_and_the_ledger_keeps_none(
+        sandbox: SandboxProcess, tmp_path: Path, kind: str, what: str) -> None:
+    source = contacts(tmp_path, 3)
+    ledger = tmp_path / "ledger.sqlite"
+    sandbox.configure(bad_body=kind)
+    done = run_cli([source, *BASE, "--rate", "0", "--max-attempts", "2", "--skip-preflight",
+                    "--ledger", ledger], env=sandbox.env())
+    assert done.returncode == 1, done.stderr
+    results = results_of(source)
+    assert [(r["status"], r["attempts"], r["http_status"]) for r in results] == [
+        ("failed", "2", "200")] * 3
+    for row in results:
+        assert row["detail"].startswith(
+            f"gave up after 2 attempts: unexpected answer from the API: {what}; ")
+        assert row["detail"].endswith("the contact was not recorded as sent")
+        assert sandbox.token not in row["detail"]
+    state = sandbox.state()
+    assert state["contacts"] == {} and total_attempts(results) == state["puts"] == 6
+    assert ledger_count(ledger) == 0
+
+    # WAWP back: a re-import of what changed sends all three, none was taken for written.
+    sandbox.configure(replace=True)
+    again = run_cli([source, *BASE, "--rate", "0", "--skip-preflight", "--ledger", ledger,
+                     "--changed-only", "--results", tmp_path / "again.csv"], env=sandbox.env())
+    assert again.returncode == 0, again.stderr
+    assert [r["status"] for r in read_results(tmp_path / "again.csv")] == ["ok"] * 3
+    assert len(sandbox.state()["contacts"]) == 3 and ledger_count(ledger) == 3
+
+
+def test_a_preflight_answered_by_a_proxy_stops_with_a_clear_message(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    source = contacts(tmp_path, 3)
+    sandbox.configure(bad_body="html")
+    done = run_cli([source, *BASE, "--max-attempts", "2"], env=sandbox.env())
+    assert done.returncode == 2, done.stderr
+    assert ('error: session check failed: unexpected answer from the API: an HTML page titled '
+            '"Sign in to the network" (HTTP 200), after 2 attempts; a proxy or captive portal '
+            "may be answering instead of WAWP") in done.stderr
+    assert "Traceback" not in done.stderr and sandbox.token not in done.stderr
+    state = sandbox.state()
+    assert (state["requests"], state["puts"]) == (2, 0)
+
+
+def test_an_answer_trickling_in_is_cut_at_the_timeout(sandbox: SandboxProcess,
+                                                      tmp_path: Path) -> None:
+    source = contacts(tmp_path, 2)
+    sandbox.configure(trickle=2.0)  # {"ok": true} in 24 s, a byte every 2 s
+    started = time.monotonic()
+    done = run_cli([source, *BASE, "--rate", "0", "--timeout", "2", "--max-attempts", "2",
+                    "--skip-preflight"], env=sandbox.env())
+    elapsed = time.monotonic() - started
+    assert done.returncode == 1, done.stderr
+    results = results_of(source)
+    assert [(r["status"], r["attempts"]) for r in results] == [("failed", "2")] * 2
+    assert all(r["detail"].startswith("gave up after 2 attempts: timed out (no whole answer "
+                                      "within 2 s)") for r in results)
+    assert total_attempts(results) == sandbox.state()["puts"] == 4
+    assert elapsed < 20  # not even one answer had time to come whole

@@ -363,6 +363,106 @@ def test_faults_apply_in_pipeline_order(sandbox: SandboxProcess, client: httpx.C
     assert statuses == [429, 500, 200]
 
 
+@pytest.mark.parametrize(
+    ("kind", "status", "content_type", "body"),
+    [
+        ("html", 200, "text/html", b"<!DOCTYPE html>"),
+        ("ok-false", 200, "application/json", b'{"ok": false}'),
+        ("empty", 200, None, b""),
+        ("text", 200, "text/plain", b"OK"),
+        ("no-content", 204, None, b""),
+    ],
+)
+def test_bad_body_answers_like_a_proxy_and_stores_nothing(
+    sandbox: SandboxProcess,
+    client: httpx.Client,
+    kind: str,
+    status: int,
+    content_type: str | None,
+    body: bytes,
+) -> None:
+    sandbox.configure(bad_body=kind)
+
+    answers = [put(client, "447911123456@c.us") for _ in range(2)]
+
+    for answer in answers:
+        assert answer.status_code == status
+        assert answer.content.startswith(body) and (body or not answer.content)
+        assert answer.headers.get("Content-Type", "").split(";")[0] == (content_type or "")
+    state = sandbox.state()
+    assert state["contacts"] == {}
+    assert state["bad_bodies"] == {kind: 2}
+    assert state["status_counts"] == {str(status): 2}
+    assert state["put_counts"] == {"447911123456@c.us": 2}
+
+
+def test_bad_body_first_then_normal_answers(sandbox: SandboxProcess, client: httpx.Client) -> None:
+    sandbox.configure(bad_body_first=2)  # kind: html unless --bad-body says otherwise
+
+    answers = [put(client, "447911123456@c.us") for _ in range(3)]
+
+    assert [a.headers["Content-Type"].split(";")[0] for a in answers] == [
+        "text/html",
+        "text/html",
+        "application/json",
+    ]
+    assert answers[2].json() == {"ok": True}
+    state = sandbox.state()
+    assert state["bad_bodies"] == {"html": 2}
+    assert state["contacts"] == {"447911123456@c.us": JOHN}
+
+
+def test_bad_body_answers_the_preflight_too(sandbox: SandboxProcess, client: httpx.Client) -> None:
+    sandbox.configure(bad_body="html")
+
+    answer = client.get("/v2/session/info")
+
+    assert answer.status_code == 200 and answer.text.startswith("<!DOCTYPE html>")
+
+
+def test_bad_body_rate_repeats_with_the_same_seed(
+    sandbox: SandboxProcess, client: httpx.Client
+) -> None:
+    def run() -> list[bool]:
+        sandbox.configure(bad_body="ok-false", bad_body_rate=0.4, seed=3)
+        return [put(client, "447911123456@c.us").json()["ok"] for _ in range(30)]
+
+    first, second = run(), run()
+
+    assert first == second and {True, False} == set(first)
+
+
+def test_configure_rejects_an_unknown_bad_body(sandbox: SandboxProcess) -> None:
+    with pytest.raises(SandboxError, match="bad_body must be one of html, ok-false"):
+        sandbox.configure(bad_body="xml")
+
+
+def test_trickle_sends_the_body_one_byte_at_a_time(
+    sandbox: SandboxProcess, client: httpx.Client
+) -> None:
+    sandbox.configure(trickle=0.05)
+
+    with client.stream("PUT", "/v2/contacts/447911123456@c.us", json=JOHN) as answer:
+        chunks = list(answer.iter_raw())
+
+    assert b"".join(chunks) == b'{"ok": true}'
+    assert len(chunks) > 1  # it did not come in one piece
+    assert sandbox.state()["contacts"] == {"447911123456@c.us": JOHN}
+
+
+def test_a_client_giving_up_on_a_trickle_leaves_the_server_well(
+    sandbox: SandboxProcess,
+) -> None:
+    sandbox.configure(trickle=0.6)
+    with httpx.Client(base_url=sandbox.base_url, params=sandbox.auth_params()) as impatient:
+        with pytest.raises(httpx.ReadTimeout):  # no byte within 0.3 s
+            impatient.get("/v2/session/info", timeout=0.3)
+    time.sleep(1.0)  # the server's next write meets a closed connection
+
+    sandbox.configure(trickle=0)
+    assert sandbox.state()["session_status"] == "WORKING"  # the fixture checks for a traceback
+
+
 def test_random_faults_repeat_with_the_same_seed(
     sandbox: SandboxProcess, client: httpx.Client
 ) -> None:

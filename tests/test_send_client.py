@@ -15,7 +15,7 @@ import pytest
 
 from importer.errors import ApiRejected, ImporterError
 from importer.models import Contact
-from importer.send.client import UpsertOutcome, WawpClient, parse_retry_after
+from importer.send.client import ExistsOutcome, UpsertOutcome, WawpClient, parse_retry_after
 from importer.send.control import RunControl
 from importer.send.pacing import Pacer
 
@@ -315,3 +315,159 @@ def test_a_401_is_never_retried_on_any_endpoint(endpoint: str) -> None:
     else:  # an upsert reports it as its outcome, for the runner to stop the run
         assert isinstance(outcome, UpsertOutcome) and outcome.rejected
     assert len(seen) == 1
+
+
+# -- only the documented answer is a success: 200 with {"ok": true} ----------------------------
+
+PORTAL = ("<!DOCTYPE html><html><head><title>Sign in to Hotel Wi-Fi</title></head>"
+          "<body><form>…</form></body></html>")
+BAD_ANSWERS = {
+    "html page": (lambda: httpx.Response(200, html=PORTAL),
+                  'an HTML page titled "Sign in to Hotel Wi-Fi" (HTTP 200)', False),
+    "ok false": (lambda: httpx.Response(200, json={"ok": False}), '{"ok": false} (HTTP 200)',
+                 True),
+    "empty object": (lambda: httpx.Response(200, json={}), "{} (HTTP 200)", True),
+    "ok as a string": (lambda: httpx.Response(200, json={"ok": "true"}),
+                       '{"ok": "true"} (HTTP 200)', True),
+    "empty body": (lambda: httpx.Response(200), "an empty body (HTTP 200)", False),
+    "text": (lambda: httpx.Response(200, text="OK"), 'the text "OK" (HTTP 200)', False),
+    "invalid json": (lambda: httpx.Response(200, content=b'{"ok": tru'),
+                     'the text "{"ok": tru" (HTTP 200)', False),
+    "json array": (lambda: httpx.Response(200, json=[{"ok": True}]), '[{"ok": true}] (HTTP 200)',
+                   True),
+    "201": (lambda: httpx.Response(201, json={"ok": True}), '{"ok": true} (HTTP 201)', True),
+    "204": (lambda: httpx.Response(204), "an empty body (HTTP 204)", False),
+}
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_ANSWERS))
+def test_an_unexpected_2xx_answer_is_retried_like_a_5xx_then_fails_saying_what_came(
+        kind: str) -> None:
+    answer, what, from_api = BAD_ANSWERS[kind]
+    waits = Waits()
+    handler, seen = answers(*[answer() for _ in range(5)])
+    outcome = upsert(handler, waits=waits)
+    assert not outcome.ok and not outcome.rejected
+    assert (outcome.attempts, len(seen)) == (5, 5)
+    assert outcome.http_status == answer().status_code
+    assert outcome.detail.startswith(
+        f"gave up after 5 attempts: unexpected answer from the API: {what}; ")
+    assert outcome.detail.endswith("; the contact was not recorded as sent")
+    assert ("proxy or captive portal" in outcome.detail) is not from_api
+    assert len(waits.seconds) == 4  # the same back-off as a 5xx
+    for n, wait in enumerate(waits.seconds):
+        assert 0.5 * 2 ** n <= wait <= 0.5 * 2 ** n + 0.5
+
+
+@pytest.mark.parametrize("kind", sorted(BAD_ANSWERS))
+def test_an_unexpected_answer_once_then_the_documented_one_is_ok(kind: str) -> None:
+    handler, seen = answers(BAD_ANSWERS[kind][0](), ok())
+    outcome = upsert(handler)
+    assert outcome == UpsertOutcome(True, 2, 200, "")
+
+
+@pytest.mark.parametrize("body", [b'{"ok":true}', b'{ "ok" : true }', b'{"ok": true, "id": 7}',
+                                  b'{"id": "x", "ok": true}', b'\n{"ok": true}\n'])
+def test_the_documented_answer_is_ok_whatever_its_spacing_and_other_keys(body: bytes) -> None:
+    handler, _ = answers(httpx.Response(200, content=body))
+    assert upsert(handler).ok
+
+
+def test_an_unexpected_answer_never_shows_the_token() -> None:
+    page = f"<html><head><title>Blocked: /v2/contacts?access_token={TOKEN}</title></head></html>"
+    echo = {"ok": False, "url": f"https://wawp.example/?access_token={TOKEN}"}
+    handler, _ = answers(httpx.Response(200, html=page), httpx.Response(200, json=echo))
+    outcome = upsert(handler, max_attempts=2)
+    assert not outcome.ok and TOKEN not in outcome.detail
+    handler, _ = answers(httpx.Response(200, json=echo), httpx.Response(200, html=page))
+    outcome = upsert(handler, max_attempts=2)
+    assert not outcome.ok and TOKEN not in outcome.detail and "***" in outcome.detail
+
+
+def test_a_run_stopped_after_an_unexpected_answer_says_what_came() -> None:
+    control = RunControl()
+
+    async def sleep_then_stop(seconds: float) -> None:
+        control.interrupt()
+
+    handler, seen = answers(httpx.Response(200, html=PORTAL), ok())
+    outcome = upsert(handler, control=control, waits=sleep_then_stop)  # type: ignore[arg-type]
+    assert outcome.stopped and not outcome.ok and len(seen) == 1
+    assert outcome.detail.startswith("unexpected answer from the API: an HTML page")
+
+
+def test_a_preflight_answered_by_an_html_page_says_so_after_retrying() -> None:
+    handler, seen = answers(*[httpx.Response(200, html=PORTAL)] * 5)
+    with pytest.raises(ImporterError) as caught:
+        session_info(handler)
+    message = str(caught.value)
+    assert message.startswith("session check failed: unexpected answer from the API: an HTML "
+                              'page titled "Sign in to Hotel Wi-Fi" (HTTP 200), after 5 attempts')
+    assert "proxy or captive portal" in message and "--base-url" in message
+    assert len(seen) == 5 and TOKEN not in message
+
+
+@pytest.mark.parametrize("answer", [httpx.Response(200, json={}), httpx.Response(200, json=[]),
+                                    httpx.Response(200, json={"status": None}),
+                                    httpx.Response(204)])
+def test_a_preflight_without_a_session_status_is_unexpected(answer: httpx.Response) -> None:
+    handler, seen = answers(*[answer] * 5)
+    with pytest.raises(ImporterError, match="session check failed: unexpected answer"):
+        session_info(handler)
+    assert len(seen) == 5
+
+
+def test_a_preflight_answered_once_by_a_portal_then_by_wawp_goes_ahead() -> None:
+    handler, _ = answers(httpx.Response(200, html=PORTAL),
+                         httpx.Response(200, json={"status": "WORKING"}))
+    assert session_info(handler)["status"] == "WORKING"
+
+
+def check_exists(handler: Handler, waits: Waits | None = None) -> object:
+    waits = waits or Waits()
+
+    async def go() -> object:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN,
+                              transport=httpx.MockTransport(handler), sleep=waits) as client:
+            return await client.check_exists("201001234567", pacer=Pacer(0, sleep=waits))
+
+    return asyncio.run(go())
+
+
+def test_check_exists_answered_by_a_portal_is_retried_then_not_an_answer() -> None:
+    handler, seen = answers(*[httpx.Response(200, html=PORTAL)] * 5)
+    outcome = check_exists(handler)
+    assert isinstance(outcome, ExistsOutcome)
+    assert outcome.exists is None and outcome.attempts == 5 and len(seen) == 5
+    assert outcome.detail.startswith(
+        "gave up after 5 attempts: unexpected answer from the API: an HTML page")
+    assert "proxy or captive portal" in outcome.detail
+
+
+def test_check_exists_without_number_exists_is_retried() -> None:
+    handler, seen = answers(httpx.Response(200, json={"chatId": "x"}),
+                            httpx.Response(200, json={"numberExists": True,
+                                                      "chatId": "201001234567@c.us"}))
+    outcome = check_exists(handler)
+    assert isinstance(outcome, ExistsOutcome)
+    assert outcome.exists is True and outcome.attempts == 2
+
+
+@pytest.mark.parametrize("endpoint", sorted(ENDPOINT_CALLS))
+def test_every_endpoint_bounds_the_whole_request_by_the_timeout(endpoint: str) -> None:
+    """`total` is what the transport turns into aiohttp's whole-request bound; httpx's own
+    read timeout is per read, which a server trickling bytes never trips."""
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return SUCCESS[endpoint]()
+
+    async def go() -> None:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN, timeout=2.5,
+                              transport=httpx.MockTransport(handler), sleep=Waits()) as client:
+            await ENDPOINT_CALLS[endpoint](client)
+
+    asyncio.run(go())
+    assert seen[0].extensions["timeout"]["total"] == 2.5
+    assert seen[0].extensions["timeout"]["read"] == 2.5

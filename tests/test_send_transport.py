@@ -79,6 +79,29 @@ def test_a_slow_answer_is_a_read_timeout(sandbox: SandboxProcess) -> None:
     assert isinstance(error, httpx.ReadTimeout)
 
 
+def timed(request: httpx.Request, seconds: float) -> httpx.Request:
+    """`request` with httpx's per-phase timeouts and a `total` bound, all `seconds`."""
+    request.extensions["timeout"] = {**httpx.Timeout(seconds).as_dict(), "total": seconds}
+    return request
+
+
+def test_an_answer_trickling_in_is_cut_at_the_total_timeout(sandbox: SandboxProcess) -> None:
+    # One byte every 0.3 s: each read comes well within 1 s, the whole body (12 bytes) takes
+    # 3.6 s. A per-read timeout alone never fires.
+    sandbox.configure(trickle=0.3)
+    [error] = send(AiohttpTransport(), timed(put(sandbox), 1.0))
+    assert isinstance(error, httpx.ReadTimeout)
+    assert str(error) == "no whole answer within 1 s"
+
+
+def test_a_slow_but_steady_answer_within_the_total_timeout_comes_whole(
+        sandbox: SandboxProcess) -> None:
+    sandbox.configure(trickle=0.02)  # 12 bytes: about a quarter of a second
+    [response] = send(AiohttpTransport(), timed(put(sandbox), 20.0))
+    assert isinstance(response, httpx.Response)
+    assert response.status_code == 200 and response.json() == {"ok": True}
+
+
 def test_certificates_are_verified_by_default() -> None:
     async def mode() -> ssl.VerifyMode:
         transport = AiohttpTransport()

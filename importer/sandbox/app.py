@@ -18,16 +18,23 @@ Every API request goes through these steps, in this order; the first one that an
 4. ``drop_first``, then ``drop_rate``: the TCP connection is closed without any response;
 5. ``first_429``, then ``rate_429``: 429 with ``Retry-After: <retry_after>``;
 6. ``fail_first``, then ``error_rate``, then (PUT only) ``fail_each_contact``: 500;
-7. authentication (``instance_id`` and ``access_token`` query parameters): 401;
-8. validation of the chat ID / phone and the body: 400; then ``bad_request_chat_ids``: 400;
+7. ``bad_body_first``, then ``bad_body_rate`` (every request when ``bad_body`` is set and
+   neither is): a 2xx answer that is not the documented one, of kind ``bad_body``
+   (:data:`BAD_BODIES`; default ``html``), as a proxy or captive portal in front of the
+   API would give: no authentication, nothing stored, counted in ``bad_bodies``;
+8. authentication (``instance_id`` and ``access_token`` query parameters): 401;
+9. validation of the chat ID / phone and the body: 400; then ``bad_request_chat_ids``: 400;
    for check-exists, the per-instance pace (429) comes between authentication and validation;
-9. the real work: 200.
+10. the real work: 200.
+
+``trickle`` then sends the body of every API answer one byte at a time, that many
+seconds apart (the headers go at once; what a 200 stores is stored before).
 
 Each "first N" fault counts only the requests that reach its own step, so
 ``drop_first=1, first_429=1, fail_first=1`` gives a drop, a 429, a 500, then a 200.
 All "first N" counters (and ``unauthorized_after``) start again whenever the faults are
 set through ``POST /_sandbox/faults`` or ``POST /_sandbox/reset``. Faults never apply to
-the admin endpoints nor to unknown paths, and only a 200 stores anything.
+the admin endpoints nor to unknown paths, and only a real 200 (step 10) stores anything.
 
 Admin endpoints (no token: the server binds loopback only), not counted in ``requests``:
 
@@ -54,6 +61,7 @@ from typing import Any
 from aiohttp import web
 
 __all__ = [
+    "BAD_BODIES",
     "DEFAULT_REGISTERED",
     "SESSION_STATUSES",
     "STATE_KEY",
@@ -91,6 +99,17 @@ ERROR_500 = "Internal Server Error - Unexpected Failure"
 _JSON = "application/json"
 _OK_BODY = b'{"ok": true}'
 
+#: The bad bodies the sandbox can answer: (status, content type, body).
+BAD_BODIES: dict[str, tuple[int, str | None, bytes]] = {
+    "html": (200, "text/html", b"<!DOCTYPE html><html><head><title>Sign in to the network"
+             b"</title></head><body><h1>Welcome</h1><p>Accept the terms to go on.</p>"
+             b"</body></html>"),
+    "ok-false": (200, _JSON, b'{"ok": false}'),
+    "empty": (200, None, b""),
+    "text": (200, "text/plain", b"OK"),
+    "no-content": (204, None, b""),
+}
+
 
 @dataclass(frozen=True)
 class Faults:
@@ -107,19 +126,28 @@ class Faults:
     drop_first: int = 0
     unauthorized_after: int | None = None
     bad_request_chat_ids: tuple[str, ...] = ()
+    bad_body: str | None = None
+    bad_body_first: int = 0
+    bad_body_rate: float = 0.0
+    trickle: float = 0.0
     seed: int | None = None
 
     def __post_init__(self) -> None:
-        for name in ("latency", "error_rate", "rate_429", "drop_rate"):
+        for name in ("latency", "error_rate", "rate_429", "drop_rate", "bad_body_rate",
+                     "trickle"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise TypeError(f"{name} must be a number, got {value!r}")
             if not math.isfinite(value) or value < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {value!r}")
-            if name != "latency" and value > 1:
+            if name not in ("latency", "trickle") and value > 1:
                 raise ValueError(f"{name} is a fraction between 0 and 1, got {value!r}")
-        for name in ("fail_first", "fail_each_contact", "first_429", "retry_after", "drop_first"):
+        for name in ("fail_first", "fail_each_contact", "first_429", "retry_after", "drop_first",
+                     "bad_body_first"):
             _check_count(name, getattr(self, name))
+        if self.bad_body is not None and self.bad_body not in BAD_BODIES:
+            raise ValueError(f"bad_body must be one of {', '.join(BAD_BODIES)}, "
+                             f"got {self.bad_body!r}")
         if self.unauthorized_after is not None:
             _check_count("unauthorized_after", self.unauthorized_after)
         if self.seed is not None and (
@@ -210,6 +238,7 @@ class SandboxState:
         self.put_counts: Counter[str] = Counter()
         self.status_counts: Counter[int] = Counter()
         self.dropped = 0
+        self.bad_bodies: Counter[str] = Counter()
         self.check_exists_calls = 0
         self.last_check_exists: float | None = None
         self.set_faults(self.config.faults)
@@ -240,6 +269,7 @@ class SandboxState:
         ``requests`` counts every non-admin request (404s too), ``puts`` and ``put_counts``
         every PUT that arrived (dropped and faulted ones too: what the server saw, not what
         it accepted), ``status_counts`` the answers sent (drops are in ``dropped`` instead),
+        ``bad_bodies`` the bad bodies answered by kind (also in ``status_counts``),
         ``check_exists_calls`` every check-exists request that arrived.
         """
         return {
@@ -249,6 +279,7 @@ class SandboxState:
             "put_counts": dict(self.put_counts),
             "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
             "dropped": self.dropped,
+            "bad_bodies": dict(self.bad_bodies),
             "check_exists_calls": self.check_exists_calls,
             "faults": self.faults.to_dict(),
             "session_status": self.config.session_status,
@@ -314,7 +345,26 @@ async def _observe(request: web.Request, handler: Handler) -> web.StreamResponse
             response = _error(exc.status, exc.reason)
     if not admin:
         state.status_counts[response.status] += 1
+        if state.faults.trickle > 0 and isinstance(response, web.Response):
+            return await _trickled(request, response, state.faults.trickle)
     return response
+
+
+async def _trickled(request: web.Request, response: web.Response,
+                    pause: float) -> web.StreamResponse:
+    """Send `response` with its body one byte at a time, `pause` seconds apart."""
+    body = response.body if isinstance(response.body, bytes) else b""
+    stream = web.StreamResponse(status=response.status, headers=response.headers)
+    stream.content_length = len(body)
+    try:
+        await stream.prepare(request)
+        for i in range(len(body)):
+            await asyncio.sleep(pause)
+            await stream.write(body[i:i + 1])
+        await stream.write_eof()
+    except ConnectionError:
+        pass  # the client gave up waiting: that is what this fault is for
+    return stream
 
 
 def _authorised(request: web.Request, state: SandboxState) -> bool:
@@ -330,7 +380,7 @@ def _authorised(request: web.Request, state: SandboxState) -> bool:
 async def _faults(
     request: web.Request, state: SandboxState, chat_id: str | None
 ) -> web.Response | None:
-    """Steps 2–7 of the module docstring: a fault or 401 response, or None to go on."""
+    """Steps 2–8 of the module docstring: a fault or 401 response, or None to go on."""
     faults = state.faults
     state.api_requests += 1
     if faults.latency > 0:
@@ -351,9 +401,22 @@ async def _faults(
     if chat_id is not None and state.contact_failures[chat_id] < faults.fail_each_contact:
         state.contact_failures[chat_id] += 1
         return _error(500, ERROR_500)
+    if _bad_body_now(state):
+        kind = faults.bad_body or "html"
+        state.bad_bodies[kind] += 1
+        status, content_type, body = BAD_BODIES[kind]
+        return web.Response(status=status, body=body or None, content_type=content_type)
     if not _authorised(request, state):
         return _error(401, ERROR_401)
     return None
+
+
+def _bad_body_now(state: SandboxState) -> bool:
+    faults = state.faults
+    if faults.bad_body_first == 0 and faults.bad_body_rate == 0:
+        return faults.bad_body is not None
+    return state.fire_first("bad_body_first", faults.bad_body_first) or state.chance(
+        faults.bad_body_rate)
 
 
 def _read_name_body(raw: bytes) -> tuple[dict[str, str] | None, str]:

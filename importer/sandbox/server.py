@@ -28,6 +28,7 @@ from aiohttp import web
 from aiohttp.log import access_logger
 
 from .app import (
+    BAD_BODIES,
     SESSION_STATUSES,
     STATE_KEY,
     Faults,
@@ -205,6 +206,39 @@ def build_parser() -> argparse.ArgumentParser:
         dest="bad_request_chat_ids",
         help="always answer 400 for this chat ID (repeatable)",
     )
+    faults.add_argument(
+        "--bad-body",
+        choices=tuple(BAD_BODIES),
+        default=None,
+        help="answer 2xx with a body that is not the documented one, storing nothing (as a "
+        "proxy or captive portal in front of the API would): "
+        "html (a sign-in page, 200), ok-false (200 {\"ok\": false}), empty (200, no body), "
+        "text (200 \"OK\"), no-content (204); every request unless --bad-body-first or "
+        "--bad-body-rate says which",
+    )
+    faults.add_argument(
+        "--bad-body-first",
+        type=_count,
+        default=0,
+        metavar="N",
+        help="give the first N requests the --bad-body answer (default kind: html), then "
+        "answer normally",
+    )
+    faults.add_argument(
+        "--bad-body-rate",
+        type=_fraction,
+        default=0.0,
+        metavar="FRACTION",
+        help="give this fraction of requests the --bad-body answer (default kind: html)",
+    )
+    faults.add_argument(
+        "--trickle",
+        type=_non_negative_float,
+        default=0.0,
+        metavar="SECONDS",
+        help="send the body of every answer one byte at a time, SECONDS apart (a PUT's "
+        "contact is stored before)",
+    )
     faults.add_argument("--seed", type=int, default=None, help="seed of the fault RNG")
     return parser
 
@@ -247,6 +281,10 @@ def _config_from_args(args: argparse.Namespace, parser: argparse.ArgumentParser)
         drop_first=args.drop_first,
         unauthorized_after=args.unauthorized_after,
         bad_request_chat_ids=tuple(args.bad_request_chat_ids),
+        bad_body=args.bad_body,
+        bad_body_first=args.bad_body_first,
+        bad_body_rate=args.bad_body_rate,
+        trickle=args.trickle,
         seed=args.seed,
     )
     optional: dict[str, Any] = {} if registered is None else {"registered": registered}

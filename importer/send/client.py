@@ -18,12 +18,15 @@ from tenacity.wait import wait_exponential_jitter
 from ..errors import ApiRejected, ImporterError
 from ..models import Contact
 from ..redact import Redactor
+from .answers import describe_body, is_json, is_ok_body, parse_json_object
 from .control import RunControl
 from .pacing import Pacer
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 AUTH_STATUSES = frozenset({401, 403})
 MAX_RETRY_AFTER = 300.0
+#: Why a 2xx answer that is not JSON may come back: something other than WAWP answered.
+PROXY_HINT = "a proxy or captive portal may be answering instead of WAWP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +77,20 @@ class RetryableError(Exception):
         self.retry_after = retry_after
 
 
+class UnexpectedAnswer(RetryableError):
+    """A 2xx answer that is not the one the API documents (a proxy's page, `{"ok": false}`,
+    an empty body…): retried like a 5xx, and never taken for a success.
+
+    `from_api` is False when the body is not even JSON: then something other than the
+    API most likely answered.
+    """
+
+    def __init__(self, what: str, *, http_status: int, from_api: bool) -> None:
+        super().__init__(f"unexpected answer from the API: {what} (HTTP {http_status})",
+                         http_status=http_status)
+        self.from_api = from_api
+
+
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
     """Seconds to wait from a Retry-After header (seconds or an HTTP date), capped."""
     if not value:
@@ -117,7 +134,11 @@ class WawpClient:
                                        "Accept": "application/json",
                                        "Accept-Encoding": "gzip, deflate",
                                        "User-Agent": "wawp-importer"})
-        self._timeout = httpx.Timeout(timeout).as_dict()
+        # httpx's four timeouts bound each phase (a read timeout each read, which a server
+        # trickling a byte at a time never trips); `total`, which the transport reads too,
+        # bounds the whole request: connect, send, wait and read the whole answer.
+        self._timeout = {**httpx.Timeout(timeout).as_dict(), "total": timeout}
+        self._extensions = {"timeout": self._timeout}
         # Imported here: aiohttp takes ~0.2 s to import, and a dry run never sends.
         from .transport import StatelessClient, default_transport
 
@@ -145,32 +166,43 @@ class WawpClient:
         try:
             async for attempt in retrying:
                 with attempt:
-                    response = await self._session_info_attempt()
+                    response, body = await self._session_info_attempt()
+        except UnexpectedAnswer as exc:
+            hint = ("its answer is not the session WAWP describes: check --base-url, or add "
+                    "--skip-preflight for an API without GET /v2/session/info"
+                    if exc.from_api else f"{PROXY_HINT}: check --base-url and this machine's "
+                    "network (is it behind a proxy or on a Wi-Fi sign-in page?)")
+            raise ImporterError(f"session check failed: {exc.reason}, after "
+                                f"{self.max_attempts} attempts; {hint}") from None
         except RetryableError as exc:
             raise ImporterError(f"cannot reach the API at {self._base_url}: {exc.reason} "
                                 f"(after {self.max_attempts} attempts)") from None
+        if body is not None:
+            return body
         status = response.status_code
         if status == 404:
             raise ImporterError(f"session check failed: {self._base_url} has no "
                                 "GET /v2/session/info (HTTP 404): check --base-url, or add "
                                 "--skip-preflight for an API without it")
-        if status != 200:
-            raise ImporterError(f"session check failed: HTTP {status} "
-                                f"{self.api_message(response)}")
-        try:
-            body = response.json()
-        except ValueError:
-            raise ImporterError("session check failed: the answer was not JSON; check "
-                                "--base-url, or add --skip-preflight") from None
-        return body if isinstance(body, dict) else {}
+        raise ImporterError(f"session check failed: HTTP {status} "
+                            f"{self.api_message(response)}".rstrip())
 
-    async def _session_info_attempt(self) -> httpx.Response:
+    async def _session_info_attempt(self) -> tuple[httpx.Response, dict[str, Any] | None]:
+        """The answer, with the session when it is one (`{"status": …, …}`); any other 2xx
+        answer raises UnexpectedAnswer."""
         sent_at = await self.pacer.acquire()
         try:
-            response = await self._http.get("/v2/session/info", params=self._params)
+            response = await self._http.get("/v2/session/info", params=self._params,
+                                            extensions=self._extensions)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        return self._classify(response, self.pacer, sent_at=sent_at)
+        status = self._classify(response, self.pacer, sent_at=sent_at).status_code
+        if not 200 <= status < 300:
+            return response, None
+        body = parse_json_object(response.content) if status == 200 else None
+        if body is None or not isinstance(body.get("status"), str):
+            raise self._unexpected(response)
+        return response, body
 
     async def upsert(self, contact: Contact) -> UpsertOutcome:
         """Create or update one contact, retrying what is worth retrying.
@@ -211,8 +243,12 @@ class WawpClient:
                         raise
         except RetryableError as exc:
             tries = "attempt" if attempts == 1 else "attempts"
-            return UpsertOutcome(False, attempts, exc.http_status,
-                                 f"gave up after {attempts} {tries}: {exc.reason}")
+            detail = f"gave up after {attempts} {tries}: {exc.reason}"
+            if isinstance(exc, UnexpectedAnswer):
+                detail += ("; the API did not confirm it stored the contact"
+                           if exc.from_api else f"; {PROXY_HINT}")
+                detail += "; the contact was not recorded as sent"
+            return UpsertOutcome(False, attempts, exc.http_status, detail)
         except ApiRejected as exc:
             return UpsertOutcome(False, attempts, exc.status, str(exc), rejected=True)
         except _Stopped as exc:
@@ -258,8 +294,10 @@ class WawpClient:
                     return await self._check_attempt(phone, attempts, pacer)
         except RetryableError as exc:
             tries = "attempt" if attempts == 1 else "attempts"
-            return ExistsOutcome(None, None, attempts, exc.http_status,
-                                 f"gave up after {attempts} {tries}: {exc.reason}")
+            detail = f"gave up after {attempts} {tries}: {exc.reason}"
+            if isinstance(exc, UnexpectedAnswer) and not exc.from_api:
+                detail += f"; {PROXY_HINT}"
+            return ExistsOutcome(None, None, attempts, exc.http_status, detail)
         except _Stopped as exc:
             return ExistsOutcome(None, None, attempts - 1, None, f"not checked: {exc.reason}")
         raise AssertionError("unreachable")  # pragma: no cover
@@ -269,20 +307,17 @@ class WawpClient:
         self._check_not_stopped()  # the wait may have ended because the run stopped
         try:
             response = await self._http.get("/v2/contacts/check-exists",
-                                            params={**self._params, "phone": phone})
+                                            params={**self._params, "phone": phone},
+                                            extensions=self._extensions)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
         status = self._classify(response, pacer, sent_at=sent_at).status_code
-        if status != 200:
+        if not 200 <= status < 300:
             return ExistsOutcome(None, None, attempt, status, "check-exists refused: "
                                  f"HTTP {status} {self.api_message(response)}".rstrip())
-        try:
-            body = response.json()
-        except ValueError:
-            body = None
-        if not isinstance(body, dict) or not isinstance(body.get("numberExists"), bool):
-            return ExistsOutcome(None, None, attempt, status,
-                                 "check-exists answered without numberExists")
+        body = parse_json_object(response.content) if status == 200 else None
+        if body is None or not isinstance(body.get("numberExists"), bool):
+            raise self._unexpected(response)
         chat_id = body.get("chatId")
         return ExistsOutcome(body["numberExists"], chat_id if isinstance(chat_id, str) else None,
                              attempt, status)
@@ -295,6 +330,10 @@ class WawpClient:
             raise RetryableError(self.describe_error(exc)) from None
         status = self._classify(response, self.pacer, sent_at=sent_at).status_code
         if 200 <= status < 300:
+            # Only the documented answer is a success: any other 2xx may come from a proxy
+            # that never reached WAWP, and a row called ok is never sent again.
+            if status != 200 or not is_ok_body(response.content):
+                raise self._unexpected(response)
             self.pacer.succeeded()
             return UpsertOutcome(True, attempt, status, "")
         return UpsertOutcome(False, attempt, status, "rejected by the API: HTTP "
@@ -318,6 +357,13 @@ class WawpClient:
             raise RetryableError(f"HTTP {status} {self.api_message(response)}".rstrip(),
                                  http_status=status, retry_after=retry_after)
         return response
+
+    def _unexpected(self, response: httpx.Response) -> UnexpectedAnswer:
+        """A 2xx answer that is not the documented one, described in a few words."""
+        body = response.content
+        what = describe_body(body, response.headers.get("Content-Type", ""))
+        return UnexpectedAnswer(self.redact(what), http_status=response.status_code,
+                                from_api=is_json(body))
 
     def _wait(self, state: RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome else None

@@ -12,6 +12,11 @@ event logging and `AsyncClient` are httpx's.
 aiohttp silently re-sends an idempotent request once when a kept-alive connection turns out
 closed; that would make `attempts` lie (the server would see two PUTs for one attempt), so
 the re-send is switched off and tenacity does every retry itself.
+
+Timeouts: httpx's four (`connect`, `read`, `write`, `pool`) bound one phase each, and its
+read timeout is per read, so a server trickling one byte a second never trips it. A
+`total` key next to them in the request's `timeout` extension bounds the whole request
+(pool, connect, send, wait, and reading the whole body): aiohttp's `ClientTimeout.total`.
 """
 
 from __future__ import annotations
@@ -52,11 +57,12 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
 
     def _timeout(self, request: httpx.Request) -> aiohttp.ClientTimeout:
         limits = request.extensions.get("timeout", {})
-        key = (limits.get("connect"), limits.get("read"), limits.get("pool"))
+        key = (limits.get("connect"), limits.get("read"), limits.get("pool"),
+               limits.get("total"))
         timeout = self._timeouts.get(key)
         if timeout is None:
             timeout = self._timeouts[key] = aiohttp.ClientTimeout(
-                sock_connect=key[0], sock_read=key[1], connect=key[2])
+                sock_connect=key[0], sock_read=key[1], connect=key[2], total=key[3])
         return timeout
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
@@ -71,7 +77,10 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         except aiohttp.ClientError as exc:
             raise _mapped(exc) from exc
         except TimeoutError as exc:  # aiohttp's total timeout (asyncio.TimeoutError)
-            raise httpx.ReadTimeout(str(exc) or "timed out waiting for the answer") from exc
+            total = request.extensions.get("timeout", {}).get("total")
+            message = str(exc) or (f"no whole answer within {total:g} s" if total else
+                                   "timed out waiting for the answer")
+            raise httpx.ReadTimeout(message) from exc
         extensions: dict[str, object] = {"http_version": b"HTTP/1.1"}
         if response.reason:
             extensions["reason_phrase"] = response.reason.encode("latin-1", "replace")
