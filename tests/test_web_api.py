@@ -14,6 +14,7 @@ import os
 import stat
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -24,6 +25,7 @@ import pytest
 
 from importer import ImportOptions, run_import
 from importer.errors import ConfigError
+from importer.report.xlsx import WIDTH_SAMPLE_ROWS, rows_path
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
 from tests.support.cli import SAMPLES, clean_env, write_csv
@@ -610,6 +612,78 @@ def test_job_folders_and_files_are_private_whatever_the_umask(
     wrong = {str(p): oct(m) for p, m in modes.items()
              if m != (0o700 if (data_dir / p).is_dir() else 0o600)}
     assert wrong == {}
+
+
+def _modes(data_dir: Path) -> dict[str, str]:
+    """Every folder and file under `data_dir` and its mode (a file gone meanwhile is left out)."""
+    modes = {}
+    for path in [data_dir, *data_dir.rglob("*")]:
+        try:
+            modes[str(path.relative_to(data_dir))] = oct(stat.S_IMODE(path.stat().st_mode))
+        except FileNotFoundError:
+            continue  # a state.json.partial renamed into place meanwhile
+    return modes
+
+
+def _not_private(data_dir: Path, modes: dict[str, str]) -> dict[str, str]:
+    return {p: m for p, m in modes.items()
+            if m != oct(0o700 if (data_dir / p).is_dir() else 0o600)}
+
+
+def test_every_file_of_a_job_is_private_from_its_first_byte_and_stays_in_its_folder(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system_temp = tmp_path / "system-temp"  # nothing of a job may land there
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    previous = os.umask(0)
+    try:
+        client = serve(concurrency=2)
+        job = upload_and_check(client, write_csv(tmp_path / "many.csv", contacts(400)))
+        folder = data_dir / "jobs" / job["id"]
+        sandbox.configure(latency=0.02)
+        # past the rows the workbook holds back: they stream to their file now
+        start_import(client, job["id"], until_done=WIDTH_SAMPLE_ROWS + 5)
+        sandbox.configure(latency=3)  # the run waits while its files are listed
+        during = _modes(data_dir)
+        assert client.job(job["id"])["phase"] == "importing"
+        sandbox.configure(latency=0)
+        job = client.wait(job["id"], ("done",))
+        after = _modes(data_dir)
+
+        sandbox.reset()
+        # the API refuses the token part way, past the rows the workbook holds back
+        sandbox.configure(unauthorized_after=WIDTH_SAMPLE_ROWS + 20)
+        failing = upload_and_check(client, write_csv(tmp_path / "again.csv",
+                                                     contacts(400, start=400)))
+        failing = import_and_wait(client, failing["id"])
+        failed_folder = data_dir / "jobs" / failing["id"]
+        after_failure = _modes(data_dir)
+    finally:
+        os.umask(previous)
+    in_job = {p.removeprefix(f"jobs/{job['id']}/") for p in during}
+    assert {"results.csv.partial", "results.xlsx.partial", "results.xlsx.rows.partial",
+            "results.csv.journal.jsonl", "settings.json", "state.json", "upload/many.csv"} <= in_job
+    assert _not_private(data_dir, during) == {}
+    assert all(p in (".", "jobs") or p.startswith("jobs/") for p in during)
+    assert f"jobs/{job['id']}/results.xlsx" in after
+    assert not rows_path(folder / "results.xlsx").exists()
+    assert _not_private(data_dir, after) == {}
+    assert failing["stopped"] and failing["summary"]["counts"]["not_attempted"] > 0
+    assert not rows_path(failed_folder / "results.xlsx").exists()
+    assert _not_private(data_dir, after_failure) == {}
+    assert [p.name for p in data_dir.rglob("*.rows.partial")] == []
+    assert list(system_temp.iterdir()) == []
+
+    # deleted with its job; a killed server's leftovers are removed by the next one
+    assert client.change("DELETE", f"/api/jobs/{failing['id']}").status_code == 204
+    assert not failed_folder.exists()
+    rows_path(folder / "results.xlsx").write_text("a killed import's rows")
+    (data_dir / "tmp").mkdir()
+    (data_dir / "tmp" / "openpyxl.abc123").write_text("rows of an earlier version")
+    serve()
+    assert not rows_path(folder / "results.xlsx").exists()
+    assert not (data_dir / "tmp").exists()
 
 
 def test_unreadable_uploads_are_cleared_at_once_and_the_list_is_newest_first(

@@ -15,6 +15,7 @@ take turns (`InstanceQueue`): a second one waits, and its state says for which j
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import json
 import os
@@ -31,6 +32,7 @@ from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
 from ..pipeline import open_input, plan_import, run_files, run_plan
 from ..redact import Redactor
+from ..report.xlsx import rows_path
 from ..send.control import RunControl
 from .files import DEFAULT_MAX_UPLOAD_BYTES, private, private_tree, safe_file_name, too_large
 from .instance_queue import Cancelled, InstanceQueue
@@ -54,6 +56,15 @@ SERVER_KILLED = "the server stopped without finishing the import (it was killed 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def remove_old_temporary_files(folder: Path) -> None:
+    """Remove the workbook rows that servers before this one streamed through `folder`
+    (then their process's temporary folder), and the folder itself once empty."""
+    for leftover in folder.glob("openpyxl.*"):
+        leftover.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 class JobStore:
@@ -123,6 +134,7 @@ class JobStore:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         private(self.data_dir)
         private(self.jobs_dir)
+        remove_old_temporary_files(self.data_dir / "tmp")
         self._instance_asked = True
         threading.Thread(target=self.find_instance_number, name="instance-number",
                          daemon=True).start()
@@ -138,6 +150,7 @@ class JobStore:
                 continue  # a damaged job is left alone on disk rather than served
             job = Job(folder, state, settings)
             self._jobs[job.id] = job
+            rows_path(job.results_xlsx).unlink(missing_ok=True)  # a killed import's
             private_tree(folder)
             if state.phase == WAITING or (state.phase == IMPORTING and not job.unfinished()):
                 # killed before the first row went out: nothing was sent
@@ -526,8 +539,9 @@ class JobStore:
             stem = Path(parent.state.file).stem.removesuffix(".results")
             child = self._new_job(parent.state.name, f"{stem}.results.csv", kind="retry",
                                   parent=parent.id, autostart=True)
-            shutil.copyfile(parent.results_csv, child.upload)
-            private(child.upload)
+            with parent.results_csv.open("rb") as source, os.fdopen(os.open(
+                    child.upload, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as copy:
+                shutil.copyfileobj(source, copy)  # owner-only from its first byte
             child.settings = parent.settings.for_retry()
             parent.update(retries=[*parent.state.retries, child.id])
         self._start_check(child)

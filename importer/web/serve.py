@@ -11,7 +11,6 @@ import os
 import signal
 import socket
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -96,16 +95,14 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
     )
 
 
-def keep_temporary_files_in(folder: Path) -> None:
-    """Send this process's temporary files (openpyxl streams a workbook's rows through one)
-    into `folder`, so that the server writes nothing outside its data folder."""
+def make_data_folder(folder: Path) -> None:
+    """Create the data folder, owner-only whatever the umask (every job's file is inside:
+    the XLSX results stream their rows beside themselves, not to a temporary folder)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for private in (folder.parent, folder):  # owner-only, whatever the umask
-            private.chmod(0o700)
+        folder.chmod(0o700)
     except OSError as exc:
-        raise UsageError(f"cannot create the data folder {folder.parent}: {exc.strerror}") from None
-    tempfile.tempdir = str(folder.resolve())
+        raise UsageError(f"cannot create the data folder {folder}: {exc.strerror}") from None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -165,7 +162,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         if args.max_upload_mb <= 0:
             raise UsageError("--max-upload-mb must be more than 0")
         options = options_from_args(args, env, token)
-        keep_temporary_files_in(args.data_dir / "tmp")
+        make_data_folder(args.data_dir)
         app = create_app(options, data_dir=args.data_dir, host=args.host, password=password,
                          max_upload_bytes=int(args.max_upload_mb * 2**20))
         sock = bind(args.host, args.port)
