@@ -28,6 +28,8 @@ from importer.errors import ConfigError
 from importer.report.xlsx import WIDTH_SAMPLE_ROWS, rows_path
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
+from importer.web.security import (FORGET_AFTER, FREE_GUESSES, MAX_WAIT, PasswordThrottle,
+                                   client_address)
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
@@ -299,6 +301,74 @@ def test_listening_beyond_loopback_needs_a_password(serve: Callable[..., PageCli
     assert wrong.status_code == 401 and wrong.headers["www-authenticate"].startswith("Basic")
     garbage = httpx.get(info, headers={"Authorization": "Basic ###"})
     assert garbage.status_code == 401
+
+
+def test_wrong_passwords_are_limited_per_address_and_the_right_one_still_works(
+        serve: Callable[..., PageClient]) -> None:
+    password = "s3cret pass"
+    client = serve(host="0.0.0.0", password=password, auth=("ops", password))
+    url = str(client.base_url.join("/api/jobs"))
+
+    def client_from(address: str, auth: tuple[str, str] | None = None) -> httpx.Client:
+        return httpx.Client(transport=httpx.HTTPTransport(local_address=address), auth=auth,
+                            timeout=30)
+
+    with client_from("127.0.0.2") as guesser:
+        answers = [guesser.get(url, auth=("ops", f"guess-{i}")) for i in range(200)]
+        refused = [a for a in answers if a.status_code == 429]
+        tested = [a for a in answers if a.status_code == 401]
+        # the first guesses are tested, then the address waits (longer after each wrong one)
+        assert [a.status_code for a in answers[:FREE_GUESSES + 1]] == [401] * FREE_GUESSES + [429]
+        assert len(tested) + len(refused) == 200 and len(tested) < FREE_GUESSES + 8
+        assert all(int(a.headers["retry-after"]) >= 1 for a in refused)
+        assert "too many wrong passwords" in refused[0].json()["error"]
+        # the right password from the guessing address waits too; from another, it works
+        assert guesser.get(url, auth=("ops", password)).status_code == 429
+    assert client.get("/api/jobs").status_code == 200
+    with client_from("127.0.0.3", auth=("ops", password)) as colleague:
+        assert colleague.get(url).status_code == 200
+
+    # once the wait is over, the right password works and clears the count
+    with client_from("127.0.0.4") as user:
+        for i in range(FREE_GUESSES):
+            assert user.get(url, auth=("ops", f"typo-{i}")).status_code == 401
+        waiting = user.get(url, auth=("ops", password))
+        assert waiting.status_code == 429
+        time.sleep(int(waiting.headers["retry-after"]) + 0.1)
+        assert user.get(url, auth=("ops", password)).status_code == 200
+        assert user.get(url, auth=("ops", "typo again")).status_code == 401
+        assert user.get(url).status_code == 401  # no password at all is no guess
+
+
+def test_the_wait_doubles_per_wrong_guess_up_to_a_cap_and_is_forgotten_later() -> None:
+    now = [1000.0]
+    throttle = PasswordThrottle(clock=lambda: now[0])
+    waits = []
+    for _ in range(FREE_GUESSES + 12):
+        throttle.wrong("10.0.0.7")
+        waits.append(throttle.wait("10.0.0.7"))
+    assert waits[:FREE_GUESSES - 1] == [0.0] * (FREE_GUESSES - 1)
+    assert waits[FREE_GUESSES - 1:FREE_GUESSES + 3] == [1.0, 2.0, 4.0, 8.0]
+    assert waits[-1] == MAX_WAIT
+    assert throttle.wait("10.0.0.8") == 0.0
+    now[0] += MAX_WAIT + 1
+    assert throttle.wait("10.0.0.7") == 0.0  # the wait is over; one more wrong one waits again
+    throttle.wrong("10.0.0.7")
+    assert throttle.wait("10.0.0.7") == MAX_WAIT
+    now[0] += FORGET_AFTER + 1
+    throttle.wrong("10.0.0.7")  # long after: counted afresh
+    assert throttle.wait("10.0.0.7") == 0.0
+
+
+@pytest.mark.parametrize(("client", "counted_as"), [
+    (("192.0.2.7", 50000), "192.0.2.7"),
+    (("::ffff:192.0.2.7", 50000), "192.0.2.7"),
+    (("2001:db8:1:2:aaaa::1", 50000), "2001:db8:1:2::/64"),  # one host holds the whole /64
+    (None, ""),
+])
+def test_guesses_are_counted_per_client_address(client: tuple[str, int] | None,
+                                                counted_as: str) -> None:
+    assert client_address({"client": client}) == counted_as
 
 
 def test_serve_says_where_it_listens_and_never_shows_the_token(sandbox: SandboxProcess,
