@@ -12,6 +12,7 @@ import io
 import json
 import os
 import stat
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -24,10 +25,13 @@ import openpyxl
 import pytest
 
 from importer import ImportOptions, run_import
-from importer.errors import ConfigError
+from importer.entry import Console
+from importer.errors import ConfigError, UsageError
+from importer.redact import Redactor
 from importer.report.xlsx import WIDTH_SAMPLE_ROWS, rows_path
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
+from importer.web.serve import check_clear_text
 from importer.web.security import (FORGET_AFTER, FREE_GUESSES, MAX_WAIT, PasswordThrottle,
                                    client_address)
 from tests.support.cli import SAMPLES, clean_env, write_csv
@@ -392,13 +396,127 @@ def test_serve_says_where_it_listens_and_never_shows_the_token(sandbox: SandboxP
     password_file = tmp_path / "password"
     password_file.write_text("pw-1234\n")
     with ServeProcess("--host", "0.0.0.0", "--password-file", password_file, "--data-dir",
-                      tmp_path / "data", env=env, log=tmp_path / "serve2.log") as server:
+                      tmp_path / "data", "--allow-clear-text", env=env,
+                      log=tmp_path / "serve2.log") as server:
         port = server.url.rsplit(":", 1)[1]
         assert httpx.get(f"http://127.0.0.1:{port}/api/info").status_code == 401
         auth = base64.b64encode(b"ops:pw-1234").decode()
         assert httpx.get(f"http://127.0.0.1:{port}/api/info",
                          headers={"Authorization": f"Basic {auth}"}).status_code == 200
     assert "beyond this machine: anyone who can reach it must give the password" in server.log()
+    assert ("warning: --allow-clear-text: the page's password and every uploaded number cross "
+            "the network unencrypted") in server.log()
+
+
+# -- reached from other machines: TLS, or a reverse proxy -------------------------------------
+
+def _serve_once(*args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "importer", "serve", "--port", "0",
+                           "--data-dir", str(data_dir), *map(str, args)], env=clean_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_another_host_in_clear_text_is_refused_unless_said_plainly(tmp_path: Path) -> None:
+    password_file = tmp_path / "password"
+    password_file.write_text("pw-1234\n")
+    done = _serve_once("--host", "0.0.0.0", "--password-file", password_file,
+                       data_dir=tmp_path / "data")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "wawp-import: error: --host 0.0.0.0 would send the page's password and every uploaded "
+        "number across the network in clear text: give --certfile and --keyfile (https), or "
+        "--forwarded-allow-ips ADDR behind a reverse proxy that terminates TLS, or "
+        "--allow-clear-text if clear text is really meant"]
+    assert not (tmp_path / "data").exists()
+    for args, error in [
+            (["--forwarded-allow-ips", "*"], "'*' is not an IP address or network"),
+            (["--forwarded-allow-ips", "127.0.0.1"], "--forwarded-allow-ips makes the page "
+             "reachable from other machines through the proxy: give a password"),
+            (["--keyfile", tmp_path / "key.pem"], "--keyfile needs --certfile"),
+            (["--certfile", password_file, "--password-file", password_file],
+             f"cannot serve https with {password_file}")]:
+        done = _serve_once(*args, data_dir=tmp_path / "data")
+        assert done.returncode == 2 and error in done.stderr, done.stderr
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(("host", "tls", "proxied", "allowed", "refused"), [
+    ("0.0.0.0", False, False, False, True),
+    ("192.0.2.1", False, False, False, True),
+    ("0.0.0.0", True, False, False, False),
+    ("0.0.0.0", False, True, False, False),
+    ("0.0.0.0", False, False, True, False),
+    ("127.0.0.1", False, False, False, False),
+    ("localhost", False, False, False, False),
+])
+def test_clear_text_beyond_loopback_has_three_ways_out(host: str, tls: bool, proxied: bool,
+                                                      allowed: bool, refused: bool) -> None:
+    console = Console(io.StringIO(), io.StringIO(), Redactor([]))
+    if refused:
+        with pytest.raises(UsageError, match="in clear text"):
+            check_clear_text(host, tls=tls, proxied=proxied, allowed=allowed, console=console)
+    else:
+        check_clear_text(host, tls=tls, proxied=proxied, allowed=allowed, console=console)
+
+
+def test_serve_speaks_tls_with_a_certificate_and_its_key(sandbox: SandboxProcess,
+                                                         tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    for pem in cert.cert_chain_pems[1:]:
+        pem.write_to_path(str(tmp_path / "cert.pem"), append=True)
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    with ServeProcess("--certfile", tmp_path / "cert.pem", "--keyfile", tmp_path / "key.pem",
+                      "--data-dir", tmp_path / "data", env=sandbox.env(),
+                      log=tmp_path / "serve.log") as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        first_visit = httpx.get(server.url + "/", verify=trusted)
+        assert first_visit.status_code == 200
+        assert "; secure" in first_visit.headers["set-cookie"].lower()
+        client = PageClient(server.url, verify=trusted)
+        job = upload_and_check(client, SAMPLES / "contacts.csv")  # CSRF: Origin is https://…
+        assert job["phase"] == "checked", job["message"]
+        client.close()
+        with pytest.raises(httpx.HTTPError):  # clear text is not answered
+            httpx.get(server.url.replace("https://", "http://") + "/api/info")
+        with pytest.raises(httpx.ConnectError):  # nor a certificate nobody vouched for
+            httpx.get(server.url + "/api/info")
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_forwarded_scheme_and_client_are_trusted_only_from_the_named_proxy(
+        sandbox: SandboxProcess, tmp_path: Path, trusted: bool) -> None:
+    password_file = tmp_path / "password"
+    password_file.write_text("pw-1234\n")
+    proxy = "127.0.0.1" if trusted else "127.0.0.2"  # the test connects from 127.0.0.1
+    as_proxied = {"Host": "contacts.example", "X-Forwarded-Proto": "https"}
+    with ServeProcess("--forwarded-allow-ips", proxy, "--password-file", password_file,
+                      "--data-dir", tmp_path / "data", env=sandbox.env(),
+                      log=tmp_path / "serve.log") as server:
+        first_visit = httpx.get(server.url + "/", headers=as_proxied, auth=("ops", "pw-1234"))
+        assert first_visit.status_code == 200
+        assert ("; secure" in first_visit.headers["set-cookie"].lower()) == trusted
+        client = PageClient(server.url, headers=as_proxied, auth=("ops", "pw-1234"))
+        upload = client.change("POST", "/api/jobs", params={"name": "c.csv"},
+                               content=(SAMPLES / "contacts.csv").read_bytes(),
+                               # the Secure cookie, as a browser sends it over https
+                               headers={"Origin": "https://contacts.example",
+                                        "Cookie": f"wawp_csrf={client.csrf}"})
+        # the browser's Origin is the proxy's https one: it matches only a trusted scheme
+        assert upload.status_code == (201 if trusted else 403), upload.text
+        # wrong passwords count per client: the forwarded one when the proxy is trusted
+        guesser = {**as_proxied, "X-Forwarded-For": "127.0.0.7"}
+        for i in range(FREE_GUESSES):
+            httpx.get(server.url + "/api/info", headers=guesser, auth=("ops", f"guess-{i}"))
+        other = httpx.get(server.url + "/api/info", auth=("ops", "pw-1234"),
+                          headers={**as_proxied, "X-Forwarded-For": "127.0.0.8"})
+        assert other.status_code == (200 if trusted else 429)
+        client.close()
+    assert f"trusted from {proxy} only" in server.log()
 
 
 # -- import -------------------------------------------------------------------------------------
