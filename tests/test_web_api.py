@@ -874,6 +874,34 @@ def test_every_file_of_a_job_is_private_from_its_first_byte_and_stays_in_its_fol
     assert not (data_dir / "tmp").exists()
 
 
+def test_the_rows_a_killed_server_was_streaming_are_removed_by_the_next_one(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    args = ("--data-dir", data_dir, "--default-region", "EG", "--rate", "0",
+            "--concurrency", "2")
+    with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve.log") as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "many.csv", contacts(400)))
+        rows = rows_path(data_dir / "jobs" / job["id"] / "results.xlsx")
+        sandbox.configure(latency=0.02)
+        start_import(client, job["id"], until_done=WIDTH_SAMPLE_ROWS + 5)
+        sandbox.configure(latency=3)
+        assert stat.S_IMODE(rows.stat().st_mode) == 0o600
+        client.close()
+        process = server._process  # killed, as by the OOM killer: no shutdown runs
+        assert process is not None
+        process.kill()
+        process.wait()
+    sandbox.configure(latency=0)
+    assert rows.exists()
+    with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve2.log") as server:
+        client = PageClient(server.url)  # the page answers once the jobs are loaded
+        assert client.job(job["id"])["phase"] == "interrupted"
+        client.close()
+    assert not rows.exists()
+    assert [p.name for p in data_dir.rglob("*") if "openpyxl" in p.name] == []
+
+
 def test_unreadable_uploads_are_cleared_at_once_and_the_list_is_newest_first(
         serve: Callable[..., PageClient], tmp_path: Path) -> None:
     client = serve()
