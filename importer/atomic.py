@@ -21,14 +21,15 @@ class AtomicFile:
     """`path`, written through `<path>.partial`; `commit()` renames it into place.
 
     `file` is the open partial file (text, or binary with `encoding=None`). Created with
-    `permissions` (before the umask), so a private file is never readable by others, not
-    even for a moment. As a context manager it commits when the block succeeds and keeps
+    `permissions` (before the umask; owner-only unless the caller asks otherwise, since
+    every file the importer writes holds numbers or names), so it is never readable by
+    others, not even for a moment. As a context manager it commits when the block succeeds and keeps
     the partial file when it fails (`keep_on_error=False` removes it). OSError is raised as
     it comes: each caller words it for its own file.
     """
 
     def __init__(self, path: Path, *, encoding: str | None = "utf-8",
-                 newline: str | None = None, permissions: int = 0o666,
+                 newline: str | None = None, permissions: int = 0o600,
                  keep_on_error: bool = True) -> None:
         self.path = path
         self.partial = partial_path(path)
@@ -63,7 +64,7 @@ class AtomicFile:
             self.abandon()
 
 
-def write_atomically(path: Path, text: str, *, permissions: int = 0o666) -> None:
+def write_atomically(path: Path, text: str, *, permissions: int = 0o600) -> None:
     """Write `text` (UTF-8) to `path`, whole or not at all; OSError as it comes."""
     with AtomicFile(path, permissions=permissions, keep_on_error=False) as f:
         f.file.write(text)

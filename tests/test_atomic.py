@@ -33,10 +33,19 @@ def test_a_failed_block_keeps_the_partial_file_or_removes_it(tmp_path: Path) -> 
     assert not path.exists() and not dropped.partial.exists()
 
 
-def test_a_private_file_is_never_readable_by_others(tmp_path: Path) -> None:
+def test_files_are_owner_only_from_their_first_byte_whatever_the_umask(tmp_path: Path) -> None:
     old = os.umask(0)
     try:
-        write_atomically(tmp_path / "cache.json", "{}", permissions=0o600)
+        write_atomically(tmp_path / "cache.json", "{}")
+        f = AtomicFile(tmp_path / "results.csv")
+        partial_mode = stat.S_IMODE(f.partial.stat().st_mode)  # before anything is written
+        f.file.write("row,status\n")
+        f.commit()
+        shared = AtomicFile(tmp_path / "shared.txt", permissions=0o644)
+        shared.commit()
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "cache.json").stat().st_mode) == 0o600
+    assert partial_mode == 0o600
+    assert stat.S_IMODE((tmp_path / "results.csv").stat().st_mode) == 0o600
+    assert stat.S_IMODE((tmp_path / "shared.txt").stat().st_mode) == 0o644  # when asked

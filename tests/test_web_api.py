@@ -12,8 +12,10 @@ import io
 import json
 import os
 import stat
+import ssl
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -23,9 +25,15 @@ import openpyxl
 import pytest
 
 from importer import ImportOptions, run_import
-from importer.errors import ConfigError
+from importer.entry import Console
+from importer.errors import ConfigError, UsageError
+from importer.redact import Redactor
+from importer.report.xlsx import WIDTH_SAMPLE_ROWS, rows_path
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
+from importer.web.serve import check_clear_text
+from importer.web.security import (FORGET_AFTER, FREE_GUESSES, MAX_WAIT, PasswordThrottle,
+                                   client_address)
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
@@ -299,6 +307,74 @@ def test_listening_beyond_loopback_needs_a_password(serve: Callable[..., PageCli
     assert garbage.status_code == 401
 
 
+def test_wrong_passwords_are_limited_per_address_and_the_right_one_still_works(
+        serve: Callable[..., PageClient]) -> None:
+    password = "s3cret pass"
+    client = serve(host="0.0.0.0", password=password, auth=("ops", password))
+    url = str(client.base_url.join("/api/jobs"))
+
+    def client_from(address: str, auth: tuple[str, str] | None = None) -> httpx.Client:
+        return httpx.Client(transport=httpx.HTTPTransport(local_address=address), auth=auth,
+                            timeout=30)
+
+    with client_from("127.0.0.2") as guesser:
+        answers = [guesser.get(url, auth=("ops", f"guess-{i}")) for i in range(200)]
+        refused = [a for a in answers if a.status_code == 429]
+        tested = [a for a in answers if a.status_code == 401]
+        # the first guesses are tested, then the address waits (longer after each wrong one)
+        assert [a.status_code for a in answers[:FREE_GUESSES + 1]] == [401] * FREE_GUESSES + [429]
+        assert len(tested) + len(refused) == 200 and len(tested) < FREE_GUESSES + 8
+        assert all(int(a.headers["retry-after"]) >= 1 for a in refused)
+        assert "too many wrong passwords" in refused[0].json()["error"]
+        # the right password from the guessing address waits too; from another, it works
+        assert guesser.get(url, auth=("ops", password)).status_code == 429
+    assert client.get("/api/jobs").status_code == 200
+    with client_from("127.0.0.3", auth=("ops", password)) as colleague:
+        assert colleague.get(url).status_code == 200
+
+    # once the wait is over, the right password works and clears the count
+    with client_from("127.0.0.4") as user:
+        for i in range(FREE_GUESSES):
+            assert user.get(url, auth=("ops", f"typo-{i}")).status_code == 401
+        waiting = user.get(url, auth=("ops", password))
+        assert waiting.status_code == 429
+        time.sleep(int(waiting.headers["retry-after"]) + 0.1)
+        assert user.get(url, auth=("ops", password)).status_code == 200
+        assert user.get(url, auth=("ops", "typo again")).status_code == 401
+        assert user.get(url).status_code == 401  # no password at all is no guess
+
+
+def test_the_wait_doubles_per_wrong_guess_up_to_a_cap_and_is_forgotten_later() -> None:
+    now = [1000.0]
+    throttle = PasswordThrottle(clock=lambda: now[0])
+    waits = []
+    for _ in range(FREE_GUESSES + 12):
+        throttle.wrong("10.0.0.7")
+        waits.append(throttle.wait("10.0.0.7"))
+    assert waits[:FREE_GUESSES - 1] == [0.0] * (FREE_GUESSES - 1)
+    assert waits[FREE_GUESSES - 1:FREE_GUESSES + 3] == [1.0, 2.0, 4.0, 8.0]
+    assert waits[-1] == MAX_WAIT
+    assert throttle.wait("10.0.0.8") == 0.0
+    now[0] += MAX_WAIT + 1
+    assert throttle.wait("10.0.0.7") == 0.0  # the wait is over; one more wrong one waits again
+    throttle.wrong("10.0.0.7")
+    assert throttle.wait("10.0.0.7") == MAX_WAIT
+    now[0] += FORGET_AFTER + 1
+    throttle.wrong("10.0.0.7")  # long after: counted afresh
+    assert throttle.wait("10.0.0.7") == 0.0
+
+
+@pytest.mark.parametrize(("client", "counted_as"), [
+    (("192.0.2.7", 50000), "192.0.2.7"),
+    (("::ffff:192.0.2.7", 50000), "192.0.2.7"),
+    (("2001:db8:1:2:aaaa::1", 50000), "2001:db8:1:2::/64"),  # one host holds the whole /64
+    (None, ""),
+])
+def test_guesses_are_counted_per_client_address(client: tuple[str, int] | None,
+                                                counted_as: str) -> None:
+    assert client_address({"client": client}) == counted_as
+
+
 def test_serve_says_where_it_listens_and_never_shows_the_token(sandbox: SandboxProcess,
                                                                tmp_path: Path) -> None:
     token_file = tmp_path / "token"
@@ -320,13 +396,127 @@ def test_serve_says_where_it_listens_and_never_shows_the_token(sandbox: SandboxP
     password_file = tmp_path / "password"
     password_file.write_text("pw-1234\n")
     with ServeProcess("--host", "0.0.0.0", "--password-file", password_file, "--data-dir",
-                      tmp_path / "data", env=env, log=tmp_path / "serve2.log") as server:
+                      tmp_path / "data", "--allow-clear-text", env=env,
+                      log=tmp_path / "serve2.log") as server:
         port = server.url.rsplit(":", 1)[1]
         assert httpx.get(f"http://127.0.0.1:{port}/api/info").status_code == 401
         auth = base64.b64encode(b"ops:pw-1234").decode()
         assert httpx.get(f"http://127.0.0.1:{port}/api/info",
                          headers={"Authorization": f"Basic {auth}"}).status_code == 200
     assert "beyond this machine: anyone who can reach it must give the password" in server.log()
+    assert ("warning: --allow-clear-text: the page's password and every uploaded number cross "
+            "the network unencrypted") in server.log()
+
+
+# -- reached from other machines: TLS, or a reverse proxy -------------------------------------
+
+def _serve_once(*args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "importer", "serve", "--port", "0",
+                           "--data-dir", str(data_dir), *map(str, args)], env=clean_env(),
+                          capture_output=True, text=True, timeout=60, check=False)
+
+
+def test_another_host_in_clear_text_is_refused_unless_said_plainly(tmp_path: Path) -> None:
+    password_file = tmp_path / "password"
+    password_file.write_text("pw-1234\n")
+    done = _serve_once("--host", "0.0.0.0", "--password-file", password_file,
+                       data_dir=tmp_path / "data")
+    assert done.returncode == 2 and done.stdout == ""
+    assert done.stderr.splitlines() == [
+        "wawp-import: error: --host 0.0.0.0 would send the page's password and every uploaded "
+        "number across the network in clear text: give --certfile and --keyfile (https), or "
+        "--forwarded-allow-ips ADDR behind a reverse proxy that terminates TLS, or "
+        "--allow-clear-text if clear text is really meant"]
+    assert not (tmp_path / "data").exists()
+    for args, error in [
+            (["--forwarded-allow-ips", "*"], "'*' is not an IP address or network"),
+            (["--forwarded-allow-ips", "127.0.0.1"], "--forwarded-allow-ips makes the page "
+             "reachable from other machines through the proxy: give a password"),
+            (["--keyfile", tmp_path / "key.pem"], "--keyfile needs --certfile"),
+            (["--certfile", password_file, "--password-file", password_file],
+             f"cannot serve https with {password_file}")]:
+        done = _serve_once(*args, data_dir=tmp_path / "data")
+        assert done.returncode == 2 and error in done.stderr, done.stderr
+        assert len(done.stderr.splitlines()) == 1, done.stderr
+
+
+@pytest.mark.parametrize(("host", "tls", "proxied", "allowed", "refused"), [
+    ("0.0.0.0", False, False, False, True),
+    ("192.0.2.1", False, False, False, True),
+    ("0.0.0.0", True, False, False, False),
+    ("0.0.0.0", False, True, False, False),
+    ("0.0.0.0", False, False, True, False),
+    ("127.0.0.1", False, False, False, False),
+    ("localhost", False, False, False, False),
+])
+def test_clear_text_beyond_loopback_has_three_ways_out(host: str, tls: bool, proxied: bool,
+                                                      allowed: bool, refused: bool) -> None:
+    console = Console(io.StringIO(), io.StringIO(), Redactor([]))
+    if refused:
+        with pytest.raises(UsageError, match="in clear text"):
+            check_clear_text(host, tls=tls, proxied=proxied, allowed=allowed, console=console)
+    else:
+        check_clear_text(host, tls=tls, proxied=proxied, allowed=allowed, console=console)
+
+
+def test_serve_speaks_tls_with_a_certificate_and_its_key(sandbox: SandboxProcess,
+                                                         tmp_path: Path) -> None:
+    trustme = pytest.importorskip("trustme")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1", "localhost")
+    cert.private_key_pem.write_to_path(str(tmp_path / "key.pem"))
+    cert.cert_chain_pems[0].write_to_path(str(tmp_path / "cert.pem"))
+    for pem in cert.cert_chain_pems[1:]:
+        pem.write_to_path(str(tmp_path / "cert.pem"), append=True)
+    trusted = ssl.create_default_context()
+    ca.configure_trust(trusted)
+    with ServeProcess("--certfile", tmp_path / "cert.pem", "--keyfile", tmp_path / "key.pem",
+                      "--data-dir", tmp_path / "data", env=sandbox.env(),
+                      log=tmp_path / "serve.log") as server:
+        assert server.url.startswith("https://127.0.0.1:")
+        first_visit = httpx.get(server.url + "/", verify=trusted)
+        assert first_visit.status_code == 200
+        assert "; secure" in first_visit.headers["set-cookie"].lower()
+        client = PageClient(server.url, verify=trusted)
+        job = upload_and_check(client, SAMPLES / "contacts.csv")  # CSRF: Origin is https://…
+        assert job["phase"] == "checked", job["message"]
+        client.close()
+        with pytest.raises(httpx.HTTPError):  # clear text is not answered
+            httpx.get(server.url.replace("https://", "http://") + "/api/info")
+        with pytest.raises(httpx.ConnectError):  # nor a certificate nobody vouched for
+            httpx.get(server.url + "/api/info")
+
+
+@pytest.mark.parametrize("trusted", [True, False])
+def test_the_forwarded_scheme_and_client_are_trusted_only_from_the_named_proxy(
+        sandbox: SandboxProcess, tmp_path: Path, trusted: bool) -> None:
+    password_file = tmp_path / "password"
+    password_file.write_text("pw-1234\n")
+    proxy = "127.0.0.1" if trusted else "127.0.0.2"  # the test connects from 127.0.0.1
+    as_proxied = {"Host": "contacts.example", "X-Forwarded-Proto": "https"}
+    with ServeProcess("--forwarded-allow-ips", proxy, "--password-file", password_file,
+                      "--data-dir", tmp_path / "data", env=sandbox.env(),
+                      log=tmp_path / "serve.log") as server:
+        first_visit = httpx.get(server.url + "/", headers=as_proxied, auth=("ops", "pw-1234"))
+        assert first_visit.status_code == 200
+        assert ("; secure" in first_visit.headers["set-cookie"].lower()) == trusted
+        client = PageClient(server.url, headers=as_proxied, auth=("ops", "pw-1234"))
+        upload = client.change("POST", "/api/jobs", params={"name": "c.csv"},
+                               content=(SAMPLES / "contacts.csv").read_bytes(),
+                               # the Secure cookie, as a browser sends it over https
+                               headers={"Origin": "https://contacts.example",
+                                        "Cookie": f"wawp_csrf={client.csrf}"})
+        # the browser's Origin is the proxy's https one: it matches only a trusted scheme
+        assert upload.status_code == (201 if trusted else 403), upload.text
+        # wrong passwords count per client: the forwarded one when the proxy is trusted
+        guesser = {**as_proxied, "X-Forwarded-For": "127.0.0.7"}
+        for i in range(FREE_GUESSES):
+            httpx.get(server.url + "/api/info", headers=guesser, auth=("ops", f"guess-{i}"))
+        other = httpx.get(server.url + "/api/info", auth=("ops", "pw-1234"),
+                          headers={**as_proxied, "X-Forwarded-For": "127.0.0.8"})
+        assert other.status_code == (200 if trusted else 429)
+        client.close()
+    assert f"trusted from {proxy} only" in server.log()
 
 
 # -- import -------------------------------------------------------------------------------------
@@ -611,6 +801,106 @@ def test_job_folders_and_files_are_private_whatever_the_umask(
     wrong = {str(p): oct(m) for p, m in modes.items()
              if m != (0o700 if (data_dir / p).is_dir() else 0o600)}
     assert wrong == {}
+
+
+def _modes(data_dir: Path) -> dict[str, str]:
+    """Every folder and file under `data_dir` and its mode (a file gone meanwhile is left out)."""
+    modes = {}
+    for path in [data_dir, *data_dir.rglob("*")]:
+        try:
+            modes[str(path.relative_to(data_dir))] = oct(stat.S_IMODE(path.stat().st_mode))
+        except FileNotFoundError:
+            continue  # a state.json.partial renamed into place meanwhile
+    return modes
+
+
+def _not_private(data_dir: Path, modes: dict[str, str]) -> dict[str, str]:
+    return {p: m for p, m in modes.items()
+            if m != oct(0o700 if (data_dir / p).is_dir() else 0o600)}
+
+
+def test_every_file_of_a_job_is_private_from_its_first_byte_and_stays_in_its_folder(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path,
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    system_temp = tmp_path / "system-temp"  # nothing of a job may land there
+    system_temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(system_temp))
+    previous = os.umask(0)
+    try:
+        client = serve(concurrency=2)
+        job = upload_and_check(client, write_csv(tmp_path / "many.csv", contacts(400)))
+        folder = data_dir / "jobs" / job["id"]
+        sandbox.configure(latency=0.02)
+        # past the rows the workbook holds back: they stream to their file now
+        start_import(client, job["id"], until_done=WIDTH_SAMPLE_ROWS + 5)
+        sandbox.configure(latency=3)  # the run waits while its files are listed
+        during = _modes(data_dir)
+        assert client.job(job["id"])["phase"] == "importing"
+        sandbox.configure(latency=0)
+        job = client.wait(job["id"], ("done",))
+        after = _modes(data_dir)
+
+        sandbox.reset()
+        # the API refuses the token part way, past the rows the workbook holds back
+        sandbox.configure(unauthorized_after=WIDTH_SAMPLE_ROWS + 20)
+        failing = upload_and_check(client, write_csv(tmp_path / "again.csv",
+                                                     contacts(400, start=400)))
+        failing = import_and_wait(client, failing["id"])
+        failed_folder = data_dir / "jobs" / failing["id"]
+        after_failure = _modes(data_dir)
+    finally:
+        os.umask(previous)
+    in_job = {p.removeprefix(f"jobs/{job['id']}/") for p in during}
+    assert {"results.csv.partial", "results.xlsx.partial", "results.xlsx.rows.partial",
+            "results.csv.journal.jsonl", "settings.json", "state.json", "upload/many.csv"} <= in_job
+    assert _not_private(data_dir, during) == {}
+    assert all(p in (".", "jobs") or p.startswith("jobs/") for p in during)
+    assert f"jobs/{job['id']}/results.xlsx" in after
+    assert not rows_path(folder / "results.xlsx").exists()
+    assert _not_private(data_dir, after) == {}
+    assert failing["stopped"] and failing["summary"]["counts"]["not_attempted"] > 0
+    assert not rows_path(failed_folder / "results.xlsx").exists()
+    assert _not_private(data_dir, after_failure) == {}
+    assert [p.name for p in data_dir.rglob("*.rows.partial")] == []
+    assert list(system_temp.iterdir()) == []
+
+    # deleted with its job; a killed server's leftovers are removed by the next one
+    assert client.change("DELETE", f"/api/jobs/{failing['id']}").status_code == 204
+    assert not failed_folder.exists()
+    rows_path(folder / "results.xlsx").write_text("a killed import's rows")
+    (data_dir / "tmp").mkdir()
+    (data_dir / "tmp" / "openpyxl.abc123").write_text("rows of an earlier version")
+    serve()
+    assert not rows_path(folder / "results.xlsx").exists()
+    assert not (data_dir / "tmp").exists()
+
+
+def test_the_rows_a_killed_server_was_streaming_are_removed_by_the_next_one(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    data_dir = tmp_path / "data"
+    args = ("--data-dir", data_dir, "--default-region", "EG", "--rate", "0",
+            "--concurrency", "2")
+    with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve.log") as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "many.csv", contacts(400)))
+        rows = rows_path(data_dir / "jobs" / job["id"] / "results.xlsx")
+        sandbox.configure(latency=0.02)
+        start_import(client, job["id"], until_done=WIDTH_SAMPLE_ROWS + 5)
+        sandbox.configure(latency=3)
+        assert stat.S_IMODE(rows.stat().st_mode) == 0o600
+        client.close()
+        process = server._process  # killed, as by the OOM killer: no shutdown runs
+        assert process is not None
+        process.kill()
+        process.wait()
+    sandbox.configure(latency=0)
+    assert rows.exists()
+    with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve2.log") as server:
+        client = PageClient(server.url)  # the page answers once the jobs are loaded
+        assert client.job(job["id"])["phase"] == "interrupted"
+        client.close()
+    assert not rows.exists()
+    assert [p.name for p in data_dir.rglob("*") if "openpyxl" in p.name] == []
 
 
 def test_unreadable_uploads_are_cleared_at_once_and_the_list_is_newest_first(

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import os
+import stat
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import openpyxl
@@ -10,7 +14,8 @@ import pytest
 from importer.errors import ConfigError
 from importer.models import RowResult, Status
 from importer.report.results import ResultsWriter, open_results_writer
-from importer.report.xlsx import STATUS_COLOURS, WIDTH_SAMPLE_ROWS, XlsxResultsWriter
+from importer.report.xlsx import (STATUS_COLOURS, WIDTH_SAMPLE_ROWS, XlsxResultsWriter,
+                                  rows_path)
 from tests.support.cli import run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
@@ -107,6 +112,53 @@ def test_an_interrupted_write_leaves_only_the_partial_file(tmp_path: Path) -> No
     assert not path.exists()
     with (tmp_path / "r.xlsx.partial").open("rb") as partial:
         assert openpyxl.load_workbook(partial).active.max_row == 2
+
+
+@pytest.fixture
+def system_temp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """The process's temporary folder, empty: nothing the writer makes may land there."""
+    folder = tmp_path / "system-temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    yield folder
+
+
+def _row(n: int) -> RowResult:
+    return RowResult(n, Status.OK, f"2010{n:08d}@c.us", "A", "B", 1, 200, "", ("A B", str(n), ""))
+
+
+def test_rows_stream_to_a_private_file_beside_the_results_removed_on_close(
+        tmp_path: Path, system_temp: Path) -> None:
+    path = tmp_path / "r.xlsx"
+    rows_path(path).write_text("a killed run's rows")
+    old = os.umask(0)
+    try:
+        writer = XlsxResultsWriter(path, HEADERS)
+        for n in range(2, WIDTH_SAMPLE_ROWS + 12):  # past the sample: rows are streaming
+            writer.write(_row(n))
+        modes = {p.name: stat.S_IMODE(p.stat().st_mode) for p in tmp_path.iterdir()
+                 if p.is_file()}
+        writer.close()
+    finally:
+        os.umask(old)
+    assert modes == {"r.xlsx.partial": 0o600, "r.xlsx.rows.partial": 0o600}
+    assert list(system_temp.iterdir()) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.xlsx", "system-temp"]
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert openpyxl.load_workbook(path).active.max_row == WIDTH_SAMPLE_ROWS + 11
+
+
+@pytest.mark.parametrize("rows", [0, 3, WIDTH_SAMPLE_ROWS + 5])
+def test_a_failed_write_leaves_no_streamed_rows(tmp_path: Path, system_temp: Path,
+                                                rows: int) -> None:
+    path = tmp_path / "r.xlsx"
+    with pytest.raises(RuntimeError), XlsxResultsWriter(path, HEADERS) as writer:
+        for n in range(2, rows + 2):
+            writer.write(_row(n))
+        raise RuntimeError("the run failed")
+    assert not rows_path(path).exists()
+    assert list(system_temp.iterdir()) == []
+    assert (tmp_path / "r.xlsx.partial").exists() == (rows > 0)
 
 
 def test_cli_writes_an_excel_results_file(sandbox: SandboxProcess, tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
 """The results as an Excel workbook, for `--results something.xlsx`.
 
 Written with openpyxl's write-only mode, so a run of any length stays in bounded memory: rows
-stream to a temporary file and are zipped on close. What an operator gets: a frozen header, a
+stream to a file beside the results (`rows_path`, owner-only, removed on close whatever
+happened) and are zipped on close. What an operator gets: a frozen header, a
 filter on every column, the status cell coloured, every phone and ID cell stored as text (so
 Excel never turns 201001234567 into 2.01E+11), and column widths fitted to the first rows.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import os
 import zipfile
 from pathlib import Path
 from types import TracebackType
@@ -22,6 +24,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 
 from ..atomic import AtomicFile, partial_path
@@ -50,6 +53,22 @@ def excel_text(text: str) -> str:
     return text[:MAX_CELL_CHARS]
 
 
+def rows_path(path: Path) -> Path:
+    """Where the rows of the workbook being written to `path` stream until it is saved."""
+    return path.with_name(path.name + ".rows.partial")
+
+
+class _RowsWriter(WorksheetWriter):
+    """openpyxl's sheet writer, streaming to a file its owner names and removes.
+
+    Left to itself, a write-only sheet streams to a NamedTemporaryFile in the system's
+    temporary folder, which a killed process leaves there with every number and name in it.
+    """
+
+    def cleanup(self) -> None:
+        """Nothing: XlsxResultsWriter.close removes the file, after a failure too."""
+
+
 class XlsxResultsWriter:
     """Writes results to `<path>.partial` as a workbook and moves it into place when complete.
 
@@ -59,6 +78,7 @@ class XlsxResultsWriter:
     def __init__(self, path: Path, input_headers: list[str]) -> None:
         self.path = path
         self.partial = partial_path(path)
+        self.rows = rows_path(path)
         self.width = len(input_headers)
         self.count = 0
         self._headers = [*RESULT_COLUMNS, *(excel_text(h) for h in input_headers)]
@@ -132,6 +152,15 @@ class XlsxResultsWriter:
             return text
         return cell
 
+    def _stream_rows(self) -> None:
+        """Start the sheet's XML in `self.rows`, owner-only from its creation (openpyxl would
+        start it at the first row, in a temporary file of its own)."""
+        self.rows.unlink(missing_ok=True)  # a killed run's
+        os.close(os.open(self.rows, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+        writer = _RowsWriter(self._sheet, out=str(self.rows))
+        writer.write_top()  # after the widths and the frozen header: they precede the rows
+        self._sheet._writer = writer
+
     def _flush_sample(self) -> None:
         """Set the widths from the rows held back, write the header and those rows."""
         sample, self._sample = self._sample or [], None
@@ -142,6 +171,7 @@ class XlsxResultsWriter:
             self._sheet.column_dimensions[letter].width = max(MIN_WIDTH, min(MAX_WIDTH,
                                                                               longest + 1))
         self._sheet.freeze_panes = "A2"
+        self._stream_rows()
         bold = Font(bold=True)
         header = []
         for text in self._headers:
@@ -154,7 +184,15 @@ class XlsxResultsWriter:
             self._sheet.append(row)
 
     def close(self, *, complete: bool = True) -> None:
-        """Save the workbook; a complete one replaces `path`, an incomplete one stays .partial."""
+        """Save the workbook; a complete one replaces `path`, an incomplete one stays .partial.
+        The streamed rows are removed either way (their content is in the workbook, if any)."""
+        try:
+            self._close(complete)
+        finally:
+            with contextlib.suppress(OSError):
+                self.rows.unlink(missing_ok=True)
+
+    def _close(self, complete: bool) -> None:
         if not complete and self.count == 0:
             # failed before its first row: nothing worth keeping (see ResultsWriter.close)
             try:
@@ -162,11 +200,11 @@ class XlsxResultsWriter:
             except OSError as exc:
                 raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
             return
-        if self._sample is not None:
-            self._flush_sample()
         last = get_column_letter(len(self._headers))
-        self._sheet.auto_filter.ref = f"A1:{last}{self.count + 1}"
         try:
+            if self._sample is not None:
+                self._flush_sample()
+            self._sheet.auto_filter.ref = f"A1:{last}{self.count + 1}"
             self._save()
             if complete:
                 self._file.commit()

@@ -57,23 +57,31 @@ DOWNLOADS = {"results.csv": ("results_csv", ".results.csv", "text/csv; charset=u
              "preview.csv": ("preview_csv", ".preview.csv", "text/csv; charset=utf-8")}
 
 
-def check_binding(host: str, password: str | None) -> None:
+def check_binding(host: str, password: str | None, *, behind_proxy: bool = False) -> None:
     """Refuse to serve beyond loopback without a password (ConfigError says what to do)."""
-    if not is_loopback(host) and not password:
+    if password:
+        return
+    if not is_loopback(host):
         raise ConfigError(f"--host {host} makes the page reachable from other machines: give "
                           "a password with --password-file, WAWP_WEB_PASSWORD or --password")
+    if behind_proxy:
+        raise ConfigError("--forwarded-allow-ips makes the page reachable from other machines "
+                          "through the proxy: give a password with --password-file, "
+                          "WAWP_WEB_PASSWORD or --password")
 
 
 def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1",
                password: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-               run_kwargs: dict[str, Any] | None = None) -> Starlette:
+               run_kwargs: dict[str, Any] | None = None,
+               behind_proxy: bool = False) -> Starlette:
     """The web app, importing with `options`' instance, token and pacing into `data_dir`.
 
     `options.input` is ignored: each job brings its own. `host` is the address the server
-    listens on: beyond loopback a `password` is required. `run_kwargs` go to run_plan.
+    listens on: beyond loopback, or `behind_proxy` (a reverse proxy brings other machines,
+    under any Host name), a `password` is required. `run_kwargs` go to run_plan.
     """
-    check_binding(host, password)
+    check_binding(host, password, behind_proxy=behind_proxy)
     store = JobStore(data_dir, options, max_upload_bytes=max_upload_bytes,
                      run_kwargs=run_kwargs)
     page = (STATIC / "index.html").read_text(encoding="utf-8")
@@ -92,7 +100,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
             "__ACCEPT__", ACCEPT)
         response = HTMLResponse(body, headers={"cache-control": "no-store"})
         if new:
-            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/")
+            response.set_cookie(CSRF_COOKIE, token, httponly=True, samesite="strict", path="/",
+                                secure=request.url.scheme == "https")
         return response
 
     def info(request: Request) -> Response:
@@ -192,7 +201,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
     ]
     app = Starlette(routes=routes, lifespan=lifespan,
                     middleware=[Middleware(Guard, password=password,
-                                           loopback_only=is_loopback(host))],
+                                           loopback_only=is_loopback(host)
+                                           and not behind_proxy)],
                     exception_handlers={JobError: job_error, ImporterError: job_error})
     app.state.store = store
     return app

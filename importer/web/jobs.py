@@ -41,6 +41,7 @@ from ..pipeline import open_input, open_ledger, plan_import, run_files, run_plan
 from ..recover import recover_results, results_summary
 from ..redact import Redactor
 from ..report.summary import format_rate
+from ..report.xlsx import rows_path
 from ..send.control import RunControl
 from .files import DEFAULT_MAX_UPLOAD_BYTES, private, private_tree, safe_file_name, too_large
 from .instance_queue import Cancelled, InstanceQueue
@@ -67,6 +68,15 @@ LEDGER_FILE = "ledger.sqlite"
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+def remove_old_temporary_files(folder: Path) -> None:
+    """Remove the workbook rows that servers before this one streamed through `folder`
+    (then their process's temporary folder), and the folder itself once empty."""
+    for leftover in folder.glob("openpyxl.*"):
+        leftover.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        folder.rmdir()
 
 
 class JobStore:
@@ -141,6 +151,7 @@ class JobStore:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
         private(self.data_dir)
         private(self.jobs_dir)
+        remove_old_temporary_files(self.data_dir / "tmp")
         self._instance_asked = True
         threading.Thread(target=self.find_instance_number, name="instance-number",
                          daemon=True).start()
@@ -156,6 +167,7 @@ class JobStore:
                 continue  # a damaged job is left alone on disk rather than served
             job = Job(folder, state, settings)
             self._jobs[job.id] = job
+            rows_path(job.results_xlsx).unlink(missing_ok=True)  # a killed import's
             private_tree(folder)
             if state.phase in (WAITING, IMPORTING, RECOVERING) and (
                     job.unfinished() or (state.phase != WAITING and job.results_csv.exists())):
@@ -635,8 +647,9 @@ class JobStore:
             stem = Path(parent.state.file).stem.removesuffix(".results")
             child = self._new_job(parent.state.name, f"{stem}.results.csv", kind="retry",
                                   parent=parent.id, autostart=True)
-            shutil.copyfile(parent.results_csv, child.upload)
-            private(child.upload)
+            with parent.results_csv.open("rb") as source, os.fdopen(os.open(
+                    child.upload, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as copy:
+                shutil.copyfileobj(source, copy)  # owner-only from its first byte
             child.settings = parent.settings.for_retry()
             parent.update(retries=[*parent.state.retries, child.id])
         self._start_check(child)

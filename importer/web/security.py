@@ -5,7 +5,9 @@
 1. Host check: on a loopback-only server the Host header must name a loopback address, so a
    web page on another site cannot reach it through DNS rebinding.
 2. Password: when the server has one (always when it listens beyond loopback), every request
-   needs it, as HTTP basic auth (any user name).
+   needs it, as HTTP basic auth (any user name). Wrong ones are limited per client address
+   (`PasswordThrottle`): after FREE_GUESSES, the address gets 429 and Retry-After for a
+   wait that doubles with every further wrong one.
 3. CSRF: a request that changes anything (not GET/HEAD/OPTIONS) must come from this app's own
    page: its Origin (or Referer) is this server, and it carries the per-browser token of the
    `wawp_csrf` cookie (SameSite=Strict) in the X-CSRF-Token header.
@@ -17,12 +19,16 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hashlib
 import hmac
 import ipaddress
 import json
+import math
 import re
 import secrets
+import time
 from collections.abc import Awaitable, Callable, MutableMapping
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -124,7 +130,82 @@ def password_matches(authorization: str | None, password: str) -> bool:
     except (binascii.Error, UnicodeDecodeError):
         return False
     _, _, given = decoded.partition(":")
-    return hmac.compare_digest(given.encode(), password.encode())
+    # digests of equal length: the comparison's time tells nothing, not even the length
+    return hmac.compare_digest(hashlib.sha256(given.encode()).digest(),
+                               hashlib.sha256(password.encode()).digest())
+
+
+#: Wrong passwords an address may give before it has to wait.
+FREE_GUESSES = 5
+#: The wait after the last free guess, doubled by every further wrong one, up to MAX_WAIT.
+FIRST_WAIT = 1.0
+MAX_WAIT = 300.0
+#: An address with no wrong guess for this long starts afresh.
+FORGET_AFTER = 900.0
+#: Addresses remembered at most (the oldest are forgotten first), so memory stays bounded.
+MAX_ADDRESSES = 10_000
+
+
+@dataclass
+class _Guesses:
+    wrong: int = 0
+    last: float = 0.0
+    until: float = 0.0
+
+
+def client_address(scope: Scope) -> str:
+    """Who is guessing: the client's address, or its /64 for IPv6 (one host has them all)."""
+    host = str((scope.get("client") or ("",))[0])
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            return str(address.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return str(address)
+
+
+class PasswordThrottle:
+    """Wrong passwords per client address, in memory: FREE_GUESSES, then a growing wait.
+
+    While an address waits, its requests are refused without looking at the password, so a
+    guess made then tells nothing. The right password clears the address's count.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._guesses: dict[str, _Guesses] = {}  # oldest wrong guess first
+
+    def wait(self, address: str) -> float:
+        """Seconds `address` must wait before its password is looked at (0: none)."""
+        guesses = self._guesses.get(address)
+        if guesses is None:
+            return 0.0
+        now = self._clock()
+        if now - guesses.last > FORGET_AFTER:
+            del self._guesses[address]
+            return 0.0
+        return max(0.0, guesses.until - now)
+
+    def wrong(self, address: str) -> None:
+        """`address` gave a wrong password."""
+        now = self._clock()
+        guesses = self._guesses.pop(address, None)
+        if guesses is None or now - guesses.last > FORGET_AFTER:
+            guesses = _Guesses()
+        guesses.wrong += 1
+        guesses.last = now
+        if guesses.wrong >= FREE_GUESSES:
+            guesses.until = now + min(MAX_WAIT, FIRST_WAIT * 2 ** (guesses.wrong - FREE_GUESSES))
+        self._guesses[address] = guesses
+        while len(self._guesses) > MAX_ADDRESSES:
+            del self._guesses[next(iter(self._guesses))]
+
+    def right(self, address: str) -> None:
+        """`address` gave the right password: its wrong ones are forgotten."""
+        self._guesses.pop(address, None)
 
 
 class Guard:
@@ -135,6 +216,7 @@ class Guard:
         self.app = app
         self.password = password
         self.loopback_only = loopback_only
+        self.throttle = PasswordThrottle()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -145,11 +227,22 @@ class Guard:
             await _refuse(send, 421, "this server only answers at its loopback address "
                                      "(http://127.0.0.1 or http://localhost)")
             return
-        if self.password is not None and not password_matches(headers.get("authorization"),
-                                                              self.password):
-            await _refuse(send, 401, "the password is required", extra=[
-                (b"www-authenticate", f'Basic realm="{REALM}", charset="UTF-8"'.encode())])
-            return
+        if self.password is not None:
+            address = client_address(scope)
+            wait = math.ceil(self.throttle.wait(address))
+            if wait > 0:
+                await _refuse(send, 429, "too many wrong passwords from this address: try "
+                                         f"again in {wait} s", extra=[
+                    (b"retry-after", str(wait).encode())])
+                return
+            authorization = headers.get("authorization")
+            if not password_matches(authorization, self.password):
+                if authorization:  # a browser's first request has none: it is no guess
+                    self.throttle.wrong(address)
+                await _refuse(send, 401, "the password is required", extra=[
+                    (b"www-authenticate", f'Basic realm="{REALM}", charset="UTF-8"'.encode())])
+                return
+            self.throttle.right(address)
         if scope["method"] not in SAFE_METHODS:
             problem = cross_site_problem(scope, headers)
             if problem is not None:
@@ -174,5 +267,5 @@ async def _refuse(send: Send, status: int, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "Guard", "cross_site_problem", "csrf_token",
-           "host_name", "is_loopback", "password_matches"]
+__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "Guard", "PasswordThrottle", "client_address",
+           "cross_site_problem", "csrf_token", "host_name", "is_loopback", "password_matches"]

@@ -7,11 +7,12 @@ lines are printed; the app itself (app.py, jobs.py) is given every value.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import os
 import signal
 import socket
+import ssl
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -41,7 +42,7 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("server")
     g.add_argument("--host", default=DEFAULT_HOST,
                    help=f"address to listen on (default {DEFAULT_HOST}: this machine only; any "
-                   "other address needs a password)")
+                   "other address needs a password, and TLS or a proxy: see below)")
     g.add_argument("--port", type=int, default=DEFAULT_PORT,
                    help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     g.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
@@ -55,6 +56,19 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"largest file the page takes, in MB (default "
                    f"{DEFAULT_MAX_UPLOAD_BYTES // 2**20})")
     g.add_argument("--verbose", "-v", action="store_true", help="log every request")
+
+    g = p.add_argument_group("reached from other machines (any --host but loopback needs one)")
+    g.add_argument("--certfile", type=Path, help="serve https with this TLS certificate (PEM, "
+                   "with its chain); its key in --keyfile, or in the same file")
+    g.add_argument("--keyfile", type=Path, help="the certificate's private key (PEM, without "
+                   "a passphrase)")
+    g.add_argument("--forwarded-allow-ips", metavar="ADDR[,ADDR...]",
+                   help="behind a reverse proxy that terminates TLS (nginx, Caddy): trust its "
+                   "X-Forwarded-Proto and X-Forwarded-For from these addresses or networks "
+                   "only, e.g. 127.0.0.1; the page then needs a password")
+    g.add_argument("--allow-clear-text", action="store_true",
+                   help="serve another --host over plain http without a proxy: the password "
+                   "and every uploaded number cross the network unencrypted")
 
     g = p.add_argument_group("sending (as for wawp-import)")
     g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
@@ -96,16 +110,60 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
     )
 
 
-def keep_temporary_files_in(folder: Path) -> None:
-    """Send this process's temporary files (openpyxl streams a workbook's rows through one)
-    into `folder`, so that the server writes nothing outside its data folder."""
+def check_certificate(certfile: Path | None, keyfile: Path | None) -> None:
+    """Refuse a certificate or key that TLS cannot use, before anything starts."""
+    if certfile is None:
+        if keyfile is not None:
+            raise UsageError("--keyfile needs --certfile, the certificate it belongs to")
+        return
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    try:
+        # a key with a passphrase would make OpenSSL ask on the terminal: refused instead
+        context.load_cert_chain(certfile, keyfile, password=lambda: b"")
+    except ssl.SSLError as exc:
+        raise UsageError(f"cannot serve https with {certfile}"
+                         f"{f' and {keyfile}' if keyfile else ''}: {exc.reason or exc} (a PEM "
+                         "certificate and its key without a passphrase are needed)") from None
+    except OSError as exc:
+        raise UsageError(f"cannot read {exc.filename or certfile}: {exc.strerror}") from None
+
+
+def trusted_proxies(value: str | None) -> list[str]:
+    """The addresses --forwarded-allow-ips names (never "*": only the proxy is trusted)."""
+    proxies = [item.strip() for item in (value or "").split(",") if item.strip()]
+    for item in proxies:
+        try:
+            ipaddress.ip_network(item)  # an address is a network of one
+        except ValueError:
+            raise UsageError(f"--forwarded-allow-ips: {item!r} is not an IP address or network; "
+                             "give the address the reverse proxy connects from, e.g. "
+                             "127.0.0.1") from None
+    return proxies
+
+
+def check_clear_text(host: str, *, tls: bool, proxied: bool, allowed: bool,
+                     console: Console) -> None:
+    """Refuse to serve beyond this machine in clear text unless that is said plainly."""
+    if is_loopback(host) or tls or proxied:
+        return
+    if not allowed:
+        raise UsageError(f"--host {host} would send the page's password and every uploaded "
+                         "number across the network in clear text: give --certfile and "
+                         "--keyfile (https), or --forwarded-allow-ips ADDR behind a reverse "
+                         "proxy that terminates TLS, or --allow-clear-text if clear text is "
+                         "really meant")
+    console.warn("warning: --allow-clear-text: the page's password and every uploaded number "
+                 "cross the network unencrypted; anyone on the way can read them")
+
+
+def make_data_folder(folder: Path) -> None:
+    """Create the data folder, owner-only whatever the umask (every job's file is inside:
+    the XLSX results stream their rows beside themselves, not to a temporary folder)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        for private in (folder.parent, folder):  # owner-only, whatever the umask
-            private.chmod(0o700)
+        folder.chmod(0o700)
     except OSError as exc:
-        raise UsageError(f"cannot create the data folder {folder.parent}: {exc.strerror}") from None
-    tempfile.tempdir = str(folder.resolve())
+        raise UsageError(f"cannot create the data folder {folder}: {exc.strerror}") from None
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -123,12 +181,14 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def url_of(sock: socket.socket) -> str:
+def url_of(sock: socket.socket, *, tls: bool = False) -> str:
     host, port = sock.getsockname()[:2]
-    return f"http://[{host}]:{port}/" if ":" in host else f"http://{host}:{port}/"
+    scheme = "https" if tls else "http"
+    return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
 
 
-def banner(url: str, host: str, options: ImportOptions, data_dir: Path) -> list[str]:
+def banner(url: str, host: str, options: ImportOptions, data_dir: Path, *,
+           proxies: Sequence[str] = ()) -> list[str]:
     """What the server says when it starts: where to go, where imports go, who can reach it."""
     lines = [f"wawp-import serve: open {url} in a browser (Ctrl-C stops the server)"]
     if options.instance_id and options.access_token:
@@ -137,10 +197,15 @@ def banner(url: str, host: str, options: ImportOptions, data_dir: Path) -> list[
         lines.append("No WAWP instance ID or access token: the page can check files but not "
                      "import them. Set WAWP_INSTANCE_ID and WAWP_ACCESS_TOKEN (or --token-file).")
     lines.append(f"Jobs are kept in {data_dir.resolve()}.")
-    if not is_loopback(host):
+    if proxies:
+        lines.append(f"Behind a reverse proxy: X-Forwarded-Proto and X-Forwarded-For are "
+                     f"trusted from {', '.join(proxies)} only; anyone reaching the page must "
+                     "give the password (HTTP basic auth, any user name).")
+    elif not is_loopback(host):
+        encrypted = ("Connections are encrypted (https)." if url.startswith("https:") else
+                     "The connection is not encrypted: use it on a trusted network only.")
         lines.append(f"Listening on {host}, beyond this machine: anyone who can reach it must "
-                     "give the password (HTTP basic auth, any user name). The connection is not "
-                     "encrypted: use it on a trusted network only.")
+                     f"give the password (HTTP basic auth, any user name). {encrypted}")
     return lines
 
 
@@ -161,21 +226,32 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         token = read_token(args, env, console)
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
         password = read_password(args, env, console)
-        check_binding(args.host, password)
+        proxies = trusted_proxies(args.forwarded_allow_ips)
+        check_binding(args.host, password, behind_proxy=bool(proxies))
+        check_certificate(args.certfile, args.keyfile)
+        tls = args.certfile is not None
+        check_clear_text(args.host, tls=tls, proxied=bool(proxies),
+                         allowed=args.allow_clear_text, console=console)
         if args.max_upload_mb <= 0:
             raise UsageError("--max-upload-mb must be more than 0")
         options = options_from_args(args, env, token)
-        keep_temporary_files_in(args.data_dir / "tmp")
+        make_data_folder(args.data_dir)
         app = create_app(options, data_dir=args.data_dir, host=args.host, password=password,
-                         max_upload_bytes=int(args.max_upload_mb * 2**20))
+                         max_upload_bytes=int(args.max_upload_mb * 2**20),
+                         behind_proxy=bool(proxies))
         sock = bind(args.host, args.port)
     except ImporterError as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE
-    for line in banner(url_of(sock), args.host, options, args.data_dir):
+    for line in banner(url_of(sock, tls=tls), args.host, options, args.data_dir,
+                       proxies=proxies):
         console.say(line)
     config = uvicorn.Config(app, log_level="info" if args.verbose else "warning",
-                            access_log=args.verbose, proxy_headers=False, server_header=False,
+                            access_log=args.verbose, server_header=False,
+                            # uvicorn's own TLS; the forwarded scheme and client from the
+                            # named proxy only (None would read FORWARDED_ALLOW_IPS)
+                            ssl_certfile=args.certfile, ssl_keyfile=args.keyfile,
+                            proxy_headers=bool(proxies), forwarded_allow_ips=proxies or [],
                             lifespan="on", timeout_graceful_shutdown=5,
                             ws="none")  # the page polls; no websocket library is wanted
     # uvicorn shuts down gracefully on SIGINT/SIGTERM, then raises the signal again for the

@@ -77,7 +77,7 @@ class ServeProcess:
                 env=clean_env(self.env), cwd=REPO)
         deadline = time.monotonic() + STARTUP_TIMEOUT
         while True:
-            found = re.search(r"open (http://\S+?)/? in a browser", self.log())
+            found = re.search(r"open (https?://\S+?)/? in a browser", self.log())
             if found:
                 self.url = found.group(1)
                 break
