@@ -1,18 +1,29 @@
 """The ledger: what was last written to each instance's address book, kept between runs.
 
-A weekly re-import of the same spreadsheet writes the same contacts again and again. The
-ledger remembers, per instance ID and base URL, the contact each chat ID was last written
-with (first and last name) and when, so that `--changed-only` sends only what changed::
+It is the one record of what an address book already holds. It remembers, per instance ID
+and base URL (normalized: see `account_url`), the contact each chat ID was last written
+with (first and last name) and when::
 
     sent(account, chat_id, first_name, last_name, sent_at)   -- SQLite, WITHOUT ROWID
+
+and every run consults it by default (`skip_unchanged`, one stage of the pipeline that
+new runs, retries and resumes all pass through): a contact sent ok with the same name
+within `max_age` is UNCHANGED and costs no request.
 
 It is only ever told about a write the API answered ok, and only after the journal line of
 that answer was written (see pipeline.py): a crash can lose the last entries (those rows are
 sent again next time, which is safe: an upsert is idempotent), never record a write that
 did not happen. A dry run never writes it.
 
-Lookups are batched (`LOOKUP_BATCH` chat IDs per `SELECT … WHERE chat_id IN (…)`), and
-writes are committed in batches (at most `COMMIT_INTERVAL` seconds apart, and at close).
+It never blocks anyone for long. Entries wait in memory and are written in one short
+transaction (`flush`) when `COMMIT_ROWS` are waiting or `COMMIT_INTERVAL` seconds have
+passed, at close, and before the run sleeps (pipeline.py): no write transaction is open
+while a run waits on the network, so runs on other instances sharing the file wait a few
+milliseconds at most. WAL mode lets readers go on while one writes. A ledger busy beyond
+SQLite's own wait (`BUSY_TIMEOUT`) is waited for again, up to `LOCK_PATIENCE`, rather
+than failing the run.
+
+Lookups are batched (`LOOKUP_BATCH` chat IDs per `SELECT … WHERE chat_id IN (…)`).
 The file holds phone numbers and names: it is created mode 0600 in a 0700 folder.
 """
 
@@ -27,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import OutputError
 from ..models import Contact, Prepared, RowResult, Status
@@ -35,10 +47,17 @@ from ..options import parse_age  # noqa: F401  (the schema parses ages; kept imp
 #: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
 #: short while paying the per-query cost once per 500 rows, not per row.
 LOOKUP_BATCH = 500
-#: Written entries are committed at most this many seconds apart (and at close).
+#: Entries waiting in memory are written at most this many seconds apart, or once this
+#: many are waiting (and at close, and before a run sleeps).
 COMMIT_INTERVAL = 1.0
 COMMIT_ROWS = 2000
+#: SQLite's own wait for a lock (busy_timeout), in seconds; then `_retrying` waits again.
+BUSY_TIMEOUT = 30.0
+#: How long a busy ledger is waited for in all before the run gives up (OutputError).
+LOCK_PATIENCE = 600.0
 LEDGER_VERSION = 1
+#: The port each scheme has when none is written.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -59,6 +78,28 @@ CREATE TABLE IF NOT EXISTS sent (
 """
 
 
+def account_url(base_url: str) -> str:
+    """The base URL as the ledger keys it: the same API however it is spelled.
+
+    Scheme and host lower-cased, the scheme's default port dropped, the path without its
+    trailing slash (nor doubled ones), no user, query or fragment:
+    `HTTP://API.Wawp.net:443/` and `https://api.wawp.net` are one account.
+    """
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    path = "/".join(part for part in parts.path.split("/") if part)
+    return urlunsplit((scheme, host, f"/{path}" if path else "", "", ""))
+
+
 @functools.lru_cache(maxsize=64)
 def _day(day_number: int) -> str:
     return datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
@@ -74,36 +115,43 @@ class Ledger:
 
     `clock` gives the wall-clock time (seconds since the epoch) written with each entry
     and compared with `max_age`. `read_only` (a dry run) opens an existing file and never
-    changes it.
+    changes it. `wait` sleeps between tries while another process holds the file's lock.
     """
 
     def __init__(self, path: Path, *, instance_id: str, base_url: str,
-                 clock: Callable[[], float] = time.time, read_only: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, read_only: bool = False,
+                 wait: Callable[[float], None] = time.sleep) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.wait = wait
         self.read_only = read_only
         self.written = 0
-        self._pending = 0
+        self._waiting: list[tuple[int | None, str, str, str, float]] = []
         self._committed_at = 0.0
         self.account: int | None = None
+        base_url = account_url(base_url)
         try:
             if read_only:
                 self._connection = sqlite3.connect(f"{self.path.resolve().as_uri()}?mode=ro",
-                                                   uri=True, timeout=30.0)
+                                                   uri=True, timeout=BUSY_TIMEOUT,
+                                                   isolation_level=None)
                 row = self._connection.execute(
                     "SELECT id FROM accounts WHERE instance_id = ? AND base_url = ?",
                     (instance_id, base_url)).fetchone()
                 self.account = None if row is None else row[0]
                 return
             self._connection = _connect(self.path)
-            with self._connection:
-                self._connection.executescript(_SCHEMA)
-                self._connection.execute(
-                    "INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ?)",
-                    (str(LEDGER_VERSION),))
-                self._connection.execute(
-                    "INSERT OR IGNORE INTO accounts (instance_id, base_url) VALUES (?, ?)",
-                    (instance_id, base_url))
+
+            def create(db: sqlite3.Connection) -> None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ?)",
+                           (str(LEDGER_VERSION),))
+                db.execute("INSERT OR IGNORE INTO accounts (instance_id, base_url) "
+                           "VALUES (?, ?)", (instance_id, base_url))
+
+            self._retrying(create)
             self.account = self._connection.execute(
                 "SELECT id FROM accounts WHERE instance_id = ? AND base_url = ?",
                 (instance_id, base_url)).fetchone()[0]
@@ -119,6 +167,8 @@ class Ledger:
         found: dict[str, tuple[str, str, float]] = {}
         if self.account is None:
             return found
+        if self._waiting:
+            self.flush()  # what this run wrote is part of the answer
         try:
             for start in range(0, len(wanted), LOOKUP_BATCH):
                 batch = wanted[start:start + LOOKUP_BATCH]
@@ -167,7 +217,8 @@ class Ledger:
                     or entry[0] != contact.first_name or entry[1] != contact.last_name):
                 yield item
                 continue
-            detail = f"same as sent on {sent_on(entry[2])}"
+            detail = (f"already in the address book: sent on {sent_on(entry[2])} with the "
+                      "same name; --resend to send it again")
             if item.detail:
                 detail = f"{detail}; {item.detail}"
             yield Prepared(item.row, item.values, Status.UNCHANGED, contact, detail,
@@ -181,57 +232,81 @@ class Ledger:
             self.add(Contact(result.chat_id, result.first_name, result.last_name))
 
     def add(self, contact: Contact, *, at: float | None = None) -> None:
-        """Remember that `contact` was written at `at` (default: now)."""
+        """Remember that `contact` was written at `at` (default: now).
+
+        Kept in memory until the next `flush`, which comes once `COMMIT_ROWS` wait or
+        `COMMIT_INTERVAL` seconds have passed since the last one."""
         now = self.clock()
-        try:
-            self._connection.execute(
-                "INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, sent_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (self.account, contact.chat_id, contact.first_name, contact.last_name,
-                 now if at is None else at))
-            self.written += 1
-            self._pending += 1
-            if self._pending >= COMMIT_ROWS or now - self._committed_at >= COMMIT_INTERVAL:
-                self.commit()
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        self._waiting.append((self.account, contact.chat_id, contact.first_name,
+                              contact.last_name, now if at is None else at))
+        self.written += 1
+        if len(self._waiting) >= COMMIT_ROWS or now - self._committed_at >= COMMIT_INTERVAL:
+            self.flush()
 
     def add_many(self, contacts: Iterable[Contact], *, at: float | None = None) -> None:
         """Remember many contacts at once (one transaction), written at `at` (default: now)."""
         when = self.clock() if at is None else at
-        try:
-            with self._connection:
-                self._connection.executemany(
-                    "INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, "
-                    "sent_at) VALUES (?, ?, ?, ?, ?)",
-                    ((self.account, c.chat_id, c.first_name, c.last_name, when)
-                     for c in contacts))
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        self.flush()
+        rows = [(self.account, c.chat_id, c.first_name, c.last_name, when) for c in contacts]
+        self._retrying(lambda db: db.executemany(_UPSERT, rows))
 
     def forget(self) -> int:
         """Drop every entry of this instance; returns how many there were."""
-        try:
-            with self._connection:
-                cursor = self._connection.execute("DELETE FROM sent WHERE account = ?",
-                                                  (self.account,))
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot clear the ledger {self.path}: {exc}") from None
+        self._waiting.clear()
+        cursor = self._retrying(lambda db: db.execute("DELETE FROM sent WHERE account = ?",
+                                                      (self.account,)))
         return cursor.rowcount
 
-    def commit(self) -> None:
+    def flush(self) -> None:
+        """Write the entries waiting in memory, in one short transaction."""
         if self.read_only:
+            self._waiting.clear()
             return
-        try:
-            self._connection.commit()
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
-        self._pending = 0
+        if self._waiting:
+            rows, self._waiting = self._waiting, []
+            try:
+                self._retrying(lambda db: db.executemany(_UPSERT, rows))
+            except BaseException:
+                self._waiting = rows + self._waiting  # kept for the next try
+                raise
         self._committed_at = self.clock()
+
+    commit = flush
+
+    def _retrying(self, work: Callable[[sqlite3.Connection], sqlite3.Cursor | None]
+                  ) -> sqlite3.Cursor:
+        """Run `work` in a write transaction of its own, waiting while the file is busy.
+
+        BEGIN IMMEDIATE takes the write lock first (SQLite waits up to `BUSY_TIMEOUT` for
+        it), so a transaction never fails half-way for a lock; a lock still held after
+        that is waited for again, up to `LOCK_PATIENCE` in all.
+        """
+        db = self._connection
+        started = time.monotonic()
+        pause = 0.05
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                return result  # type: ignore[return-value]
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() - started >= LOCK_PATIENCE:
+                    raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+                self.wait(pause)
+                pause = min(pause * 2, 1.0)
+            except sqlite3.Error as exc:
+                raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
 
     def close(self) -> None:
         try:
-            self.commit()
+            self.flush()
         finally:
             self._connection.close()
 
@@ -255,9 +330,18 @@ def _connect(path: Path) -> sqlite3.Connection:
             os.close(fd)
     except OSError as exc:
         raise OutputError(f"cannot create the ledger {path}: {exc.strerror}") from None
-    connection = sqlite3.connect(path, timeout=30.0)
-    # WAL: a reader never blocks the writer; NORMAL: a commit is not an fsync (losing the
-    # last entries to a power cut only means sending those rows again).
-    connection.execute("PRAGMA journal_mode=WAL")
-    connection.execute("PRAGMA synchronous=NORMAL")
+    try:
+        # Autocommit: every write transaction is opened and closed by `Ledger._retrying`,
+        # never left open by the sqlite3 module.
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
+        # WAL: a reader never blocks the writer; NORMAL: a commit is not an fsync (losing
+        # the last entries to a power cut only means sending those rows again).
+        connection.execute("PRAGMA journal_mode=WAL")
+        connection.execute("PRAGMA synchronous=NORMAL")
+    except sqlite3.Error as exc:
+        raise OutputError(f"cannot use the ledger {path}: {exc}") from None
     return connection
+
+
+_UPSERT = ("INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, sent_at) "
+           "VALUES (?, ?, ?, ?, ?)")
