@@ -110,6 +110,13 @@ def sent_on(timestamp: float) -> str:
     return _day(int(timestamp // 86400))  # one strftime per day, not per row
 
 
+@functools.lru_cache(maxsize=64)
+def unchanged_detail(day_number: int) -> str:
+    """The detail of an UNCHANGED row whose entry was written on day `day_number` (UTC)."""
+    return (f"already in the address book: sent on {_day(day_number)} with the same name; "
+            "--resend to send it again")
+
+
 class Ledger:
     """The ledger of one instance (ID + base URL) in the SQLite file `path`.
 
@@ -163,8 +170,13 @@ class Ledger:
 
     def lookup(self, chat_ids: Iterable[str]) -> dict[str, tuple[str, str, float]]:
         """chat ID → (first name, last name, sent_at) for those of `chat_ids` in the ledger."""
+        return {chat_id: (first, last, at)
+                for chat_id, first, last, at in self._entries(chat_ids).values()}
+
+    def _entries(self, chat_ids: Iterable[str]) -> dict[str, tuple[str, str, str, float]]:
+        """chat ID → its row (chat_id, first_name, last_name, sent_at), as SQLite gives it."""
         wanted = list(dict.fromkeys(chat_ids))
-        found: dict[str, tuple[str, str, float]] = {}
+        found: dict[str, tuple[str, str, str, float]] = {}
         if self.account is None:
             return found
         if self._waiting:
@@ -172,12 +184,11 @@ class Ledger:
         try:
             for start in range(0, len(wanted), LOOKUP_BATCH):
                 batch = wanted[start:start + LOOKUP_BATCH]
-                marks = ",".join("?" * len(batch))
                 rows = self._connection.execute(
                     "SELECT chat_id, first_name, last_name, sent_at FROM sent "
-                    f"WHERE account = ? AND chat_id IN ({marks})", (self.account, *batch))
-                for chat_id, first, last, at in rows:
-                    found[chat_id] = (first, last, at)
+                    f"WHERE account = ? AND chat_id IN ({','.join('?' * len(batch))})",
+                    (self.account, *batch))
+                found.update({row[0]: row for row in rows})
         except sqlite3.Error as exc:
             raise OutputError(f"cannot read the ledger {self.path}: {exc}") from None
         return found
@@ -205,24 +216,25 @@ class Ledger:
             yield from self._mark(pending, max_age)
 
     def _mark(self, items: list[Prepared], max_age: float | None) -> Iterator[Prepared]:
-        ready = Status.READY
-        found = self.lookup(item.contact.chat_id for item in items
-                            if item.status is ready and item.contact is not None)
+        ready, unchanged = Status.READY, Status.UNCHANGED
+        found = self._entries(item.contact.chat_id for item in items
+                              if item.status is ready and item.contact is not None)
+        if not found:
+            yield from items
+            return
         oldest = -1.0 if max_age is None else self.clock() - max_age
         for item in items:
             contact = item.contact
-            entry = found.get(contact.chat_id) if (item.status is ready
-                                                    and contact is not None) else None
-            if (entry is None or contact is None or entry[2] <= oldest
-                    or entry[0] != contact.first_name or entry[1] != contact.last_name):
+            entry = (found.get(contact.chat_id)
+                     if contact is not None and item.status is ready else None)
+            if (entry is None or entry[3] <= oldest or entry[1] != contact.first_name  # type: ignore[union-attr]
+                    or entry[2] != contact.last_name):  # type: ignore[union-attr]
                 yield item
                 continue
-            detail = (f"already in the address book: sent on {sent_on(entry[2])} with the "
-                      "same name; --resend to send it again")
+            detail = unchanged_detail(int(entry[3] // 86400))
             if item.detail:
                 detail = f"{detail}; {item.detail}"
-            yield Prepared(item.row, item.values, Status.UNCHANGED, contact, detail,
-                           item.previous)
+            yield Prepared(item.row, item.values, unchanged, contact, detail, item.previous)
 
     # -- writing -------------------------------------------------------------------------------
 
