@@ -256,10 +256,20 @@ class Ledger:
             self.flush()
 
     def add_many(self, contacts: Iterable[Contact], *, at: float | None = None) -> None:
-        """Remember many contacts at once (one transaction), written at `at` (default: now)."""
+        """Remember many contacts at once, written at `at` (default: now), in transactions
+        of `COMMIT_ROWS` (however many there are, memory stays flat)."""
         when = self.clock() if at is None else at
         self.flush()
-        rows = [(self.account, c.chat_id, c.first_name, c.last_name, when) for c in contacts]
+        chunk: list[tuple[int | None, str, str, str, float]] = []
+        for c in contacts:
+            chunk.append((self.account, c.chat_id, c.first_name, c.last_name, when))
+            if len(chunk) >= COMMIT_ROWS:
+                self._write_rows(chunk)
+                chunk = []
+        if chunk:
+            self._write_rows(chunk)
+
+    def _write_rows(self, rows: list[tuple[int | None, str, str, str, float]]) -> None:
         self._retrying(lambda db: db.executemany(_UPSERT, rows))
 
     def forget(self) -> int:
@@ -277,7 +287,7 @@ class Ledger:
         if self._waiting:
             rows, self._waiting = self._waiting, []
             try:
-                self._retrying(lambda db: db.executemany(_UPSERT, rows))
+                self._write_rows(rows)
             except BaseException:
                 self._waiting = rows + self._waiting  # kept for the next try
                 raise
