@@ -227,3 +227,22 @@ def test_two_instances_write_one_file_without_waiting_on_each_other(tmp_path: Pa
         assert len(two) == 1000
     with Ledger(path, instance_id="one", base_url="u") as one:
         assert len(one) == 1000
+
+
+def test_the_command_the_page_and_run_import_share_the_users_ledger(own_home: Path) -> None:
+    from importer import cli
+    from importer.paths import default_ledger
+    from importer.web import serve
+
+    users = own_home / ".local" / "share" / "wawp-importer" / "ledger.sqlite"
+    assert default_ledger() == users
+    command = cli.options_from_args(cli.build_parser().parse_args(["x.csv"]), {}, "")
+    page = serve.options_from_args(serve.build_parser().parse_args([]), {}, "")
+    assert command.ledger == page.ledger == users
+    # WAWP_LEDGER moves it for both; --ledger wins over it
+    env = {"WAWP_LEDGER": str(own_home / "elsewhere.sqlite")}
+    assert cli.options_from_args(cli.build_parser().parse_args(["x.csv"]), env, "").ledger \
+        == serve.options_from_args(serve.build_parser().parse_args([]), env, "").ledger \
+        == own_home / "elsewhere.sqlite"
+    flagged = cli.build_parser().parse_args(["x.csv", "--ledger", "mine.sqlite"])
+    assert cli.options_from_args(flagged, env, "").ledger == Path("mine.sqlite")
