@@ -36,8 +36,10 @@ from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_
 from .errors import (ApiRejected, ConfigError, ImporterError, LedgerUnusable, OutputError,
                      PreflightError, UsageError)
 from .models import RowResult, Status, Summary
-from .options import (DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES, MISSING_NAME_POLICIES,
-                      ImportOptions, check_known, coerce, field_kinds, parse_age)
+from .options import (DEFAULT_MAX_AGE, DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES,
+                      MISSING_NAME_POLICIES, ImportOptions, check_known, coerce, field_kinds,
+                      parse_age)
+from .paths import LEDGER_ENV, default_ledger, default_verify_cache
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
 from .report.summary import (
@@ -160,20 +162,28 @@ class ReplaceThenAppend(argparse.Action):
 
 
 def add_ledger_arguments(p: argparse.ArgumentParser) -> None:
-    """Re-imports that send only what changed since the last run (report/ledger.py)."""
-    g = p.add_argument_group("re-importing only what changed")
-    g.add_argument("--changed-only", action="store_true",
-                   help="send only rows whose contact differs from what was last written ok "
-                   "to this instance (the ledger); the others are reported unchanged")
+    """What is already in the address book: the ledger decides (report/ledger.py)."""
+    g = p.add_argument_group(
+        "what is already in the address book (the ledger)",
+        "A contact sent ok to this instance with the same name within --max-age is not sent "
+        "again: its row is reported unchanged, whatever results file, retry or resume it "
+        "comes from.")
+    g.add_argument("--resend", action="store_true",
+                   help="send every row, even those the ledger has as already in the address "
+                   "book (what is sent ok is still recorded)")
     g.add_argument("--max-age", metavar="AGE",
-                   help="with --changed-only: send again contacts last written longer ago "
-                   "than AGE, e.g. 30d, 12h, 90m, 45s (0 sends every row)")
+                   help="send again a contact last sent longer ago than AGE (default 30d; "
+                   "e.g. 12h, 90m, 45s; 0 sends every row)")
+    g.add_argument("--changed-only", action="store_true",
+                   help="does nothing: only what changed is sent by default now (kept so "
+                   "older commands and configs still work)")
     g.add_argument("--forget-ledger", action="store_true",
                    help="clear the ledger of this instance and base URL before the run")
     g.add_argument("--ledger", type=Path, metavar="FILE",
-                   help="the ledger's SQLite file (default: $XDG_DATA_HOME/wawp-importer/"
-                   "ledger.sqlite, i.e. ~/.local/share/…); every contact written ok is "
-                   "recorded there")
+                   help=f"the ledger's SQLite file (default: ${LEDGER_ENV}, else the user's "
+                   "data folder: ~/.local/share/wawp-importer/ledger.sqlite on Linux, "
+                   "~/Library/Application Support/wawp-importer/ on macOS, "
+                   "%%LOCALAPPDATA%%\\wawp-importer\\ on Windows)")
 
 
 def add_cockpit_arguments(p: argparse.ArgumentParser) -> None:
@@ -196,8 +206,8 @@ def add_cockpit_arguments(p: argparse.ArgumentParser) -> None:
                    help=f"check-exists calls per second (default {DEFAULT_VERIFY_RATE:g}, "
                    "WAWP's limit; 0 for no limit)")
     g.add_argument("--verify-cache", type=Path, metavar="FILE",
-                   help="where check-exists answers are kept (default: "
-                   "$XDG_CACHE_HOME/wawp-importer/<instance>/check-exists.json)")
+                   help="where check-exists answers are kept (default: the user's cache "
+                   "folder, e.g. ~/.cache/wawp-importer/<instance>/check-exists.json)")
     g = p.add_argument_group("summary")
     g.add_argument("--summary-json", type=Path, metavar="PATH",
                    help="also write the summary as JSON to PATH (- for standard output)")
@@ -235,10 +245,11 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         verify=args.verify,
         verify_rate=args.verify_rate,
         verify_cache=args.verify_cache or default_verify_cache(
-            env, args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
+            args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
         ledger=ledger_file(args.ledger, env),
         changed_only=args.changed_only,
-        max_age=max_age_seconds(args.max_age),
+        resend=args.resend,
+        max_age=DEFAULT_MAX_AGE if args.max_age is None else max_age_seconds(args.max_age),
         forget_ledger=args.forget_ledger,
     )
 
@@ -371,13 +382,6 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse
     return parser.parse_args(argv)
 
 
-def default_verify_cache(env: dict[str, str], instance_id: str) -> Path:
-    """$XDG_CACHE_HOME/wawp-importer/<instance>/check-exists.json (~/.cache when unset)."""
-    base = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in instance_id) or "default"
-    return base / "wawp-importer" / safe.lstrip(".") / "check-exists.json"
-
-
 def max_age_seconds(text: str | None) -> float | None:
     """`--max-age 30d` in seconds (kept as text until here, so a retry command repeats it
     as it was written)."""
@@ -389,15 +393,9 @@ def max_age_seconds(text: str | None) -> float | None:
         raise ConfigError(f"--max-age: {exc}") from None
 
 
-def default_ledger(env: dict[str, str]) -> Path:
-    """$XDG_DATA_HOME/wawp-importer/ledger.sqlite (~/.local/share when unset)."""
-    base = Path(env.get("XDG_DATA_HOME") or Path.home() / ".local" / "share")
-    return base / "wawp-importer" / "ledger.sqlite"
-
-
 def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
     """The ledger a command uses, imports and `wawp-import ledger` alike: --ledger FILE,
-    else the default."""
+    else the default (WAWP_LEDGER, else the user's data folder)."""
     return given or default_ledger(env)
 
 
@@ -408,7 +406,7 @@ def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
                           "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
                           "delimiter", "max_rows", "resume", "force", "config", "help",
-                          "version", "forget_ledger"})
+                          "version", "forget_ledger", "resend", "changed_only"})
 
 
 def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,

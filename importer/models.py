@@ -18,7 +18,7 @@ class Status(StrEnum):
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
     NOT_ON_WHATSAPP = "not_on_whatsapp"
-    #: --changed-only: the ledger says this very contact was already written (not sent).
+    #: The ledger says this very contact is already in the address book (not sent).
     UNCHANGED = "unchanged"
 
 

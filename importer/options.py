@@ -33,6 +33,9 @@ DEFAULT_MAX_ATTEMPTS = 5
 DEFAULT_TIMEOUT = 30.0
 #: WAWP: "You should not exceed 1 verification per second per instance".
 DEFAULT_VERIFY_RATE = 1.0
+#: A contact the ledger has as sent longer ago than this is sent again (someone may have
+#: changed or deleted it on the phone since): 30 days, in seconds.
+DEFAULT_MAX_AGE = 30 * 86400.0
 #: What a row without a name becomes (`--missing-name`), and which of equal numbers is sent.
 MISSING_NAME_POLICIES = ("invalid", "phone")
 DUPLICATE_POLICIES = ("first", "last")
@@ -102,16 +105,20 @@ class ImportOptions:
     verify_cache: Path | None = None
 
     # the ledger of what was written, kept between runs (report/ledger.py)
-    #: The SQLite file; None keeps no ledger (every `ok` is recorded there otherwise).
+    #: The SQLite file; None keeps no ledger (every `ok` is recorded there otherwise, and a
+    #: contact it has as sent, with the same name, within `max_age` is not sent again).
+    #: `run_import` fills in the user's ledger (importer/paths.py) unless told otherwise.
     ledger: Path | None = None
-    #: Send only rows whose contact differs from what the ledger says was written.
+    #: Accepted for older scripts and configs, and does nothing: the ledger decides by
+    #: default what is already in the address book (`resend` sends it anyway).
     changed_only: bool = False
     #: Send every row even when the ledger says it is already in the address book.
     resend: bool = False
     #: Another run sending to the same instance: refuse at once instead of waiting for it.
     no_wait: bool = False
-    #: With changed_only: ledger entries older than this many seconds count as changed.
-    max_age: float | None = None
+    #: Ledger entries older than this many seconds count as not sent (0: every entry is
+    #: stale); None: an entry never gets too old.
+    max_age: float | None = DEFAULT_MAX_AGE
     #: Clear this instance's ledger before the run.
     forget_ledger: bool = False
 
@@ -155,8 +162,8 @@ class ImportOptions:
                         else ", or use --dry-run")
                 raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID "
                                   f"and WAWP_ACCESS_TOKEN (or --token-file){hint}")
-        if self.max_age is not None and not self.changed_only:
-            raise ConfigError("--max-age only means something with --changed-only")
+        if self.max_age is not None and not self.max_age >= 0:
+            raise ConfigError(f"--max-age must be 0 or more, got {self.max_age:g}")
         check_policies(missing_name=self.missing_name, duplicates=self.duplicates)
 
     def check_sending(self) -> None:
@@ -165,8 +172,6 @@ class ImportOptions:
             raise ConfigError(f"--concurrency must be at least 1, got {self.concurrency}")
         if not self.rate >= 0:  # also refuses NaN
             raise ConfigError(f"--rate must be 0 (no limit) or more, got {self.rate:g}")
-        if self.max_age is not None and not self.max_age >= 0:
-            raise ConfigError(f"--max-age must be 0 or more, got {self.max_age:g}")
         if self.max_attempts < 1:
             raise ConfigError(f"--max-attempts must be at least 1, got {self.max_attempts}")
         if not self.timeout > 0:

@@ -26,6 +26,7 @@ from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
 from .options import ImportOptions, check_base_url, typed_values
+from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.limits import mark_impossible_phones, widened_headers
@@ -386,39 +387,38 @@ def _was_sent(handed: deque[bool], result: RowResult) -> bool:
 
 
 def uses_ledger(options: ImportOptions) -> bool:
-    """Whether this run reads or writes the ledger (a dry run only reads it, and only for
-    --changed-only)."""
+    """Whether this run reads or writes the ledger: every run that has one, but a dry run
+    that would skip nothing by it (--resend, --forget-ledger) leaves it alone."""
     if options.ledger is None:
-        if options.changed_only or options.forget_ledger:
-            raise ConfigError("--changed-only and --forget-ledger need a ledger file "
-                              "(the `ledger` setting)")
+        if options.forget_ledger:
+            raise ConfigError("--forget-ledger needs a ledger file (the `ledger` setting)")
         return False
-    return not (options.dry_run and not options.changed_only)
+    return not (options.dry_run and (options.resend or options.forget_ledger))
 
 
 def open_ledger(options: ImportOptions, *,
                 clock: Callable[[], float] = time.time) -> Ledger | None:
     """The ledger of this run's instance; None without one.
 
-    A dry run reads it (to show what --changed-only would skip) but never changes it.
-    --forget-ledger clears it once the preflight has passed (see `_send`).
+    A dry run reads it (to show what would not be sent again) but never changes it, and
+    without a ledger file there is nothing to read. --forget-ledger clears it once the
+    preflight has passed (see `_send`).
     """
     if not uses_ledger(options):
         return None
     assert options.ledger is not None
     if options.dry_run and not options.ledger.exists():
         return None  # nothing to compare with, and a dry run creates nothing
-    ledger = Ledger(options.ledger, instance_id=options.instance_id,
-                    base_url=options.base_url.rstrip("/"), clock=clock,
-                    read_only=options.dry_run)
-    return ledger
+    return Ledger(options.ledger, instance_id=options.instance_id, base_url=options.base_url,
+                  clock=clock, read_only=options.dry_run)
 
 
 def unchanged_skipped(items: Iterable[Prepared], ledger: Ledger | None,
                       options: ImportOptions) -> Iterable[Prepared]:
-    """`items`, with --changed-only: rows the ledger has as written, unchanged, made UNCHANGED."""
-    if ledger is None or not options.changed_only or (options.forget_ledger
-                                                      and options.dry_run):
+    """`items`, with the contacts the ledger has as already in the address book (same chat
+    ID and name, within --max-age) made UNCHANGED; every item on its way to `send_all`
+    passes here, whether from a new run, a retry or a resume. --resend sends them anyway."""
+    if ledger is None or options.resend:
         return items
     return ledger.skip_unchanged(items, max_age=options.max_age)
 
@@ -430,7 +430,13 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                 start_writing: Callable[[], None] = lambda: None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
-    pause = control.interruptible(sleep)  # a stop cuts every wait short
+
+    async def sleep_flushed(seconds: float) -> None:
+        if ledger is not None:
+            ledger.flush()  # what was sent is on record before a wait (a Retry-After…)
+        await sleep(seconds)
+
+    pause = control.interruptible(sleep_flushed)  # a stop cuts every wait short
     pacer = Pacer(options.rate, sleep=pause)
     async with WawpClient(options.base_url, options.instance_id, options.access_token,
                           transport=transport, timeout=options.timeout,
@@ -533,8 +539,15 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     `control` and `clock` go to `run_plan`.
 
     Nothing is printed and the environment is not read: pass the token, and `base_url`
-    for any API but https://api.wawp.net (WAWP_BASE_URL is the command's, not this
-    function's). Without `default_region`, the region of the instance's own number is used
+    for any API but https://api.wawp.net (WAWP_BASE_URL and WAWP_LEDGER are the command's,
+    not this function's).
+
+    The ledger is the user's own, as for the command (`importer.paths.default_ledger()`:
+    ~/.local/share/wawp-importer/ledger.sqlite on Linux): a contact it has as sent ok to
+    this instance with the same name within `max_age` (30 days) comes back `unchanged`
+    and is not sent. `ledger=PATH` (or `ledger` in the config) names another file,
+    `ledger=None` keeps none (every row is sent), `resend=True` sends every row and still
+    records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without `default_region`, the region of the instance's own number is used
     (see `plan_import`). Where the command
     would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
     """
@@ -567,6 +580,8 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     # Keyword arguments are typed like a config's values; paths may come as text, as they
     # would on a command line, and stay relative to the current folder.
     values.update(typed_values(settings))
+    if "ledger" not in values:  # neither the config nor the caller named one (None is "none")
+        values["ledger"] = default_ledger()
     if values.get("results") is None and default_results is not None:
         values["results"] = default_results
     options = ImportOptions(input=Path(source), **values)

@@ -39,8 +39,11 @@ def main() -> int:
         server, info = start_sandbox(Path(tmp))
         try:
             print(f"Sandbox: {info['base_url']} (instance {info['instance_id']})\n", flush=True)
+            # The demo's ledger lives and dies with its sandbox: the user's own ledger never
+            # hears of the demo's contacts.
             env = dict(os.environ, WAWP_BASE_URL=info["base_url"],
-                       WAWP_INSTANCE_ID=info["instance_id"], WAWP_ACCESS_TOKEN=info["token"])
+                       WAWP_INSTANCE_ID=info["instance_id"], WAWP_ACCESS_TOKEN=info["token"],
+                       WAWP_LEDGER=str(Path(tmp) / "ledger.sqlite"))
             command = [sys.executable, "-m", "importer", str(source), "--default-region", "EG",
                        "--rate", "0", "--concurrency", "16"]
             print("$ wawp-import out/demo/contacts.xlsx --default-region EG --rate 0 "

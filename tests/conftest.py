@@ -8,6 +8,7 @@ import functools
 import inspect
 import os
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from hypothesis import settings
@@ -20,6 +21,20 @@ from tests.support.sandbox import SandboxProcess
 # luck of the draw (a developer's run keeps exploring new cases and saves the failing ones).
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "default")
+@pytest.fixture(autouse=True)
+def own_home(tmp_path_factory: pytest.TempPathFactory,
+             monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test has a home of its own: no test writes the user's ledger or check cache,
+    and no two tests share a ledger (many send the same numbers to the same sandbox, and
+    the ledger would call the second `unchanged`). Subprocesses of the command inherit it."""
+    home = tmp_path_factory.mktemp("home")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("XDG_DATA_HOME", str(home / ".local" / "share"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(home / ".cache"))
+    monkeypatch.setenv("XDG_STATE_HOME", str(home / ".local" / "state"))
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
+    monkeypatch.delenv("WAWP_LEDGER", raising=False)
+    return home
 
 
 @pytest.fixture(scope="session")
@@ -36,8 +51,6 @@ def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
         sandbox_server.start()
     sandbox_server.reset()
     return sandbox_server
-
-
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import stat
 from pathlib import Path
 
@@ -10,9 +11,11 @@ import pytest
 from importer import ConfigError, LedgerUnusable, Status, UsageError, run_import
 from importer.models import Contact, Prepared, RowResult
 from importer.report.ledger import (
+    COMMIT_INTERVAL,
     LOOKUP_BATCH,
     Ledger,
     LedgerFile,
+    account_url,
     check_ledger,
     create_ledger,
     parse_age,
@@ -66,7 +69,8 @@ def test_unchanged_rows_are_found_in_batches_never_one_query_per_row(tmp_path: P
     assert [o.row for o in out] == [i.row for i in items]  # all of them, in order
     unchanged = [o for o in out if o.status is Status.UNCHANGED]
     assert len(unchanged) == 2000 - 200  # not the renamed ones, not those never sent
-    assert all(o.detail == "same as sent on 2026-12-01" for o in unchanged)
+    assert all(o.detail == "already in the address book: sent on 2026-12-01 with the same "
+               "name; --resend to send it again" for o in unchanged)
     assert out[-1].status is Status.INVALID and out[-2].status is Status.READY
 
 
@@ -118,13 +122,17 @@ def test_the_file_is_private_and_a_read_only_ledger_changes_nothing(tmp_path: Pa
     assert path.read_bytes() == before
 
 
-def test_the_python_api_takes_the_ledger_as_a_setting(tmp_path: Path) -> None:
+def test_the_python_api_takes_the_ledger_as_a_setting(tmp_path: Path,
+                                                      own_home: Path) -> None:
     source = write_csv(tmp_path / "book.csv", [["Name", "Phone"], ["Ahmed", "0100 123 4567"]])
-    with pytest.raises(ConfigError, match="need a ledger"):
-        run_import(source, default_region="EG", dry_run=True, changed_only=True)
-    with pytest.raises(ConfigError, match="only means something with --changed-only"):
-        run_import(source, default_region="EG", dry_run=True, max_age="30d",
-                   ledger=tmp_path / "l.sqlite")
+    # --changed-only and --max-age are settings of their own now: no ledger needed.
+    assert run_import(source, default_region="EG", dry_run=True, changed_only=True,
+                      max_age="30d", ledger=None).counts == {"ready": 1}
+    with pytest.raises(ConfigError, match="--forget-ledger needs a ledger"):
+        run_import(source, default_region="EG", dry_run=True, forget_ledger=True,
+                   ledger=None)
+    with pytest.raises(ConfigError, match="--max-age must be 0 or more"):
+        run_import(source, default_region="EG", dry_run=True, max_age=-1.0)
     config = tmp_path / "weekly.toml"
     config.write_text('changed-only = true\nmax-age = "30d"\ndry-run = true\n',
                       encoding="utf-8")
@@ -205,3 +213,112 @@ def test_forgetting_an_instance_while_an_import_writes_to_it(tmp_path: Path) -> 
     with LedgerFile(path) as whole:
         assert [(h.instance_id, h.contacts) for h in whole.holdings()] == [("1", 1), ("2", 1)]
         assert [e.chat_id for e in whole.entries(instance_id="1")] == ["201000000002@c.us"]
+    # Without `ledger`, the user's own (here the test's HOME) would be read; a dry run
+    # creates none.
+    assert run_import(source, default_region="EG", dry_run=True).counts == {"ready": 1}
+    assert not list(own_home.rglob("*.sqlite"))
+
+
+@pytest.mark.parametrize(("spelled", "keyed"), [
+    ("https://api.wawp.net", "https://api.wawp.net"),
+    ("https://api.wawp.net/", "https://api.wawp.net"),
+    ("HTTPS://API.Wawp.NET:443/", "https://api.wawp.net"),
+    ("https://api.wawp.net:8443", "https://api.wawp.net:8443"),
+    ("HTTP://127.0.0.1:8080/", "http://127.0.0.1:8080"),
+    ("http://localhost:80", "http://localhost"),
+    ("https://host/v2//api/", "https://host/v2/api"),
+    ("http://[::1]:9000/", "http://[::1]:9000"),
+])
+def test_a_base_url_is_one_account_however_it_is_spelled(spelled: str, keyed: str) -> None:
+    assert account_url(spelled) == keyed
+
+
+def test_spellings_of_one_base_url_share_their_entries(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    with Ledger(path, instance_id="i", base_url="http://127.0.0.1:8080") as ledger:
+        ledger.add(Contact("x@c.us", "A", "B"))
+    with Ledger(path, instance_id="i", base_url="HTTP://127.0.0.1:8080/") as ledger:
+        assert set(ledger.lookup(["x@c.us"])) == {"x@c.us"}
+    with Ledger(path, instance_id="i", base_url="http://127.0.0.2:8080/") as ledger:
+        assert ledger.lookup(["x@c.us"]) == {}
+
+
+def test_entries_wait_in_memory_and_no_transaction_stays_open(tmp_path: Path) -> None:
+    clock = Clock()
+    path = tmp_path / "l.sqlite"
+    with Ledger(path, instance_id="i", base_url="u", clock=clock) as ledger:
+        ledger.add(Contact("a@c.us", "A", ""))
+        assert not ledger._connection.in_transaction
+        with Ledger(path, instance_id="i", base_url="u", clock=clock) as other:
+            assert other.lookup(["a@c.us"]) == {}  # not written yet
+            clock.now += COMMIT_INTERVAL
+            ledger.add(Contact("b@c.us", "B", ""))  # the interval passed: both written
+            assert set(other.lookup(["a@c.us", "b@c.us"])) == {"a@c.us", "b@c.us"}
+            ledger.add(Contact("c@c.us", "C", ""))
+            ledger.flush()  # as before a sleep
+            assert set(other.lookup(["c@c.us"])) == {"c@c.us"}
+        assert not ledger._connection.in_transaction
+
+
+def test_a_busy_ledger_is_waited_for_not_an_error(tmp_path: Path) -> None:
+    path = tmp_path / "l.sqlite"
+    with Ledger(path, instance_id="one", base_url="u") as ledger:
+        ledger.add(Contact("a@c.us", "A", ""))
+    waits: list[float] = []
+    holder = sqlite3.connect(path, isolation_level=None)
+
+    def wait(seconds: float) -> None:
+        waits.append(seconds)
+        if len(waits) == 3:
+            holder.execute("COMMIT")  # it finishes while we wait
+
+    with Ledger(path, instance_id="two", base_url="u", wait=wait) as ledger:
+        ledger._connection.execute("PRAGMA busy_timeout = 10")  # SQLite's own wait, cut short
+        holder.execute("BEGIN IMMEDIATE")  # another process in the middle of a write
+        ledger.add(Contact("b@c.us", "B", ""))
+        ledger.flush()
+        assert len(waits) == 3
+    holder.close()
+    with Ledger(path, instance_id="two", base_url="u") as ledger:
+        assert set(ledger.lookup(["b@c.us"])) == {"b@c.us"}
+
+
+def test_two_instances_write_one_file_without_waiting_on_each_other(tmp_path: Path) -> None:
+    """A run holding a batch of entries holds no lock: a run on another instance writes the
+    same file at once (SQLite's own wait set to nothing, and no second try allowed)."""
+    path = tmp_path / "l.sqlite"
+    clock = Clock()
+
+    def no_waiting(seconds: float) -> None:
+        raise AssertionError("waited for the other run")
+
+    with Ledger(path, instance_id="one", base_url="u", clock=clock) as one, \
+            Ledger(path, instance_id="two", base_url="u", clock=clock, wait=no_waiting) as two:
+        two._connection.execute("PRAGMA busy_timeout = 0")
+        for i in range(1000):
+            one.add(Contact(f"{i}@c.us", "One", ""))  # a batch collecting, mid-run
+        for i in range(1000):
+            two.add(Contact(f"{i}@c.us", "Two", ""))
+        two.flush()
+        assert len(two) == 1000
+    with Ledger(path, instance_id="one", base_url="u") as one:
+        assert len(one) == 1000
+
+
+def test_the_command_the_page_and_run_import_share_the_users_ledger(own_home: Path) -> None:
+    from importer import cli
+    from importer.paths import default_ledger
+    from importer.web import serve
+
+    users = own_home / ".local" / "share" / "wawp-importer" / "ledger.sqlite"
+    assert default_ledger() == users
+    command = cli.options_from_args(cli.build_parser().parse_args(["x.csv"]), {}, "")
+    page = serve.options_from_args(serve.build_parser().parse_args([]), {}, "")
+    assert command.ledger == page.ledger == users
+    # WAWP_LEDGER moves it for both; --ledger wins over it
+    env = {"WAWP_LEDGER": str(own_home / "elsewhere.sqlite")}
+    assert cli.options_from_args(cli.build_parser().parse_args(["x.csv"]), env, "").ledger \
+        == serve.options_from_args(serve.build_parser().parse_args([]), env, "").ledger \
+        == own_home / "elsewhere.sqlite"
+    flagged = cli.build_parser().parse_args(["x.csv", "--ledger", "mine.sqlite"])
+    assert cli.options_from_args(flagged, env, "").ledger == Path("mine.sqlite")

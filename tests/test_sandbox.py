@@ -566,8 +566,13 @@ def test_ready_file_banner_and_dump_on_sigterm(tmp_path: Path) -> None:
     assert process.returncode == 0, stderr
     assert (
         f"export WAWP_BASE_URL={info['base_url']} WAWP_INSTANCE_ID=inst-1 WAWP_ACCESS_TOKEN=secret-token"
+        " WAWP_LEDGER="
         in stdout.decode()
     )
+    # The walkthrough's ledger is the sandbox's own, in a folder removed when it stops.
+    ledger = Path(stdout.decode().split("WAWP_LEDGER=", 1)[1].split()[0])
+    assert ledger.name == "ledger.sqlite" and ledger.parent.name.startswith("wawp-sandbox-")
+    assert not ledger.parent.exists()
     state = json.loads(dump.read_text())
     assert state["contacts"] == {"447911123456@c.us": JOHN}
     assert state["puts"] == 1

@@ -1,10 +1,14 @@
 """The ledger: what was last written to each instance's address book, kept between runs.
 
-A weekly re-import of the same spreadsheet writes the same contacts again and again. The
-ledger remembers, per instance ID and base URL, the contact each chat ID was last written
-with (first and last name) and when, so that `--changed-only` sends only what changed::
+It is the one record of what an address book already holds. It remembers, per instance ID
+and base URL (normalized: see `account_url`), the contact each chat ID was last written
+with (first and last name) and when::
 
     sent(account, chat_id, first_name, last_name, sent_at)   -- SQLite, WITHOUT ROWID
+
+and every run consults it by default (`skip_unchanged`, one stage of the pipeline that
+new runs, retries and resumes all pass through): a contact sent ok with the same name
+within `max_age` is UNCHANGED and costs no request.
 
 It is only ever told about a write the API answered ok, and only after the journal line of
 that answer was written (see pipeline.py): a crash can lose the last entries (those rows are
@@ -20,8 +24,15 @@ and linked into place complete, so a crash never leaves a 0-byte one behind.
 `LedgerFile` reads and edits the whole file, every instance (the `wawp-import ledger`
 command): what it holds per instance, its entries, forgetting one instance.
 
-Lookups are batched (`LOOKUP_BATCH` chat IDs per `SELECT … WHERE chat_id IN (…)`), and
-writes are committed in batches (at most `COMMIT_INTERVAL` seconds apart, and at close).
+It never blocks anyone for long. Entries wait in memory and are written in one short
+transaction (`flush`) when `COMMIT_ROWS` are waiting or `COMMIT_INTERVAL` seconds have
+passed, at close, and before the run sleeps (pipeline.py): no write transaction is open
+while a run waits on the network, so runs on other instances sharing the file wait a few
+milliseconds at most. WAL mode lets readers go on while one writes. A ledger busy beyond
+SQLite's own wait (`BUSY_TIMEOUT`) is waited for again, up to `LOCK_PATIENCE`, rather
+than failing the run.
+
+Lookups are batched (`LOOKUP_BATCH` chat IDs per `SELECT … WHERE chat_id IN (…)`).
 The file holds phone numbers and names: it is created mode 0600 in a 0700 folder.
 """
 
@@ -39,6 +50,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import LedgerUnusable, OutputError
 from ..models import Contact, Prepared, RowResult, Status
@@ -47,13 +59,20 @@ from ..options import parse_age  # noqa: F401  (the schema parses ages; kept imp
 #: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
 #: short while paying the per-query cost once per 500 rows, not per row.
 LOOKUP_BATCH = 500
-#: Written entries are committed at most this many seconds apart (and at close).
+#: Entries waiting in memory are written at most this many seconds apart, or once this
+#: many are waiting (and at close, and before a run sleeps).
 COMMIT_INTERVAL = 1.0
 COMMIT_ROWS = 2000
+#: SQLite's own wait for a lock (busy_timeout), in seconds; then `_retrying` waits again.
+BUSY_TIMEOUT = 30.0
+#: How long a busy ledger is waited for in all before the run gives up (OutputError).
+LOCK_PATIENCE = 600.0
 LEDGER_VERSION = 1
 #: The first 16 bytes of every SQLite database file.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _TABLES = frozenset({"meta", "accounts", "sent"})
+#: The port each scheme has when none is written.
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -74,6 +93,28 @@ CREATE TABLE IF NOT EXISTS sent (
 """
 
 
+def account_url(base_url: str) -> str:
+    """The base URL as the ledger keys it: the same API however it is spelled.
+
+    Scheme and host lower-cased, the scheme's default port dropped, the path without its
+    trailing slash (nor doubled ones), no user, query or fragment:
+    `HTTP://API.Wawp.net:443/` and `https://api.wawp.net` are one account.
+    """
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    path = "/".join(part for part in parts.path.split("/") if part)
+    return urlunsplit((scheme, host, f"/{path}" if path else "", "", ""))
+
+
 @functools.lru_cache(maxsize=64)
 def _day(day_number: int) -> str:
     return datetime.fromtimestamp(day_number * 86400, UTC).strftime("%Y-%m-%d")
@@ -84,23 +125,33 @@ def sent_on(timestamp: float) -> str:
     return _day(int(timestamp // 86400))  # one strftime per day, not per row
 
 
+@functools.lru_cache(maxsize=64)
+def unchanged_detail(day_number: int) -> str:
+    """The detail of an UNCHANGED row whose entry was written on day `day_number` (UTC)."""
+    return (f"already in the address book: sent on {_day(day_number)} with the same name; "
+            "--resend to send it again")
+
+
 class Ledger:
     """The ledger of one instance (ID + base URL) in the SQLite file `path`.
 
     `clock` gives the wall-clock time (seconds since the epoch) written with each entry
     and compared with `max_age`. `read_only` (a dry run) opens an existing file and never
-    changes it.
+    changes it. `wait` sleeps between tries while another process holds the file's lock.
     """
 
     def __init__(self, path: Path, *, instance_id: str, base_url: str,
-                 clock: Callable[[], float] = time.time, read_only: bool = False) -> None:
+                 clock: Callable[[], float] = time.time, read_only: bool = False,
+                 wait: Callable[[float], None] = time.sleep) -> None:
         self.path = Path(path)
         self.clock = clock
+        self.wait = wait
         self.read_only = read_only
         self.written = 0
-        self._pending = 0
+        self._waiting: list[tuple[int | None, str, str, str, float]] = []
         self._committed_at = 0.0
         self.account: int | None = None
+        base_url = account_url(base_url)
         try:
             if read_only:
                 if os.path.lexists(self.path):
@@ -117,10 +168,17 @@ class Ledger:
             if os.path.lexists(self.path) or not create_ledger(self.path):
                 check_ledger(self.path, writable=True)  # it was there: is it a ledger?
             self._connection = _connect(self.path)
-            with self._connection:
-                self._connection.execute(
-                    "INSERT OR IGNORE INTO accounts (instance_id, base_url) VALUES (?, ?)",
-                    (instance_id, base_url))
+
+            def create(db: sqlite3.Connection) -> None:
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        db.execute(statement)
+                db.execute("INSERT OR IGNORE INTO meta (key, value) VALUES ('version', ?)",
+                           (str(LEDGER_VERSION),))
+                db.execute("INSERT OR IGNORE INTO accounts (instance_id, base_url) "
+                           "VALUES (?, ?)", (instance_id, base_url))
+
+            self._retrying(create)
             self.account = self._connection.execute(
                 "SELECT id FROM accounts WHERE instance_id = ? AND base_url = ?",
                 (instance_id, base_url)).fetchone()[0]
@@ -132,19 +190,25 @@ class Ledger:
 
     def lookup(self, chat_ids: Iterable[str]) -> dict[str, tuple[str, str, float]]:
         """chat ID → (first name, last name, sent_at) for those of `chat_ids` in the ledger."""
+        return {chat_id: (first, last, at)
+                for chat_id, first, last, at in self._entries(chat_ids).values()}
+
+    def _entries(self, chat_ids: Iterable[str]) -> dict[str, tuple[str, str, str, float]]:
+        """chat ID → its row (chat_id, first_name, last_name, sent_at), as SQLite gives it."""
         wanted = list(dict.fromkeys(chat_ids))
-        found: dict[str, tuple[str, str, float]] = {}
+        found: dict[str, tuple[str, str, str, float]] = {}
         if self.account is None:
             return found
+        if self._waiting:
+            self.flush()  # what this run wrote is part of the answer
         try:
             for start in range(0, len(wanted), LOOKUP_BATCH):
                 batch = wanted[start:start + LOOKUP_BATCH]
-                marks = ",".join("?" * len(batch))
                 rows = self._connection.execute(
                     "SELECT chat_id, first_name, last_name, sent_at FROM sent "
-                    f"WHERE account = ? AND chat_id IN ({marks})", (self.account, *batch))
-                for chat_id, first, last, at in rows:
-                    found[chat_id] = (first, last, at)
+                    f"WHERE account = ? AND chat_id IN ({','.join('?' * len(batch))})",
+                    (self.account, *batch))
+                found.update({row[0]: row for row in rows})
         except sqlite3.Error as exc:
             raise OutputError(f"cannot read the ledger {self.path}: {exc}") from None
         return found
@@ -172,23 +236,25 @@ class Ledger:
             yield from self._mark(pending, max_age)
 
     def _mark(self, items: list[Prepared], max_age: float | None) -> Iterator[Prepared]:
-        ready = Status.READY
-        found = self.lookup(item.contact.chat_id for item in items
-                            if item.status is ready and item.contact is not None)
+        ready, unchanged = Status.READY, Status.UNCHANGED
+        found = self._entries(item.contact.chat_id for item in items
+                              if item.status is ready and item.contact is not None)
+        if not found:
+            yield from items
+            return
         oldest = -1.0 if max_age is None else self.clock() - max_age
         for item in items:
             contact = item.contact
-            entry = found.get(contact.chat_id) if (item.status is ready
-                                                    and contact is not None) else None
-            if (entry is None or contact is None or entry[2] <= oldest
-                    or entry[0] != contact.first_name or entry[1] != contact.last_name):
+            entry = (found.get(contact.chat_id)
+                     if contact is not None and item.status is ready else None)
+            if (entry is None or entry[3] <= oldest or entry[1] != contact.first_name  # type: ignore[union-attr]
+                    or entry[2] != contact.last_name):  # type: ignore[union-attr]
                 yield item
                 continue
-            detail = f"same as sent on {sent_on(entry[2])}"
+            detail = unchanged_detail(int(entry[3] // 86400))
             if item.detail:
                 detail = f"{detail}; {item.detail}"
-            yield Prepared(item.row, item.values, Status.UNCHANGED, contact, detail,
-                           item.previous)
+            yield Prepared(item.row, item.values, unchanged, contact, detail, item.previous)
 
     # -- writing -------------------------------------------------------------------------------
 
@@ -198,73 +264,103 @@ class Ledger:
             self.add(Contact(result.chat_id, result.first_name, result.last_name))
 
     def add(self, contact: Contact, *, at: float | None = None) -> None:
-        """Remember that `contact` was written at `at` (default: now)."""
+        """Remember that `contact` was written at `at` (default: now).
+
+        Kept in memory until the next `flush`, which comes once `COMMIT_ROWS` wait or
+        `COMMIT_INTERVAL` seconds have passed since the last one."""
         now = self.clock()
-        try:
-            self._connection.execute(
-                "INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, sent_at) "
-                "VALUES (?, ?, ?, ?, ?)",
-                (self.account, contact.chat_id, contact.first_name, contact.last_name,
-                 now if at is None else at))
-            self.written += 1
-            self._pending += 1
-            if self._pending >= COMMIT_ROWS or now - self._committed_at >= COMMIT_INTERVAL:
-                self.commit()
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        self._waiting.append((self.account, contact.chat_id, contact.first_name,
+                              contact.last_name, now if at is None else at))
+        self.written += 1
+        if len(self._waiting) >= COMMIT_ROWS or now - self._committed_at >= COMMIT_INTERVAL:
+            self.flush()
 
     def add_many(self, contacts: Iterable[Contact], *, at: float | None = None) -> None:
-        """Remember many contacts at once (one transaction), written at `at` (default: now)."""
+        """Remember many contacts at once, written at `at` (default: now), in transactions
+        of `COMMIT_ROWS` (however many there are, memory stays flat)."""
         when = self.clock() if at is None else at
-        try:
-            with self._connection:
-                self._connection.executemany(
-                    "INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, "
-                    "sent_at) VALUES (?, ?, ?, ?, ?)",
-                    ((self.account, c.chat_id, c.first_name, c.last_name, when)
-                     for c in contacts))
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        self.flush()
+        chunk: list[tuple[int | None, str, str, str, float]] = []
+        for c in contacts:
+            chunk.append((self.account, c.chat_id, c.first_name, c.last_name, when))
+            if len(chunk) >= COMMIT_ROWS:
+                self._write_rows(chunk)
+                chunk = []
+        if chunk:
+            self._write_rows(chunk)
+
+    def _write_rows(self, rows: list[tuple[int | None, str, str, str, float]]) -> None:
+        self._retrying(lambda db: db.executemany(_UPSERT, rows))
 
     def restore(self, contacts: Iterable[Contact], *, at: float) -> int:
         """Remember contacts written at `at` (from earlier results), keeping any entry that is
         newer; returns how many entries were added or updated."""
-        try:
-            with self._connection:
-                cursor = self._connection.executemany(
-                    "INSERT INTO sent (account, chat_id, first_name, last_name, sent_at) "
-                    "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, chat_id) DO UPDATE SET "
-                    "first_name = excluded.first_name, last_name = excluded.last_name, "
-                    "sent_at = excluded.sent_at WHERE excluded.sent_at > sent.sent_at",
-                    ((self.account, c.chat_id, c.first_name, c.last_name, at)
-                     for c in contacts))
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+        self.flush()
+        cursor = self._retrying(lambda db: db.executemany(
+            "INSERT INTO sent (account, chat_id, first_name, last_name, sent_at) "
+            "VALUES (?, ?, ?, ?, ?) ON CONFLICT (account, chat_id) DO UPDATE SET "
+            "first_name = excluded.first_name, last_name = excluded.last_name, "
+            "sent_at = excluded.sent_at WHERE excluded.sent_at > sent.sent_at",
+            ((self.account, c.chat_id, c.first_name, c.last_name, at) for c in contacts)))
         return max(cursor.rowcount, 0)
 
     def forget(self) -> int:
         """Drop every entry of this instance; returns how many there were."""
-        try:
-            with self._connection:
-                cursor = self._connection.execute("DELETE FROM sent WHERE account = ?",
-                                                  (self.account,))
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot clear the ledger {self.path}: {exc}") from None
+        self._waiting.clear()
+        cursor = self._retrying(lambda db: db.execute("DELETE FROM sent WHERE account = ?",
+                                                      (self.account,)))
         return cursor.rowcount
 
-    def commit(self) -> None:
+    def flush(self) -> None:
+        """Write the entries waiting in memory, in one short transaction."""
         if self.read_only:
+            self._waiting.clear()
             return
-        try:
-            self._connection.commit()
-        except sqlite3.Error as exc:
-            raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
-        self._pending = 0
+        if self._waiting:
+            rows, self._waiting = self._waiting, []
+            try:
+                self._write_rows(rows)
+            except BaseException:
+                self._waiting = rows + self._waiting  # kept for the next try
+                raise
         self._committed_at = self.clock()
+
+    commit = flush
+
+    def _retrying(self, work: Callable[[sqlite3.Connection], sqlite3.Cursor | None]
+                  ) -> sqlite3.Cursor:
+        """Run `work` in a write transaction of its own, waiting while the file is busy.
+
+        BEGIN IMMEDIATE takes the write lock first (SQLite waits up to `BUSY_TIMEOUT` for
+        it), so a transaction never fails half-way for a lock; a lock still held after
+        that is waited for again, up to `LOCK_PATIENCE` in all.
+        """
+        db = self._connection
+        started = time.monotonic()
+        pause = 0.05
+        while True:
+            try:
+                db.execute("BEGIN IMMEDIATE")
+                try:
+                    result = work(db)
+                    db.execute("COMMIT")
+                except BaseException:
+                    if db.in_transaction:
+                        db.execute("ROLLBACK")
+                    raise
+                return result  # type: ignore[return-value]
+            except sqlite3.OperationalError as exc:
+                busy = "locked" in str(exc) or "busy" in str(exc)
+                if not busy or time.monotonic() - started >= LOCK_PATIENCE:
+                    raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
+                self.wait(pause)
+                pause = min(pause * 2, 1.0)
+            except sqlite3.Error as exc:
+                raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
 
     def close(self) -> None:
         try:
-            self.commit()
+            self.flush()
         finally:
             self._connection.close()
 
@@ -488,7 +584,8 @@ def create_ledger(path: Path) -> bool:
 
 
 def _connect_read_only(path: Path) -> sqlite3.Connection:
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30.0)
+    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True,
+                           timeout=BUSY_TIMEOUT, isolation_level=None)
 
 
 def _connect(path: Path) -> sqlite3.Connection:
@@ -498,7 +595,9 @@ def _connect(path: Path) -> sqlite3.Connection:
     except OSError as exc:
         raise LedgerUnusable(path, "unreadable", exc.strerror or str(exc)) from None
     try:
-        connection = sqlite3.connect(path, timeout=30.0)
+        # Autocommit: every write transaction is opened and closed by `Ledger._retrying`,
+        # never left open by the sqlite3 module.
+        connection = sqlite3.connect(path, timeout=BUSY_TIMEOUT, isolation_level=None)
         # WAL: a reader never blocks the writer; NORMAL: a commit is not an fsync (losing
         # the last entries to a power cut only means sending those rows again).
         connection.execute("PRAGMA journal_mode=WAL")
@@ -506,3 +605,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     except sqlite3.OperationalError as exc:  # "unable to open database file", read-only…
         raise LedgerUnusable(path, "unreadable", str(exc)) from None
     return connection
+
+
+_UPSERT = ("INSERT OR REPLACE INTO sent (account, chat_id, first_name, last_name, sent_at) "
+           "VALUES (?, ?, ?, ?, ?)")

@@ -16,10 +16,12 @@ import logging
 import os
 import secrets
 import shlex
+import shutil
 import signal
 import socket
 import string
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -327,13 +329,16 @@ def _write_json_atomically(path: Path, data: dict[str, Any]) -> None:
     os.replace(tmp, path)
 
 
-def _banner(base_url: str, config: SandboxConfig) -> str:
+def _banner(base_url: str, config: SandboxConfig, ledger: Path) -> str:
+    # WAWP_LEDGER: the walkthrough's imports are recorded in a ledger of this sandbox's own,
+    # removed when it stops (as its address book is), never in the user's ledger.
     exports = " ".join(
         f"{name}={shlex.quote(value)}"
         for name, value in (
             ("WAWP_BASE_URL", base_url),
             ("WAWP_INSTANCE_ID", config.instance_id),
             ("WAWP_ACCESS_TOKEN", config.token),
+            ("WAWP_LEDGER", str(ledger)),
         )
     )
     return (
@@ -393,6 +398,7 @@ async def _serve(sock: socket.socket, config: SandboxConfig, args: argparse.Name
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     remove_handlers = install_stop_handlers(loop, stop)
+    state_dir: Path | None = None
     try:
         site = web.SockSite(runner, sock, backlog=1024)
         await site.start()
@@ -408,12 +414,15 @@ async def _serve(sock: socket.socket, config: SandboxConfig, args: argparse.Name
                 },
             )
         if not args.quiet:
-            sys.stdout.write(_banner(base_url, config))
+            state_dir = Path(tempfile.mkdtemp(prefix="wawp-sandbox-"))
+            sys.stdout.write(_banner(base_url, config, state_dir / "ledger.sqlite"))
             sys.stdout.flush()
         await stop.wait()
     finally:
         await runner.cleanup()
         remove_handlers()
+        if state_dir is not None:
+            shutil.rmtree(state_dir, ignore_errors=True)
         if args.dump is not None:
             _write_json_atomically(args.dump, state.snapshot())
 

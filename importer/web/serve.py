@@ -20,6 +20,7 @@ from typing import TextIO
 from ..entry import EXIT_USAGE, Console, add_sending_arguments, read_token, sending_settings
 from ..errors import ImporterError, UsageError
 from ..options import ImportOptions
+from ..paths import LEDGER_ENV, default_ledger
 from ..pipeline import check_base_url
 from ..redact import Redactor
 from .files import DEFAULT_MAX_UPLOAD_BYTES
@@ -47,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"port (default {DEFAULT_PORT}; 0 picks a free one)")
     g.add_argument("--data-dir", type=Path, default=DEFAULT_DATA_DIR,
                    help="folder for uploads, settings and results, one folder per job "
-                   f"(default ./{DEFAULT_DATA_DIR}); nothing is written outside it")
+                   f"(default ./{DEFAULT_DATA_DIR}); nothing but the ledger is written "
+                   "outside it")
+    g.add_argument("--ledger", type=Path, metavar="FILE",
+                   help=f"the ledger's SQLite file, shared with wawp-import (default: "
+                   f"${LEDGER_ENV}, else the user's data folder, e.g. "
+                   "~/.local/share/wawp-importer/ledger.sqlite)")
     g.add_argument("--password-file", type=Path,
                    help=f"file holding the page's password (else env {PASSWORD_ENV})")
     g.add_argument("--password", help="the page's password (visible to other users of this "
@@ -104,9 +110,9 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         access_token=token,
         default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
         **sending,
-        # in the data folder, like everything the server writes (the page's "only what
-        # changed" box reads it; every contact written ok is recorded there)
-        ledger=args.data_dir.resolve() / "ledger.sqlite",
+        # the user's ledger, the one the command uses: the page and `wawp-import` share one
+        # record of what each address book holds
+        ledger=(args.ledger or default_ledger(env)).expanduser().resolve(),
     )
 
 
@@ -197,6 +203,9 @@ def banner(url: str, host: str, options: ImportOptions, data_dir: Path, *,
         lines.append("No WAWP instance ID or access token: the page can check files but not "
                      "import them. Set WAWP_INSTANCE_ID and WAWP_ACCESS_TOKEN (or --token-file).")
     lines.append(f"Jobs are kept in {data_dir.resolve()}.")
+    if options.ledger is not None:
+        lines.append(f"What each address book holds is recorded in {options.ledger} (shared "
+                     "with wawp-import).")
     if proxies:
         lines.append(f"Behind a reverse proxy: X-Forwarded-Proto and X-Forwarded-For are "
                      f"trusted from {', '.join(proxies)} only; anyone reaching the page must "

@@ -2,30 +2,24 @@
 
 from __future__ import annotations
 
-import atexit
 import csv
 import json
 import os
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 SAMPLES = REPO / "samples"
-#: Where the CLI keeps its ledger in tests (never the user's own ~/.local/share).
-_DATA_HOME = tempfile.mkdtemp(prefix="wawp-test-data-")
-atexit.register(shutil.rmtree, _DATA_HOME, ignore_errors=True)
 
 
 def clean_env(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This process's environment without WAWP_* settings, plus `extra`; the ledger (in
-    $XDG_DATA_HOME) goes to a temporary folder."""
+    """This process's environment without WAWP_* settings, plus `extra`. The test's own
+    HOME and XDG folders come with it (tests/conftest.py `own_home`): the ledger and the
+    check cache of the command are the test's, never the user's."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("WAWP_")}
-    env["XDG_DATA_HOME"] = _DATA_HOME
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     env.update(extra or {})
     return env
