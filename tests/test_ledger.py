@@ -140,6 +140,10 @@ def test_the_python_api_takes_the_ledger_as_a_setting(tmp_path: Path,
                          ledger=tmp_path / "l.sqlite")
     assert summary.counts == {"ready": 1}
     assert not (tmp_path / "l.sqlite").exists()  # a dry run creates no ledger
+    # Without `ledger`, the user's own (here the test's HOME) would be read; a dry run
+    # creates none.
+    assert run_import(source, default_region="EG", dry_run=True).counts == {"ready": 1}
+    assert not list(own_home.rglob("*.sqlite"))
 
 
 # -- opening: a ledger that cannot be used says so; a new one appears whole ---------------
@@ -213,10 +217,6 @@ def test_forgetting_an_instance_while_an_import_writes_to_it(tmp_path: Path) -> 
     with LedgerFile(path) as whole:
         assert [(h.instance_id, h.contacts) for h in whole.holdings()] == [("1", 1), ("2", 1)]
         assert [e.chat_id for e in whole.entries(instance_id="1")] == ["201000000002@c.us"]
-    # Without `ledger`, the user's own (here the test's HOME) would be read; a dry run
-    # creates none.
-    assert run_import(source, default_region="EG", dry_run=True).counts == {"ready": 1}
-    assert not list(own_home.rglob("*.sqlite"))
 
 
 @pytest.mark.parametrize(("spelled", "keyed"), [
