@@ -19,6 +19,7 @@ import pytest
 
 from importer.cli import main
 from importer.models import Contact
+from importer.paths import default_ledger
 from importer.report.ledger import Ledger
 from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
@@ -206,7 +207,7 @@ def test_the_default_ledger_is_the_one_imports_use(sandbox: SandboxProcess,
                                                    tmp_path: Path) -> None:
     env = environment(sandbox, tmp_path)
     code, out, _ = cli(["ledger"], env)
-    default = tmp_path / "xdg" / "wawp-importer" / "ledger.sqlite"
+    default = default_ledger({})  # the user's data folder (the test's own HOME)
     assert code == 0 and out.startswith(f"No ledger at {default} yet")
     assert cli([book(tmp_path / "book.csv"), *ARGS], env)[0] == 0
     code, out, _ = cli(["ledger"], env)
