@@ -3,8 +3,9 @@
 This is the only module that prints, exits or reads the environment.
 
 Exit codes: 0 every row ok/ready/duplicate/unchanged; 1 some rows invalid, failed or not
-attempted; 2 nothing was sent because the command or input is unusable; 3 the API rejected
-the credentials; 4 the results could not be written; 130 interrupted.
+attempted; 2 nothing was sent because the command or input is unusable (or, with --no-wait,
+another run was sending to the instance); 3 the API rejected the credentials; 4 the results
+could not be written; 130 interrupted (also while waiting for another run).
 """
 
 from __future__ import annotations
@@ -30,12 +31,13 @@ from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_
                     EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
                     read_token, sending_settings, tolerate_unprintable)
 from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
-                     UsageError)
+                     StoppedWaiting, UsageError)
 from .models import RowResult, Status, Summary
 from .options import (DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES, MISSING_NAME_POLICIES,
                       ImportOptions, check_known, coerce, field_kinds, parse_age)
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
+from .report.instance_lock import LockHolder
 from .report.summary import (
     render_preview,
     render_summary,
@@ -109,6 +111,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true",
                    help="with --resume: resume even though the input or instance changed; "
                    "without: start over although an unfinished run left a journal")
+    g.add_argument("--no-wait", action="store_true",
+                   help="when another wawp-import is sending to the same instance, stop at "
+                   "once (exit 2) instead of waiting for it to finish")
 
     g = p.add_argument_group("output")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -189,6 +194,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         dry_run=args.dry_run,
         resume=args.resume,
         force=args.force,
+        no_wait=args.no_wait,
         retry_failed=args.retry_failed,
         retry_invalid=args.retry_invalid,
         verify=args.verify,
@@ -415,6 +421,22 @@ class VerifyDisplay:
             self.bar = None
 
 
+def waiting_line(console: Console, options: ImportOptions) -> Callable[[LockHolder | None],
+                                                                      None]:
+    """run_plan's `on_wait`: one line when the run starts waiting for another one sending
+    to its instance."""
+
+    def on_wait(holder: LockHolder | None) -> None:
+        if holder is None:
+            return
+        who = holder.describe()
+        console.warn(f"waiting for the other wawp-import sending to instance "
+                     f"{options.instance_id} ({who + '; ' if who else ''}--no-wait to stop "
+                     "instead)…")
+
+    return on_wait
+
+
 def exit_code(summary: Summary) -> int:
     if summary.interrupted:
         return EXIT_INTERRUPTED
@@ -565,7 +587,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         gc.freeze()
         try:
             summary = run_plan(plan, on_result=tick, on_sent=tick.sent, on_verify=show_verify,
-                               control=control)
+                               control=control, on_wait=waiting_line(console, options))
         finally:
             restore_sigint()
             progress.close()
@@ -579,6 +601,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     except OutputError as exc:
         console.warn(f"error: {exc}")
         return EXIT_OUTPUT
+    except StoppedWaiting as exc:
+        console.warn(str(exc))
+        return EXIT_INTERRUPTED
     except ImporterError as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE

@@ -8,10 +8,13 @@ status and a detail on that row's result, never an exception.
     │   ├── InputFileError        missing, unreadable or unrecognised file
     │   ├── ColumnError           no phone column, unknown column name, bad template
     │   ├── SheetError            unknown sheet (names the sheets there are)
-    │   └── ConfigError           bad option value, bad region code, bad config file
+    │   ├── ConfigError           bad option value, bad region code, bad config file
+    │   └── InstanceBusy          another run is sending to the instance (with no_wait)
     ├── ApiRejected               the API refused our credentials (401/403; exit 3)
     ├── PreflightError            the instance is not ready to take contacts (exit 2)
-    └── OutputError               results or journal could not be written (disk full…)
+    ├── OutputError               results or journal could not be written (disk full…)
+    └── StoppedWaiting            stopped (Ctrl-C, the page) while waiting for another run;
+                                  nothing was sent (exit 130)
 """
 
 from __future__ import annotations
@@ -41,6 +44,10 @@ class ConfigError(UsageError):
     """An option or configuration value is invalid."""
 
 
+class InstanceBusy(UsageError):
+    """Another run is sending to the same instance, and this one was told not to wait."""
+
+
 class ApiRejected(ImporterError):
     """The API rejected the instance ID or access token (HTTP 401 or 403)."""
 
@@ -55,3 +62,7 @@ class PreflightError(ImporterError):
 
 class OutputError(ImporterError):
     """The results or the journal could not be written."""
+
+
+class StoppedWaiting(ImporterError):
+    """The run was stopped while it waited for another run on its instance; nothing was sent."""

@@ -32,6 +32,7 @@ from .read.scoring import SAMPLE_ROWS
 from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
 from .report.ledger import Ledger
+from .report.instance_lock import InstanceLock, WaitHook
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.run_files import RunFiles
@@ -258,7 +259,8 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
              clock: Callable[[], float] = time.monotonic,
              on_verify: VerifyHook | None = None,
              wall_clock: Callable[[], float] = time.time,
-             on_sent: ResultHook | None = None) -> Summary:
+             on_sent: ResultHook | None = None, on_wait: WaitHook | None = None,
+             lock_pause: Callable[[float], None] = time.sleep) -> Summary:
     """Run the import; every input row ends as exactly one result line.
 
     `on_verify` hears how the --verify check stands: once before the first question (with
@@ -266,6 +268,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     `on_sent` hears the result of each row this run sent to the API (not the rows skipped,
     carried over, sent in an earlier run or never sent), in input order, just before
     `on_result` hears it: a progress of the sending counts these.
+
+    A run that sends waits for any other run sending to the same instance (report/
+    instance_lock.py): `on_wait` hears that run's holder when the wait starts and None when
+    it is over; `lock_pause` sleeps between two tries. With `no_wait` it raises InstanceBusy
+    instead; a stop (`control`) while waiting raises StoppedWaiting. Either way nothing is
+    sent and no results or journal are written.
     """
     options = plan.options
     started = clock()
@@ -301,6 +309,14 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
         journal = None if options.dry_run else plan_journal(
             plan.results_path, options.input, instance_id=options.instance_id,
             base_url=options.base_url, resume=options.resume, force=options.force)
+        if not options.dry_run:
+            # One sending run per instance: its rate is shared, never doubled. Taken after
+            # the refusals above (none of them waits) and before the ledger is read, so the
+            # ledger holds what the run waited for; released last, once all is written.
+            files.enter_context(InstanceLock(options.instance_id, options.base_url,
+                                             no_wait=options.no_wait, on_wait=on_wait,
+                                             stopped=lambda: control.stopped,
+                                             pause=lock_pause, clock=wall_clock))
         ledger = open_ledger(options, clock=wall_clock)
         if ledger is not None:
             files.callback(ledger.close)
@@ -483,7 +499,7 @@ async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
 
 #: Keywords of `run_import` that go to `run_plan`; every other one is an ImportOptions field.
 RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock",
-                           "wall_clock", "on_sent"})
+                           "wall_clock", "on_sent", "on_wait", "lock_pause"})
 
 
 def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,

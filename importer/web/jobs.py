@@ -26,7 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImporterError
+from ..errors import ImporterError, StoppedWaiting
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
 from ..pipeline import open_input, plan_import, run_files, run_plan
@@ -54,6 +54,11 @@ SERVER_KILLED = "the server stopped without finishing the import (it was killed 
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+#: What the page says while another sending run outside this server holds the instance.
+WAITING_FOR_OTHER_RUN = ("Waiting for a command-line import on this number to finish; "
+                         "this import starts after it.")
 
 
 class JobStore:
@@ -462,7 +467,7 @@ class JobStore:
                        message="", progress=self._final_progress(progress),
                        stopped=control.stop_reason if control.stopped else "",
                        remaining=remaining)
-        except Cancelled:
+        except (Cancelled, StoppedWaiting):
             job.update(phase=CHECKED, waiting_for=None, progress=None,
                        message="the import was stopped before it started: nothing was sent")
         except ImporterError as exc:
@@ -500,9 +505,15 @@ class JobStore:
                 job.state.progress = progress.view()
                 job.save_now_and_then()
 
+        def on_wait(holder: object) -> None:
+            # a run outside this server (the command line, another server) is sending to
+            # the instance: the pipeline waits for it
+            job.update(phase=WAITING if holder else IMPORTING,
+                       message=WAITING_FOR_OTHER_RUN if holder else "")
+
         # on_sent hears a row this run sent just before on_result hears it
         summary = run_plan(plan, on_result=on_result, on_sent=progress.add, control=control,
-                           **self.run_kwargs)
+                           on_wait=on_wait, **self.run_kwargs)
         return summary, examples, progress
 
     @staticmethod
