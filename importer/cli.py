@@ -30,8 +30,8 @@ from .config import UNKNOWN_HINT, load_config
 from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
                     EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
                     read_token, sending_settings, tolerate_unprintable)
-from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
-                     StoppedWaiting, UsageError)
+from .errors import (ApiRejected, ConfigError, DryRunResults, ImporterError, OutputError,
+                     PreflightError, StoppedWaiting, UsageError)
 from .models import RowResult, Status, Summary
 from .options import (DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES, MISSING_NAME_POLICIES,
                       ImportOptions, check_known, coerce, field_kinds, parse_age)
@@ -366,8 +366,39 @@ def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, res
     parts = ["wawp-import", flag, results]
     if args.config is not None:
         parts += ["--config", str(args.config)]
+    parts += repeated_options(parser, args, NOT_REPEATED)
+    return shlex.join(parts)
+
+
+#: Options the command that sends after a dry run leaves out: it is the dry run's command
+#: without --dry-run, writing the real results where they belong.
+NOT_REPEATED_TO_SEND = frozenset({"input", "results", "retry_failed", "retry_invalid",
+                                  "dry_run", "summary_json", "access_token", "resume", "force",
+                                  "config", "help", "version", "forget_ledger"})
+
+
+def send_command(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 source: Path | None = None) -> str:
+    """The command that sends what a dry run showed: the same options without --dry-run
+    (and without --results, so the results go where a retry looks for them). `source`
+    replaces the input (the spreadsheet, when the input was a dry run's results)."""
+    parts = ["wawp-import"]
+    if source is None:
+        parts += [flag for flag, on in (("--retry-failed", args.retry_failed),
+                                        ("--retry-invalid", args.retry_invalid)) if on]
+    parts.append(str(source if source is not None else args.input))
+    if args.config is not None:
+        parts += ["--config", str(args.config)]
+    parts += repeated_options(parser, args, NOT_REPEATED_TO_SEND)
+    return shlex.join(parts)
+
+
+def repeated_options(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                     left_out: frozenset[str]) -> list[str]:
+    """The options of this run that differ from their defaults, as typed, but `left_out`."""
+    parts: list[str] = []
     for action in parser._actions:
-        if not action.option_strings or action.dest in NOT_REPEATED:
+        if not action.option_strings or action.dest in left_out:
             continue
         value = getattr(args, action.dest, None)
         if value is None or value == parser.get_default(action.dest):
@@ -378,7 +409,7 @@ def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, res
         else:
             for item in value if isinstance(value, list) else [value]:
                 parts += [option, f"{item:g}" if isinstance(item, float) else str(item)]
-    return shlex.join(parts)
+    return parts
 
 
 def write_summary_json(target: Path, data: dict[str, object], console: Console) -> None:
@@ -595,6 +626,11 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     except ApiRejected as exc:
         console.warn(f"error: {exc}")
         return EXIT_REJECTED
+    except DryRunResults as exc:
+        console.warn(f"error: {exc}")
+        if exc.spreadsheet is not None:
+            console.warn(f"to send them: {send_command(parser, args, exc.spreadsheet)}")
+        return EXIT_USAGE
     except (UsageError, PreflightError) as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE
@@ -627,6 +663,8 @@ def finish(summary: Summary, parser: argparse.ArgumentParser, args: argparse.Nam
     retry = retry_command(parser, args, summary.results_path, "--retry-failed")
     retry_invalid = retry_command(parser, args, summary.results_path, "--retry-invalid")
     text = describe_summary(summary, retry_command=retry, retry_invalid_command=retry_invalid)
+    if summary.dry_run:
+        text += f"\nTo send: {send_command(parser, args)}"
     if str(args.summary_json) == "-":
         # Standard output carries only the JSON then, for a program to read.
         print(console.redact(text), file=console.err, flush=True)

@@ -9,6 +9,7 @@ status and a detail on that row's result, never an exception.
     │   ├── ColumnError           no phone column, unknown column name, bad template
     │   ├── SheetError            unknown sheet (names the sheets there are)
     │   ├── ConfigError           bad option value, bad region code, bad config file
+    │   ├── DryRunResults         a retry given a dry run's results (nothing was sent)
     │   └── InstanceBusy          another run is sending to the instance (with no_wait)
     ├── ApiRejected               the API refused our credentials (401/403; exit 3)
     ├── PreflightError            the instance is not ready to take contacts (exit 2)
@@ -18,6 +19,8 @@ status and a detail on that row's result, never an exception.
 """
 
 from __future__ import annotations
+
+from pathlib import Path
 
 
 class ImporterError(Exception):
@@ -42,6 +45,15 @@ class SheetError(UsageError):
 
 class ConfigError(UsageError):
     """An option or configuration value is invalid."""
+
+
+class DryRunResults(UsageError):
+    """A retry was given a dry run's results: nothing was sent, so nothing is to retry.
+    `spreadsheet` is the file the dry run most likely read, when one is found beside it."""
+
+    def __init__(self, message: str, *, spreadsheet: Path | None = None) -> None:
+        super().__init__(message)
+        self.spreadsheet = spreadsheet
 
 
 class InstanceBusy(UsageError):

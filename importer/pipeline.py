@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from collections import deque
@@ -20,16 +21,23 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
-from .errors import ConfigError, InputFileError, OutputError, PreflightError
+from .errors import ConfigError, DryRunResults, InputFileError, OutputError, PreflightError
 from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
-from .options import ImportOptions, check_base_url, typed_values
+from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.scoring import SAMPLE_ROWS
-from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
+from .read.results_input import (
+    SENT_STATUSES,
+    RetryCounts,
+    merge_retried,
+    open_previous_results,
+    results_statuses,
+    sent_ok_numbers,
+)
 from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
 from .report.ledger import Ledger
 from .report.instance_lock import InstanceLock, WaitHook
@@ -117,7 +125,64 @@ def check_paths(options: ImportOptions) -> Path:
     if results_path.resolve() == options.input.resolve():
         raise ConfigError(f"the results would overwrite the input {options.input}: name "
                           "another file with --results")
+    if options.dry_run:
+        check_dry_run_target(results_path, options)
     return results_path
+
+
+def check_dry_run_target(results_path: Path, options: ImportOptions) -> None:
+    """Refuse a dry run that would overwrite a real run's results (rows sent ok, failed or
+    not attempted, or a journal beside them): a --retry-failed printed by that run reads
+    them, and would take a dry run's `ready` rows for rows to send."""
+    default = dataclasses.replace(options, results=None).results_path()
+    hint = ("name another file with --results" if default == results_path
+            else f"leave --results out (a dry run writes {default.name}) or name another file")
+    journal = RunFiles.of(results_path).journal
+    if journal.exists():
+        raise ConfigError(f"a dry run does not write over {results_path}: an unfinished run "
+                          f"left its journal {journal.name} beside it; {hint}")
+    if not results_path.is_file():
+        return
+    counts = results_statuses(results_path)
+    sent = sum(counts[status] for status in SENT_STATUSES) if counts else 0
+    if sent:
+        raise ConfigError(f"a dry run does not write over {results_path}: it holds the "
+                          f"results of a real run ({sent:,} rows sent ok, failed or not "
+                          f"attempted); {hint}")
+
+
+def check_not_dry_run_results(path: Path) -> None:
+    """Refuse to retry a dry run's results (rows `ready`): nothing was sent, so nothing is
+    to be retried; the import itself is what sends them."""
+    counts = results_statuses(path)
+    ready = counts[Status.READY] if counts else 0
+    if not ready:
+        return
+    spreadsheet = spreadsheet_of(path)
+    raise DryRunResults(
+        f"nothing to retry: {path.name} holds a dry run's results ({ready:,} rows ready, "
+        "nothing was sent); to send them, run the import of "
+        + (spreadsheet.name if spreadsheet is not None else "the spreadsheet")
+        + " without --dry-run", spreadsheet=spreadsheet)
+
+
+#: The kinds of spreadsheet an import reads (to find the one a dry run's results came from).
+SPREADSHEET_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".vcf"})
+
+
+def spreadsheet_of(results: Path) -> Path | None:
+    """The one spreadsheet beside `results` whose name it was given (book.dry-run.csv →
+    book.xlsx), or None when there is none or more than one."""
+    stem = results.name.partition(".dry-run.")[0].partition(".results.")[0]
+    stem = stem.rpartition(".retry")[0] if ".retry" in stem else stem
+    found = [p for p in results.parent.glob(f"{glob_escape(stem)}.*")
+             if p.suffix.lower() in SPREADSHEET_SUFFIXES and p.stem == stem and p.is_file()]
+    return found[0] if len(found) == 1 else None
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched literally by Path.glob."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def _client(options: ImportOptions, transport: httpx.AsyncBaseTransport | None) -> WawpClient:
@@ -184,6 +249,8 @@ def plan_import(options: ImportOptions, *,
     process while another thread holds a lock can deadlock the child.
     """
     results_path = check_paths(options)
+    if options.retrying:
+        check_not_dry_run_results(options.input)
     options.validate()
     table = open_input(options)
     # the region comes before the columns: the phone column is chosen by the numbers that
@@ -516,8 +583,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
 
     `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
     pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
-    results go to `dataframe.results.csv` in the current folder unless `results` says
-    otherwise, and `summary.to_frame()` reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
+    results go to `dataframe.results.csv` in the current folder, a dry run's to
+    `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()` reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
     with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
     `control` and `clock` go to `run_plan`.
@@ -557,9 +624,10 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     # Keyword arguments are typed like a config's values; paths may come as text, as they
     # would on a command line, and stay relative to the current folder.
     values.update(typed_values(settings))
-    if values.get("results") is None and default_results is not None:
-        values["results"] = default_results
     options = ImportOptions(input=Path(source), **values)
+    if options.results is None and default_results is not None:
+        options.results = (dry_run_results_path(default_results) if options.dry_run
+                           else default_results)
     return run_plan(plan_import(options, transport=run_kwargs.get("transport")), **run_kwargs)
 
 

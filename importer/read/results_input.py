@@ -3,16 +3,15 @@
 A results file carries every input column after its own eight, so it is all a re-run needs:
 
 - rows whose status is to be retried (failed and not_attempted; with `--retry-invalid` also
-  invalid and not_on_whatsapp; always ready, which a --dry-run never sent) are read again from
-  their input columns, so a phone fixed by hand in the file is parsed afresh, and keep their
-  original row numbers;
+  invalid and not_on_whatsapp) are read again from their input columns, so a phone fixed by
+  hand in the file is parsed afresh, and keep their original row numbers;
 - every other line is carried over unchanged, so the new results file again covers every row
   of the original spreadsheet and can itself be retried.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,8 @@ from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
 from . import open_table
 from .table import Table
 
-#: Never carried over: a dry run's "ready" rows were not sent, so a retry sends them.
-ALWAYS_RETRIED = frozenset({Status.READY})
+#: Statuses only a real run writes: a file holding one is a real run's results.
+SENT_STATUSES = frozenset({Status.OK, Status.FAILED, Status.NOT_ATTEMPTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,14 +44,32 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
         raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
                              f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
                              "and --retry-invalid read the results of an earlier run")
-    retried = frozenset(retry) | ALWAYS_RETRIED
+    retried = frozenset(retry)
     unescape = table.info.kind == "csv"
     rows = _grouped(_results(table.rows, path.name, unescape=unescape), retried)
     info = table.info
-    shown = sorted(s.value for s in retried - ALWAYS_RETRIED)
+    shown = sorted(s.value for s in retried)
     info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
                       "input columns; the other rows are copied over unchanged.")
     return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
+
+
+def results_statuses(path: Path) -> Counter[Status] | None:
+    """How many lines of a results file have each status; None when `path` is not a results
+    file of wawp-import (or cannot be read as one)."""
+    try:
+        table = open_table(path, header_row=1)
+    except InputFileError:
+        return None
+    counts: Counter[Status] = Counter()
+    if not is_results_header(table.headers):
+        return None
+    try:
+        for line in _results(table.rows, path.name, unescape=table.info.kind == "csv"):
+            counts[line.status] += 1
+    except InputFileError:
+        return None
+    return counts
 
 
 def sent_ok_numbers(path: Path, *, retry: Collection[Status]) -> NumberIndex:
@@ -173,5 +190,5 @@ def merge_retried(rows: Iterable[SourceRow],
             yield from head
 
 
-__all__ = ["CarriedRow", "RetryCounts", "carried_items", "merge_retried",
-           "open_previous_results", "sent_ok_numbers"]
+__all__ = ["SENT_STATUSES", "CarriedRow", "RetryCounts", "carried_items", "merge_retried",
+           "open_previous_results", "results_statuses", "sent_ok_numbers"]
