@@ -22,7 +22,7 @@ import httpx
 
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
 from .errors import ConfigError, DryRunResults, InputFileError, OutputError, PreflightError
-from .models import Prepared, RowResult, SourceRow, Status, Summary
+from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
@@ -38,7 +38,7 @@ from .read.results_input import (
     results_statuses,
     sent_ok_numbers,
 )
-from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
+from .report.journal import SENT_EARLIER, JournalPlan, SentRows, plan_journal
 from .report.ledger import Ledger
 from .report.instance_lock import InstanceLock, WaitHook
 from .report.lock import RunLock
@@ -86,12 +86,16 @@ class Plan:
 
     def prepared(self) -> Iterator[Prepared]:
         if self.retry_counts is not None:
-            # a number an earlier run already sent ok is not sent again from a fixed row
-            sent = sent_ok_numbers(self.options.input, retry=retry_statuses(self.options))
+            # a number an earlier run already sent ok is not sent again from a fixed row,
+            # nor from its own row when that row is retried for its other numbers
+            earlier = SentRows()
+            sent = sent_ok_numbers(self.options.input, retry=retry_statuses(self.options),
+                                   on_retried_ok=lambda line: earlier.add(line.row, Contact(
+                                       line.chat_id, line.first_name, line.last_name)))
             prepare_all = self.normalizer.prepare_all
 
             def prepare(rows: Iterable[SourceRow]) -> Iterator[Prepared]:
-                return not_sent_again(prepare_all(rows), sent)
+                return not_sent_again(earlier.skip(prepare_all(rows)), sent)
 
             return merge_retried(self.table.rows, prepare, self.retry_counts)
         # --duplicates last needs a first pass over the rows: it gets a fresh copy of the input
@@ -127,7 +131,22 @@ def check_paths(options: ImportOptions) -> Path:
                           "another file with --results")
     if options.dry_run:
         check_dry_run_target(results_path, options)
+    elif options.retrying and options.results is None:
+        check_not_retried_already(results_path, options)
     return results_path
+
+
+def check_not_retried_already(results_path: Path, options: ImportOptions) -> None:
+    """Refuse a retry whose results are there already from a real run: that retry was run,
+    and doing it again would send its rows again (the rows still to retry are in its
+    results)."""
+    counts = results_statuses(results_path) if results_path.is_file() else None
+    if counts and sum(counts[status] for status in SENT_STATUSES):
+        flag = "--retry-failed" if options.retry_failed else "--retry-invalid"
+        raise ConfigError(
+            f"{options.input.name} was retried already: the results of that retry are in "
+            f"{results_path}. Retry those instead ({flag} {results_path}), or name other "
+            "results with --results to retry this file again")
 
 
 def check_dry_run_target(results_path: Path, options: ImportOptions) -> None:

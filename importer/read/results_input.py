@@ -39,11 +39,7 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
 
     The table's headers are the input's own columns, as in the original spreadsheet.
     """
-    table = open_table(path, header_row=1)
-    if not is_results_header(table.headers):
-        raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
-                             f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
-                             "and --retry-invalid read the results of an earlier run")
+    table = _results_table(path)
     retried = frozenset(retry)
     unescape = table.info.kind == "csv"
     rows = _grouped(_results(table.rows, path.name, unescape=unescape), retried)
@@ -52,6 +48,16 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
     info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
                       "input columns; the other rows are copied over unchanged.")
     return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
+
+
+def _results_table(path: Path) -> Table:
+    """A results file opened as a table; InputFileError when it is not one."""
+    table = open_table(path, header_row=1)
+    if not is_results_header(table.headers):
+        raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
+                             f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
+                             "and --retry-invalid read the results of an earlier run")
+    return table
 
 
 def results_statuses(path: Path) -> Counter[Status] | None:
@@ -72,20 +78,29 @@ def results_statuses(path: Path) -> Counter[Status] | None:
     return counts
 
 
-def sent_ok_numbers(path: Path, *, retry: Collection[Status]) -> NumberIndex:
-    """The numbers the rows carried over (not retried) have as `ok` in a results file, with
-    their row and name: a fixed row with one of them is a duplicate, not sent again. A pass
-    of its own over the file, since an ok row may come after the row to retry."""
+def sent_ok_numbers(path: Path, *, retry: Collection[Status],
+                    on_retried_ok: Callable[[RowResult], None] | None = None) -> NumberIndex:
+    """The numbers a results file has as `ok`, with their row and name: a fixed row with one
+    of them is a duplicate, not sent again. A pass of its own over the file, since an ok
+    line may come after the row to retry.
+
+    A row to retry may have ok lines of its own (--all-numbers: one line per number): each
+    is heard by `on_retried_ok`, so that number is not sent again when the row is retried.
+    """
+    table = _results_table(path)
     sent = NumberIndex()
+    retried = frozenset(retry)
     try:
-        for row in open_previous_results(path, retry=retry).rows:
-            if not isinstance(row, CarriedRow):
-                continue
-            for line in row.previous:
+        lines = _results(table.rows, path.name, unescape=table.info.kind == "csv")
+        for group in _line_groups(lines):
+            again = any(line.status in retried for line in group)
+            for line in group:
                 if line.status is Status.OK and line.chat_id:
                     sent.first(chat_number(line.chat_id), line.row,
                                contact_name(Contact(line.chat_id, line.first_name,
                                                     line.last_name)))
+                    if again and on_retried_ok is not None:
+                        on_retried_ok(line)
     except BaseException:
         sent.close()
         raise
@@ -113,16 +128,22 @@ def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
 
 
 def _grouped(results: Iterable[RowResult], retried: frozenset[Status]) -> Iterator[SourceRow]:
-    """One `SourceRow` per input row: consecutive lines of one row number are one row (a cell
-    holding two numbers gives two lines); it is retried when any of its lines is."""
+    """One `SourceRow` per input row; it is retried when any of its lines is."""
+    for group in _line_groups(results):
+        yield _source(group, retried)
+
+
+def _line_groups(results: Iterable[RowResult]) -> Iterator[list[RowResult]]:
+    """The lines of each input row: consecutive lines of one row number (a cell holding two
+    numbers gives two lines)."""
     group: list[RowResult] = []
     for result in results:
         if group and result.row != group[0].row:
-            yield _source(group, retried)
+            yield group
             group = []
         group.append(result)
     if group:
-        yield _source(group, retried)
+        yield group
 
 
 def _source(group: list[RowResult], retried: frozenset[Status]) -> SourceRow:
