@@ -139,7 +139,9 @@ def check_paths(options: ImportOptions) -> Path:
 def check_not_retried_already(results_path: Path, options: ImportOptions) -> None:
     """Refuse a retry whose results are there already from a real run: that retry was run,
     and doing it again would send its rows again (the rows still to retry are in its
-    results)."""
+    results). A retry left unfinished (its journal is there) is resumed, not refused."""
+    if options.resume or RunFiles.of(results_path).unfinished():
+        return
     counts = results_statuses(results_path) if results_path.is_file() else None
     if counts and sum(counts[status] for status in SENT_STATUSES):
         flag = "--retry-failed" if options.retry_failed else "--retry-invalid"

@@ -223,3 +223,19 @@ def test_merge_keeps_file_order_when_a_row_gives_several_items() -> None:
         (2, Status.READY), (2, Status.READY), (3, Status.OK), (4, Status.READY),
         (4, Status.READY)]
     assert out[2].previous is not None
+
+
+def test_a_retry_stopped_half_way_is_resumed_not_refused(sandbox: SandboxProcess,
+                                                         source: Path) -> None:
+    first = _first_run(sandbox, source)
+    retry = _retry_command(first.stdout, "--retry-failed")
+    sandbox.configure(unauthorized_after=1)  # one row goes through, then a 401 stops it
+    stopped = run_cli(retry, env=sandbox.env())
+    assert stopped.returncode == 3, stopped.stderr
+    stored = set(sandbox.state()["contacts"])
+    assert len(stored) == 1
+    sandbox.configure(unauthorized_after=None)
+    resumed = run_cli([*retry, "--resume"], env=sandbox.env())
+    assert resumed.returncode == 1, resumed.stderr  # the invalid row
+    state = sandbox.state()
+    assert len(state["contacts"]) > 1 and all(state["put_counts"][c] == 1 for c in stored)
