@@ -663,7 +663,7 @@ def finish(summary: Summary, parser: argparse.ArgumentParser, args: argparse.Nam
     retry = retry_command(parser, args, summary.results_path, "--retry-failed")
     retry_invalid = retry_command(parser, args, summary.results_path, "--retry-invalid")
     text = describe_summary(summary, retry_command=retry, retry_invalid_command=retry_invalid)
-    if summary.dry_run:
+    if summary.dry_run and summary.count(Status.READY):
         text += f"\nTo send: {send_command(parser, args)}"
     if str(args.summary_json) == "-":
         # Standard output carries only the JSON then, for a program to read.

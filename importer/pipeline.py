@@ -605,10 +605,11 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
     pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
     results go to `dataframe.results.csv` in the current folder, a dry run's to
-    `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()` reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
-    with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
+    `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()`
+    reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields:
+    the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
-    `control` and `clock` go to `run_plan`.
+    `control`, `clock`, `on_wait` and `lock_pause` go to `run_plan`.
 
     Nothing is printed and the environment is not read: pass the token, and `base_url`
     for any API but https://api.wawp.net (WAWP_BASE_URL is the command's, not this

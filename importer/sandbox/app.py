@@ -243,7 +243,8 @@ class SandboxState:
 
         ``requests`` counts every non-admin request (404s too), ``puts`` and ``put_counts``
         every PUT that arrived (dropped and faulted ones too: what the server saw, not what
-        it accepted), ``max_puts_in_flight`` the most PUTs it was answering at once, ``status_counts`` the answers sent (drops are in ``dropped`` instead),
+        it accepted), ``max_puts_in_flight`` the most PUTs it was answering at once,
+        ``status_counts`` the answers sent (drops are in ``dropped`` instead),
         ``check_exists_calls`` every check-exists request that arrived.
         """
         return {
