@@ -31,7 +31,7 @@ def test_an_import_from_the_page_waits_for_a_command_line_import(
         job = upload_and_check(client, page_book)
         assert job["phase"] == "checked", job
 
-        sandbox.configure(latency=0.05)
+        sandbox.configure(latency=0.5)  # still sending when the page starts
         cli = Cli([book, "--default-region", "EG", "--no-progress", "--rate", "0",
                    "--concurrency", str(CONCURRENCY)], sandbox.env(), tmp_path)
         background.append(cli)
@@ -46,6 +46,7 @@ def test_an_import_from_the_page_waits_for_a_command_line_import(
             time.sleep(0.02)
         assert waiting["phase"] == "waiting" and waiting["progress"]["done"] == 0
         assert cli.process.poll() is None  # still sending: the page waits for it
+        sandbox.configure(latency=0)
 
         assert cli.wait() == 0, cli.output()
         done = client.wait(job["id"], ("done", "failed", "interrupted"), timeout=60)
