@@ -3,8 +3,9 @@
 This is the only module that prints, exits or reads the environment.
 
 Exit codes: 0 every row ok/ready/duplicate/unchanged; 1 some rows invalid, failed or not
-attempted; 2 nothing was sent because the command or input is unusable; 3 the API rejected
-the credentials; 4 the results could not be written; 130 interrupted.
+attempted; 2 nothing was sent because the command or input is unusable (or, with --no-wait,
+another run was sending to the instance); 3 the API rejected the credentials; 4 the results
+could not be written; 130 interrupted (also while waiting for another run).
 """
 
 from __future__ import annotations
@@ -33,8 +34,8 @@ from .config import UNKNOWN_HINT, load_config
 from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
                     EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
                     read_token, sending_settings, tolerate_unprintable)
-from .errors import (ApiRejected, ConfigError, ImporterError, LedgerUnusable, OutputError,
-                     PreflightError, UsageError)
+from .errors import (ApiRejected, ConfigError, DryRunResults, ImporterError, LedgerUnusable,
+                     OutputError, PreflightError, StoppedWaiting, UsageError)
 from .models import RowResult, Status, Summary
 from .options import (DEFAULT_MAX_AGE, DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES,
                       MISSING_NAME_POLICIES, ImportOptions, check_known, coerce, field_kinds,
@@ -42,6 +43,7 @@ from .options import (DEFAULT_MAX_AGE, DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES,
 from .paths import LEDGER_ENV, default_ledger, default_verify_cache
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
+from .report.instance_lock import LockHolder
 from .report.summary import (
     render_preview,
     render_summary,
@@ -139,6 +141,9 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--force", action="store_true",
                    help="with --resume: resume even though the input or instance changed; "
                    "without: start over although an unfinished run left a journal")
+    g.add_argument("--no-wait", action="store_true",
+                   help="when another wawp-import is sending to the same instance, stop at "
+                   "once (exit 2) instead of waiting for it to finish")
 
     g = p.add_argument_group("output")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -240,6 +245,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         dry_run=args.dry_run,
         resume=args.resume,
         force=args.force,
+        no_wait=args.no_wait,
         retry_failed=args.retry_failed,
         retry_invalid=args.retry_invalid,
         verify=args.verify,
@@ -415,8 +421,39 @@ def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, res
     parts = ["wawp-import", flag, results]
     if args.config is not None:
         parts += ["--config", str(args.config)]
+    parts += repeated_options(parser, args, NOT_REPEATED)
+    return shlex.join(parts)
+
+
+#: Options the command that sends after a dry run leaves out: it is the dry run's command
+#: without --dry-run, writing the real results where they belong.
+NOT_REPEATED_TO_SEND = frozenset({"input", "results", "retry_failed", "retry_invalid",
+                                  "dry_run", "summary_json", "access_token", "resume", "force",
+                                  "config", "help", "version", "forget_ledger"})
+
+
+def send_command(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                 source: Path | None = None) -> str:
+    """The command that sends what a dry run showed: the same options without --dry-run
+    (and without --results, so the results go where a retry looks for them). `source`
+    replaces the input (the spreadsheet, when the input was a dry run's results)."""
+    parts = ["wawp-import"]
+    if source is None:
+        parts += [flag for flag, on in (("--retry-failed", args.retry_failed),
+                                        ("--retry-invalid", args.retry_invalid)) if on]
+    parts.append(str(source if source is not None else args.input))
+    if args.config is not None:
+        parts += ["--config", str(args.config)]
+    parts += repeated_options(parser, args, NOT_REPEATED_TO_SEND)
+    return shlex.join(parts)
+
+
+def repeated_options(parser: argparse.ArgumentParser, args: argparse.Namespace,
+                     left_out: frozenset[str]) -> list[str]:
+    """The options of this run that differ from their defaults, as typed, but `left_out`."""
+    parts: list[str] = []
     for action in parser._actions:
-        if not action.option_strings or action.dest in NOT_REPEATED:
+        if not action.option_strings or action.dest in left_out:
             continue
         value = getattr(args, action.dest, None)
         if value is None or value == parser.get_default(action.dest):
@@ -427,7 +464,7 @@ def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, res
         else:
             for item in value if isinstance(value, list) else [value]:
                 parts += [option, f"{item:g}" if isinstance(item, float) else str(item)]
-    return shlex.join(parts)
+    return parts
 
 
 def write_summary_json(target: Path, data: dict[str, object], console: Console) -> None:
@@ -468,6 +505,22 @@ class VerifyDisplay:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
+
+
+def waiting_line(console: Console, options: ImportOptions) -> Callable[[LockHolder | None],
+                                                                      None]:
+    """run_plan's `on_wait`: one line when the run starts waiting for another one sending
+    to its instance."""
+
+    def on_wait(holder: LockHolder | None) -> None:
+        if holder is None:
+            return
+        who = holder.describe()
+        console.warn(f"waiting for the other wawp-import sending to instance "
+                     f"{options.instance_id} ({who + '; ' if who else ''}--no-wait to stop "
+                     "instead)…")
+
+    return on_wait
 
 
 def exit_code(summary: Summary) -> int:
@@ -658,7 +711,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         gc.freeze()
         try:
             summary = run_plan(plan, on_result=tick, on_sent=tick.sent, on_verify=show_verify,
-                               control=control)
+                               control=control, on_wait=waiting_line(console, options))
         finally:
             restore_sigint()
             progress.close()
@@ -673,6 +726,11 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         instance = args.instance_id or env.get("WAWP_INSTANCE_ID", "")
         console.warn(f"error: {describe_unusable(exc, ledger_option=given, instance_id=instance)}")
         return EXIT_USAGE
+    except DryRunResults as exc:
+        console.warn(f"error: {exc}")
+        if exc.spreadsheet is not None:
+            console.warn(f"to send them: {send_command(parser, args, exc.spreadsheet)}")
+        return EXIT_USAGE
     except (UsageError, PreflightError) as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE
@@ -685,6 +743,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
             console.warn(f"{sent} before this; once there is room, run the same command again "
                          "with --resume to send the rest (rows already sent are skipped)")
         return EXIT_OUTPUT
+    except StoppedWaiting as exc:
+        console.warn(str(exc))
+        return EXIT_INTERRUPTED
     except ImporterError as exc:
         console.warn(f"error: {exc}")
         return EXIT_USAGE
@@ -710,6 +771,8 @@ def finish(summary: Summary, parser: argparse.ArgumentParser, args: argparse.Nam
     retry = retry_command(parser, args, summary.results_path, "--retry-failed")
     retry_invalid = retry_command(parser, args, summary.results_path, "--retry-invalid")
     text = describe_summary(summary, retry_command=retry, retry_invalid_command=retry_invalid)
+    if summary.dry_run and summary.count(Status.READY):
+        text += f"\nTo send: {send_command(parser, args)}"
     if str(args.summary_json) == "-":
         # Standard output carries only the JSON then, for a program to read.
         print(console.redact(text), file=console.err, flush=True)

@@ -9,15 +9,20 @@ status and a detail on that row's result, never an exception.
     │   ├── ColumnError           no phone column, unknown column name, bad template
     │   ├── SheetError            unknown sheet (names the sheets there are)
     │   ├── ConfigError           bad option value, bad region code, bad config file
-    │   └── LedgerUnusable        the ledger file exists but cannot be used (empty, damaged,
-    │                             another schema, unreadable): nothing is sent without it
+    │   ├── LedgerUnusable        the ledger file exists but cannot be used (empty, damaged,
+    │   │                         another schema, unreadable): nothing is sent without it
+    │   ├── DryRunResults         a retry given a dry run's results (nothing was sent)
+    │   └── InstanceBusy          another run is sending to the instance (with no_wait)
     ├── ApiRejected               the API refused our credentials (401/403; exit 3)
     ├── PreflightError            the instance is not ready to take contacts (exit 2)
-    └── OutputError               results or journal could not be written (disk full…)
+    ├── OutputError               results or journal could not be written (disk full…)
+    └── StoppedWaiting            stopped (Ctrl-C, the page) while waiting for another run;
+                                  nothing was sent (exit 130)
 """
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import MappingProxyType
 
 
@@ -74,6 +79,19 @@ class LedgerUnusable(UsageError):
         super().__init__(f"the ledger {path} {what}")
 
 
+class DryRunResults(UsageError):
+    """A retry was given a dry run's results: nothing was sent, so nothing is to retry.
+    `spreadsheet` is the file the dry run most likely read, when one is found beside it."""
+
+    def __init__(self, message: str, *, spreadsheet: Path | None = None) -> None:
+        super().__init__(message)
+        self.spreadsheet = spreadsheet
+
+
+class InstanceBusy(UsageError):
+    """Another run is sending to the same instance, and this one was told not to wait."""
+
+
 class ApiRejected(ImporterError):
     """The API rejected the instance ID or access token (HTTP 401 or 403)."""
 
@@ -88,3 +106,7 @@ class PreflightError(ImporterError):
 
 class OutputError(ImporterError):
     """The results or the journal could not be written."""
+
+
+class StoppedWaiting(ImporterError):
+    """The run was stopped while it waited for another run on its instance; nothing was sent."""

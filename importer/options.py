@@ -182,12 +182,25 @@ class ImportOptions:
 
         A retry writes beside its input too, numbered so no earlier results are overwritten:
         contacts.results.csv → contacts.retry1.results.csv → contacts.retry2.results.csv.
+        A dry run's go to `.dry-run.csv` instead (contacts.dry-run.csv,
+        contacts.retry1.dry-run.csv): never over the results of a real run, which a
+        --retry-failed reads.
         """
         if self.results is not None:
             return self.results
         if self.retrying:
-            return retry_results_path(self.input)
-        return self.input.with_name(f"{self.input.stem}.results.csv")
+            path = retry_results_path(self.input)
+        else:
+            path = self.input.with_name(f"{self.input.stem}.results.csv")
+        return dry_run_results_path(path) if self.dry_run else path
+
+
+def dry_run_results_path(results: Path) -> Path:
+    """The name a dry run gives the results a real run would write to `results`."""
+    stem, dot, suffix = results.name.rpartition(".results.")
+    if not dot:
+        return results.with_name(f"{results.stem}.dry-run{results.suffix}")
+    return results.with_name(f"{stem}.dry-run.{suffix}")
 
 
 def retry_results_path(previous: Path) -> Path:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import os
 import time
 from collections import deque
@@ -20,19 +21,27 @@ from typing import TYPE_CHECKING, Any, Protocol
 import httpx
 
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
-from .errors import ConfigError, InputFileError, OutputError, PreflightError
-from .models import Prepared, RowResult, SourceRow, Status, Summary
+from .errors import ConfigError, DryRunResults, InputFileError, OutputError, PreflightError
+from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
 from .normalize.phones import region_of_chat_id
-from .options import ImportOptions, check_base_url, typed_values
+from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.limits import mark_impossible_phones, widened_headers
 from .read.scoring import SAMPLE_ROWS
-from .read.results_input import RetryCounts, merge_retried, open_previous_results, sent_ok_numbers
-from .report.journal import SENT_EARLIER, JournalPlan, plan_journal
+from .read.results_input import (
+    SENT_STATUSES,
+    RetryCounts,
+    merge_retried,
+    open_previous_results,
+    results_statuses,
+    sent_ok_numbers,
+)
+from .report.instance_lock import InstanceLock, WaitHook
+from .report.journal import SENT_EARLIER, JournalPlan, SentRows, plan_journal
 from .report.ledger import Ledger, check_ledger
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
@@ -79,12 +88,16 @@ class Plan:
 
     def prepared(self) -> Iterator[Prepared]:
         if self.retry_counts is not None:
-            # a number an earlier run already sent ok is not sent again from a fixed row
-            sent = sent_ok_numbers(self.options.input, retry=retry_statuses(self.options))
+            # a number an earlier run already sent ok is not sent again from a fixed row,
+            # nor from its own row when that row is retried for its other numbers
+            earlier = SentRows()
+            sent = sent_ok_numbers(self.options.input, retry=retry_statuses(self.options),
+                                   on_retried_ok=lambda line: earlier.add(line.row, Contact(
+                                       line.chat_id, line.first_name, line.last_name)))
             prepare_all = self.normalizer.prepare_all
 
             def prepare(rows: Iterable[SourceRow]) -> Iterator[Prepared]:
-                return not_sent_again(prepare_all(rows), sent)
+                return not_sent_again(earlier.skip(prepare_all(rows)), sent)
 
             return merge_retried(self.checked(self.table.rows), prepare, self.retry_counts)
         # --duplicates last needs a first pass over the rows: it gets a fresh copy of the input
@@ -127,7 +140,81 @@ def check_paths(options: ImportOptions) -> Path:
     if results_path.resolve() == options.input.resolve():
         raise ConfigError(f"the results would overwrite the input {options.input}: name "
                           "another file with --results")
+    if options.dry_run:
+        check_dry_run_target(results_path, options)
+    elif options.retrying and options.results is None:
+        check_not_retried_already(results_path, options)
     return results_path
+
+
+def check_not_retried_already(results_path: Path, options: ImportOptions) -> None:
+    """Refuse a retry whose results are there already from a real run: that retry was run,
+    and doing it again would send its rows again (the rows still to retry are in its
+    results). A retry left unfinished (its journal is there) is resumed, not refused."""
+    if options.resume or RunFiles.of(results_path).unfinished():
+        return
+    counts = results_statuses(results_path) if results_path.is_file() else None
+    if counts and sum(counts[status] for status in SENT_STATUSES):
+        flag = "--retry-failed" if options.retry_failed else "--retry-invalid"
+        raise ConfigError(
+            f"{options.input.name} was retried already: the results of that retry are in "
+            f"{results_path}. Retry those instead ({flag} {results_path}), or name other "
+            "results with --results to retry this file again")
+
+
+def check_dry_run_target(results_path: Path, options: ImportOptions) -> None:
+    """Refuse a dry run that would overwrite a real run's results (rows sent ok, failed or
+    not attempted, or a journal beside them): a --retry-failed printed by that run reads
+    them, and would take a dry run's `ready` rows for rows to send."""
+    default = dataclasses.replace(options, results=None).results_path()
+    hint = ("name another file with --results" if default == results_path
+            else f"leave --results out (a dry run writes {default.name}) or name another file")
+    journal = RunFiles.of(results_path).journal
+    if journal.exists():
+        raise ConfigError(f"a dry run does not write over {results_path}: an unfinished run "
+                          f"left its journal {journal.name} beside it; {hint}")
+    if not results_path.is_file():
+        return
+    counts = results_statuses(results_path)
+    sent = sum(counts[status] for status in SENT_STATUSES) if counts else 0
+    if sent:
+        raise ConfigError(f"a dry run does not write over {results_path}: it holds the "
+                          f"results of a real run ({sent:,} rows sent ok, failed or not "
+                          f"attempted); {hint}")
+
+
+def check_not_dry_run_results(path: Path) -> None:
+    """Refuse to retry a dry run's results (rows `ready`): nothing was sent, so nothing is
+    to be retried; the import itself is what sends them."""
+    counts = results_statuses(path)
+    ready = counts[Status.READY] if counts else 0
+    if not ready:
+        return
+    spreadsheet = spreadsheet_of(path)
+    raise DryRunResults(
+        f"nothing to retry: {path.name} holds a dry run's results ({ready:,} rows ready, "
+        "nothing was sent); to send them, run the import of "
+        + (spreadsheet.name if spreadsheet is not None else "the spreadsheet")
+        + " without --dry-run", spreadsheet=spreadsheet)
+
+
+#: The kinds of spreadsheet an import reads (to find the one a dry run's results came from).
+SPREADSHEET_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".vcf"})
+
+
+def spreadsheet_of(results: Path) -> Path | None:
+    """The one spreadsheet beside `results` whose name it was given (book.dry-run.csv →
+    book.xlsx), or None when there is none or more than one."""
+    stem = results.name.partition(".dry-run.")[0].partition(".results.")[0]
+    stem = stem.rpartition(".retry")[0] if ".retry" in stem else stem
+    found = [p for p in results.parent.glob(f"{glob_escape(stem)}.*")
+             if p.suffix.lower() in SPREADSHEET_SUFFIXES and p.stem == stem and p.is_file()]
+    return found[0] if len(found) == 1 else None
+
+
+def glob_escape(text: str) -> str:
+    """`text` matched literally by Path.glob."""
+    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
 
 
 def _client(options: ImportOptions, transport: httpx.AsyncBaseTransport | None) -> WawpClient:
@@ -194,6 +281,8 @@ def plan_import(options: ImportOptions, *,
     process while another thread holds a lock can deadlock the child.
     """
     results_path = check_paths(options)
+    if options.retrying:
+        check_not_dry_run_results(options.input)
     options.validate()
     if uses_ledger(options) and options.ledger is not None and os.path.lexists(options.ledger):
         # An empty or damaged ledger stops the run here, before any question to the API
@@ -278,7 +367,8 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
              clock: Callable[[], float] = time.monotonic,
              on_verify: VerifyHook | None = None,
              wall_clock: Callable[[], float] = time.time,
-             on_sent: ResultHook | None = None) -> Summary:
+             on_sent: ResultHook | None = None, on_wait: WaitHook | None = None,
+             lock_pause: Callable[[float], None] = time.sleep) -> Summary:
     """Run the import; every input row ends as exactly one result line.
 
     `on_verify` hears how the --verify check stands: once before the first question (with
@@ -286,6 +376,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     `on_sent` hears the result of each row this run sent to the API (not the rows skipped,
     carried over, sent in an earlier run or never sent), in input order, just before
     `on_result` hears it: a progress of the sending counts these.
+
+    A run that sends waits for any other run sending to the same instance (report/
+    instance_lock.py): `on_wait` hears that run's holder when the wait starts and None when
+    it is over; `lock_pause` sleeps between two tries. With `no_wait` it raises InstanceBusy
+    instead; a stop (`control`) while waiting raises StoppedWaiting. Either way nothing is
+    sent and no results or journal are written.
     """
     options = plan.options
     started = clock()
@@ -321,6 +417,14 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
         journal = None if options.dry_run else plan_journal(
             plan.results_path, options.input, instance_id=options.instance_id,
             base_url=options.base_url, resume=options.resume, force=options.force)
+        if not options.dry_run:
+            # One sending run per instance: its rate is shared, never doubled. Taken after
+            # the refusals above (none of them waits) and before the ledger is read, so the
+            # ledger holds what the run waited for; released last, once all is written.
+            files.enter_context(InstanceLock(options.instance_id, options.base_url,
+                                             no_wait=options.no_wait, on_wait=on_wait,
+                                             stopped=lambda: control.stopped,
+                                             pause=lock_pause, clock=wall_clock))
         ledger = open_ledger(options, clock=wall_clock)
         if ledger is not None:
             files.callback(ledger.close)
@@ -515,7 +619,7 @@ async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
 
 #: Keywords of `run_import` that go to `run_plan`; every other one is an ImportOptions field.
 RUN_ARGUMENTS = frozenset({"transport", "sleep", "on_result", "on_verify", "control", "clock",
-                           "wall_clock", "on_sent"})
+                           "wall_clock", "on_sent", "on_wait", "lock_pause"})
 
 
 def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,
@@ -532,11 +636,12 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
 
     `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
     pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
-    results go to `dataframe.results.csv` in the current folder unless `results` says
-    otherwise, and `summary.to_frame()` reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields: the long option names
-    with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
+    results go to `dataframe.results.csv` in the current folder, a dry run's to
+    `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()`
+    reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields:
+    the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
-    `control` and `clock` go to `run_plan`.
+    `control`, `clock`, `on_wait` and `lock_pause` go to `run_plan`.
 
     Nothing is printed and the environment is not read: pass the token, and `base_url`
     for any API but https://api.wawp.net (WAWP_BASE_URL and WAWP_LEDGER are the command's,
@@ -582,9 +687,10 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     values.update(typed_values(settings))
     if "ledger" not in values:  # neither the config nor the caller named one (None is "none")
         values["ledger"] = default_ledger()
-    if values.get("results") is None and default_results is not None:
-        values["results"] = default_results
     options = ImportOptions(input=Path(source), **values)
+    if options.results is None and default_results is not None:
+        options.results = (dry_run_results_path(default_results) if options.dry_run
+                           else default_results)
     return run_plan(plan_import(options, transport=run_kwargs.get("transport")), **run_kwargs)
 
 

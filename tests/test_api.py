@@ -67,7 +67,11 @@ def test_unknown_settings_are_named(contacts: Path) -> None:
 
 def test_run_import_retries_and_verifies_like_the_command(contacts: Path, tmp_path: Path) -> None:
     with SandboxProcess("--check-exists-interval", "0") as server:
-        first = run_import(contacts, default_region="EG", dry_run=True)
+        # every row to send fails once, so a retry has them all to send again
+        server.configure(fail_first=5)
+        first = run_import(contacts, default_region="EG", max_attempts=1, concurrency=1,
+                           rate=0, skip_preflight=True, **_connection(server))
+        assert first.counts["failed"] == 5
         summary = run_import(first.results_path, retry_failed=True, default_region="EG",
                              verify=True, verify_rate=0, rate=0,
                              verify_cache=tmp_path / "answers.json", **_connection(server))

@@ -95,7 +95,7 @@ def test_cli_flags_override_the_config(tmp_path: Path, source: Path) -> None:
                                'default-region = "EG"\ndry-run = true\n')
     done = run_cli([source, "--config", config, "--default-region", "GB"])
     assert done.returncode == 1, done.stderr
-    results = read_results(tmp_path / "contacts.results.csv")
+    results = read_results(tmp_path / "contacts.dry-run.csv")
     assert [(r["status"], r["chat_id"]) for r in results] == [
         ("invalid", ""), ("ready", "447911123456@c.us")]
 

@@ -115,7 +115,7 @@ def test_a_401_aborts_the_run_with_exit_3(sandbox: SandboxProcess, tmp_path: Pat
 def test_dry_run_sends_nothing(sandbox: SandboxProcess, contacts_csv: Path) -> None:
     done = run_cli([contacts_csv, "--default-region", "EG", "--dry-run"], env=sandbox.env())
     assert done.returncode == 0, done.stderr
-    results = read_results(contacts_csv.with_name("contacts.results.csv"))
+    results = read_results(contacts_csv.with_name("contacts.dry-run.csv"))
     assert [r["status"] for r in results] == ["ready"] * 3
     assert sandbox.state()["requests"] == 0
 

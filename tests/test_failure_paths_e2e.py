@@ -322,14 +322,14 @@ def test_without_a_region_the_instance_number_gives_it_asked_once(tmp_path: Path
         given = run_cli([source, "--no-progress", "--default-region", "GB", "--dry-run"],
                         env=sandbox.env())
         assert "Region" not in given.stderr
-        assert {r["status"] for r in read_results(tmp_path / "eg.results.csv")} == {"invalid"}
+        assert {r["status"] for r in read_results(tmp_path / "eg.dry-run.csv")} == {"invalid"}
 
 
 def test_a_dry_run_without_credentials_keeps_the_old_behaviour(tmp_path: Path) -> None:
     source = write_csv(tmp_path / "eg.csv", NATIONAL)
     done = run_cli([source, "--no-progress", "--dry-run"])
     assert "Region" not in done.stderr
-    assert {r["status"] for r in read_results(tmp_path / "eg.results.csv")} == {"invalid"}
+    assert {r["status"] for r in read_results(tmp_path / "eg.dry-run.csv")} == {"invalid"}
 
 
 # -- 10. the README's Python snippet runs as printed -------------------------------------------

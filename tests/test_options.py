@@ -10,7 +10,8 @@ import pytest
 
 from importer.errors import ConfigError
 from importer.options import (DUPLICATE_POLICIES, MISSING_NAME_POLICIES, ImportOptions,
-                              check_base_url, field_kinds, parse_age, typed_values)
+                              check_base_url, dry_run_results_path, field_kinds, parse_age,
+                              typed_values)
 from importer.web.settings import Settings
 
 CONF = Path("/srv/conf")
@@ -171,3 +172,21 @@ def test_the_page_types_through_the_schema() -> None:
     options = settings.options(ImportOptions(input=Path("t.csv")), input=Path("job.csv"))
     assert options.phone_columns == ("Mobile", "Home") and options.phone_column == "Mobile"
     assert options.input == Path("job.csv")
+
+
+@pytest.mark.parametrize(("options", "expected"), [
+    (ImportOptions(input=Path("book.xlsx"), dry_run=True), "book.dry-run.csv"),
+    (ImportOptions(input=Path("book.results.csv"), retry_failed=True, dry_run=True),
+     "book.retry1.dry-run.csv"),
+    (ImportOptions(input=Path("book.xlsx")), "book.results.csv"),
+])
+def test_a_dry_runs_results_never_take_a_real_runs_name(options: ImportOptions,
+                                                        expected: str) -> None:
+    assert options.results_path() == Path(expected)
+
+
+@pytest.mark.parametrize(("results", "expected"), [
+    ("book.results.csv", "book.dry-run.csv"),
+    ("book.retry2.results.xlsx", "book.retry2.dry-run.xlsx"), ("week.csv", "week.dry-run.csv")])
+def test_the_dry_run_name_of_a_results_file(results: str, expected: str) -> None:
+    assert dry_run_results_path(Path(results)) == Path(expected)

@@ -69,6 +69,10 @@ def test_run_import_sends_a_dataframe(sandbox: SandboxProcess, tmp_path: Path,
     summary = run_import(frame, default_region="EG", rate=0, **_connection(sandbox))
     assert summary.counts == {"ok": 3, "invalid": 1}
     assert Path(summary.results_path) == Path("dataframe.results.csv")
+    before = Path("dataframe.results.csv").read_bytes()
+    dry = run_import(frame, default_region="EG", dry_run=True)  # never over the real results
+    assert Path(dry.results_path) == Path("dataframe.dry-run.csv")
+    assert Path("dataframe.results.csv").read_bytes() == before
     contacts = sandbox.state()["contacts"]
     assert contacts == {"201001234567@c.us": {"firstName": "Ahmed", "lastName": "Hassan"},
                         "201112345678@c.us": {"firstName": "Mona", "lastName": "Ali"},

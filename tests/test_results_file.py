@@ -43,9 +43,9 @@ def test_every_column_is_escaped_input_columns_included(tmp_path: Path) -> None:
     ])
     done = run_cli([source, "--dry-run", "--default-region", "EG"])
     assert done.returncode == 0, done.stderr
-    lines = (tmp_path / "evil.results.csv").read_text(encoding="utf-8-sig").splitlines()
+    lines = (tmp_path / "evil.dry-run.csv").read_text(encoding="utf-8-sig").splitlines()
     assert lines[0].endswith(",Name,Phone,'=Notes")
-    rows = read_results(tmp_path / "evil.results.csv")
+    rows = read_results(tmp_path / "evil.dry-run.csv")
     assert rows[0]["first_name"].startswith("'=")
     assert rows[0]["Name"] == "'=cmd|' /C calc'!A0"
     assert rows[0]["Phone"] == "+20 100 123 4567"

@@ -12,7 +12,7 @@ from importer import ImportOptions
 from importer.errors import PreflightError, UsageError
 from importer.models import Contact, Prepared, RowResult, Status
 from importer.pipeline import plan_import, run_plan
-from importer.report.journal import (JournalWriter, RunHeader, SentRows, contact_digest,
+from importer.report.journal import (JournalWriter, RunHeader, SentRows,
                                      fingerprint, journal_path, plan_journal, read_journal)
 from tests.support.cli import read_results, write_csv
 
@@ -105,29 +105,46 @@ def test_appending_after_a_torn_line_starts_a_fresh_line(tmp_path: Path,
 
 def test_a_row_counts_as_sent_only_with_the_same_contact() -> None:
     sent = SentRows()
-    sent.add(5, contact_digest(Contact(chat(1), "Ann", "Lee")))
+    sent.add(5, Contact(chat(1), "Ann", "Lee"))
     assert sent.sent(5, Contact(chat(1), "Ann", "Lee"))
     assert not sent.sent(5, Contact(chat(1), "Anne", "Lee"))  # the name changed
     assert not sent.sent(5, Contact(chat(2), "Ann", "Lee"))  # the number changed
     assert not sent.sent(6, Contact(chat(1), "Ann", "Lee"))  # another row
 
 
+def test_each_number_of_a_row_counts_on_its_own() -> None:
+    # --all-numbers: one row, three contacts; the journal has two of them ok
+    sent = SentRows()
+    sent.add(5, Contact(chat(1), "Ann", "Lee"))
+    sent.add(5, Contact(chat(2), "Ann", "Lee"))
+    assert len(sent) == 2
+    assert sent.sent(5, Contact(chat(1), "Ann", "Lee"))
+    assert sent.sent(5, Contact(chat(2), "Ann", "Lee"))
+    assert not sent.sent(5, Contact(chat(3), "Ann", "Lee"))
+    sent.discard(5, chat(1))  # a later line says it failed
+    assert not sent.sent(5, Contact(chat(1), "Ann", "Lee"))
+    assert sent.sent(5, Contact(chat(2), "Ann", "Lee")) and len(sent) == 1
+    sent.add(5, Contact(chat(2), "Ann", "Lee"))  # the same contact again: still one
+    assert len(sent) == 1
+
+
 def test_sent_rows_stay_small_and_handle_far_rows() -> None:
     sent = SentRows()
     for row in range(2, 100_002):
-        sent.add(row, 7)
-    sent.add(10**12, 9)  # an absurd row number does not allocate terabytes
+        sent.add(row, Contact(chat(row % 7), "A", ""))
+    far = Contact(chat(1), "Far", "")
+    sent.add(10**12, far)  # an absurd row number does not allocate terabytes
     assert len(sent) == 100_001
-    assert sent.digest(10**12) == 9 and sent.digest(50_000) == 7
-    sent.discard(50_000)
-    sent.discard(10**12)
-    sent.discard(3_000_000)  # never added
-    assert len(sent) == 99_999 and sent.digest(50_000) == 0
+    assert sent.sent(10**12, far) and sent.sent(50_000, Contact(chat(50_000 % 7), "A", ""))
+    sent.discard(50_000, chat(50_000 % 7))
+    sent.discard(10**12, chat(1))
+    sent.discard(3_000_000, chat(1))  # never added
+    assert len(sent) == 99_999 and sent.digest(50_000, chat(50_000 % 7)) == 0
 
 
 def test_skip_turns_sent_rows_into_ok_results() -> None:
     sent = SentRows()
-    sent.add(2, contact_digest(Contact(chat(0), "A", "")))
+    sent.add(2, Contact(chat(0), "A", ""))
     items = [Prepared(2, (), Status.READY, Contact(chat(0), "A", ""), "note"),
              Prepared(3, (), Status.READY, Contact(chat(1), "B", "")),
              Prepared(4, (), Status.INVALID, None, "phone: empty")]

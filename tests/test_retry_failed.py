@@ -144,13 +144,52 @@ def test_retry_from_an_excel_results_file(sandbox: SandboxProcess, source: Path,
     assert sheet["J2"].value == "0100 000 0000" and sheet["J2"].data_type == "s"
 
 
-def test_a_dry_run_results_file_can_be_sent_with_retry_failed(sandbox: SandboxProcess,
-                                                              source: Path) -> None:
+def test_a_dry_run_after_a_real_run_leaves_its_results_for_the_printed_retry(
+        sandbox: SandboxProcess, source: Path) -> None:
+    # the path: a real run, a dry run on the same file, then the printed retry
+    first = _first_run(sandbox, source)
+    assert first.returncode == 1, first.stderr
+    results = source.with_name("contacts.results.csv")
+    before = results.read_bytes()
+    failed = {r["chat_id"] for r in read_results(results) if r["status"] == "failed"}
+    assert failed
+
+    dry = run_cli([source, "--default-region", "EG", "--dry-run"])
+    assert dry.returncode == 1, dry.stderr  # the invalid row
+    assert "Results: " + str(source.with_name("contacts.dry-run.csv")) in dry.stdout
+    assert "To send: wawp-import " + str(source) + " --default-region EG" in dry.stdout
+    assert results.read_bytes() == before  # the real run's results are intact
+
+    done = run_cli(_retry_command(first.stdout, "--retry-failed"), env=sandbox.env())
+    assert done.returncode == 1, done.stderr  # the invalid row again
+    assert set(sandbox.state()["put_counts"]) == failed  # only the failed rows, once
+    assert set(sandbox.state()["put_counts"].values()) == {1}
+
+
+def test_a_dry_run_never_writes_over_a_real_runs_results(sandbox: SandboxProcess,
+                                                          source: Path) -> None:
+    first = _first_run(sandbox, source)
+    assert first.returncode == 1, first.stderr
+    results = source.with_name("contacts.results.csv")
+    before = results.read_bytes()
+    dry = run_cli([source, "--default-region", "EG", "--dry-run", "--results", results])
+    assert dry.returncode == 2
+    assert (f"a dry run does not write over {results}: it holds the results of a real run"
+            in dry.stderr)
+    assert "leave --results out (a dry run writes contacts.dry-run.csv)" in dry.stderr
+    assert results.read_bytes() == before
+
+
+def test_retry_failed_of_a_dry_runs_results_sends_nothing_and_says_what_to_run(
+        sandbox: SandboxProcess, source: Path) -> None:
     run_cli([source, "--default-region", "EG", "--dry-run"])
-    done = run_cli(["--retry-failed", source.with_name("contacts.results.csv"),
+    done = run_cli(["--retry-failed", source.with_name("contacts.dry-run.csv"),
                     "--default-region", "EG", "--rate", "0"], env=sandbox.env())
-    assert done.returncode == 1, done.stderr
-    assert len(sandbox.state()["contacts"]) == 12
+    assert done.returncode == 2, done.stderr
+    assert ("nothing to retry: contacts.dry-run.csv holds a dry run's results (12 rows "
+            "ready, nothing was sent)") in done.stderr
+    assert f"to send them: wawp-import {source} --default-region EG --rate 0" in done.stderr
+    assert sandbox.state()["requests"] == 0
 
 
 def test_a_spreadsheet_that_is_not_a_results_file_is_refused(source: Path) -> None:
@@ -161,7 +200,7 @@ def test_a_spreadsheet_that_is_not_a_results_file_is_refused(source: Path) -> No
 
 def test_the_results_never_overwrite_their_input(tmp_path: Path, source: Path) -> None:
     run_cli([source, "--default-region", "EG", "--dry-run"])
-    results = source.with_name("contacts.results.csv")
+    results = source.with_name("contacts.dry-run.csv")
     done = run_cli(["--retry-failed", results, "--results", results, "--dry-run"])
     assert done.returncode == 2 and "overwrite the input" in done.stderr
 
@@ -184,3 +223,19 @@ def test_merge_keeps_file_order_when_a_row_gives_several_items() -> None:
         (2, Status.READY), (2, Status.READY), (3, Status.OK), (4, Status.READY),
         (4, Status.READY)]
     assert out[2].previous is not None
+
+
+def test_a_retry_stopped_half_way_is_resumed_not_refused(sandbox: SandboxProcess,
+                                                         source: Path) -> None:
+    first = _first_run(sandbox, source)
+    retry = _retry_command(first.stdout, "--retry-failed")
+    sandbox.configure(unauthorized_after=1)  # one row goes through, then a 401 stops it
+    stopped = run_cli(retry, env=sandbox.env())
+    assert stopped.returncode == 3, stopped.stderr
+    stored = set(sandbox.state()["contacts"])
+    assert len(stored) == 1
+    sandbox.configure(unauthorized_after=None)
+    resumed = run_cli([*retry, "--resume"], env=sandbox.env())
+    assert resumed.returncode == 1, resumed.stderr  # the invalid row
+    state = sandbox.state()
+    assert len(state["contacts"]) > 1 and all(state["put_counts"][c] == 1 for c in stored)

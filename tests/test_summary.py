@@ -226,7 +226,8 @@ Dry run, nothing sent: 11 rows in T s (R rows/s) — ready: 5, duplicate: 2, inv
   invalid: 3 — phone: too short for EG (rows 5, 8, 10)
   invalid: 1 — no name: the row has no name (--missing-name phone uses the number instead) \
 (row 7)
-Results: cockpit.results.csv
+Results: cockpit.dry-run.csv
+To send: wawp-import cockpit.csv --default-region EG
 """
 
 
@@ -242,7 +243,7 @@ def test_summary_json_is_written_for_machines(tmp_path: Path) -> None:
                                   "count": 3, "example_rows": [5, 8, 10]}
     assert data["preview"][0] == {"row": 2, "chat_id": "201001234567@c.us",
                                   "first_name": "Ahmed", "last_name": "Hassan"}
-    assert data["results_path"] == "cockpit.results.csv"
+    assert data["results_path"] == "cockpit.dry-run.csv"
     assert data["retry_command"] is None
     assert isinstance(data["elapsed_seconds"], float)
 
@@ -253,7 +254,7 @@ def test_summary_json_to_standard_output_with_a_dash(tmp_path: Path) -> None:
                    cwd=tmp_path)
     data = json.loads(done.stdout)  # only the JSON: the closing lines went to stderr
     assert data["counts"]["ready"] == 5
-    assert "Results: cockpit.results.csv" in done.stderr
+    assert "Results: cockpit.dry-run.csv" in done.stderr
 
 
 def test_the_token_appears_in_no_summary_nor_retry_command(sandbox: SandboxProcess,

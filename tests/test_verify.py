@@ -270,7 +270,7 @@ def test_dry_run_with_verify_checks_but_writes_nothing(sandbox_fast: SandboxProc
     done = run_cli([verify_csv, "--verify", "--dry-run", "--verify-rate", "0"],
                    env=_env(sandbox_fast, tmp_path))
     assert done.returncode == 1, done.stderr
-    results = read_results(tmp_path / "contacts.results.csv")
+    results = read_results(tmp_path / "contacts.dry-run.csv")
     assert [r["status"] for r in results] == ["ready", "ready", "not_on_whatsapp", "ready"]
     assert sandbox_fast.state()["puts"] == 0
     assert "551187654321@c.us" in done.stdout  # the preview shows the chat ID to be written

@@ -3,16 +3,15 @@
 A results file carries every input column after its own eight, so it is all a re-run needs:
 
 - rows whose status is to be retried (failed and not_attempted; with `--retry-invalid` also
-  invalid and not_on_whatsapp; always ready, which a --dry-run never sent) are read again from
-  their input columns, so a phone fixed by hand in the file is parsed afresh, and keep their
-  original row numbers;
+  invalid and not_on_whatsapp) are read again from their input columns, so a phone fixed by
+  hand in the file is parsed afresh, and keep their original row numbers;
 - every other line is carried over unchanged, so the new results file again covers every row
   of the original spreadsheet and can itself be retried.
 """
 
 from __future__ import annotations
 
-from collections import deque
+from collections import Counter, deque
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +23,8 @@ from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
 from . import open_table
 from .table import Table
 
-#: Never carried over: a dry run's "ready" rows were not sent, so a retry sends them.
-ALWAYS_RETRIED = frozenset({Status.READY})
+#: Statuses only a real run writes: a file holding one is a real run's results.
+SENT_STATUSES = frozenset({Status.OK, Status.FAILED, Status.NOT_ATTEMPTED})
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,35 +39,68 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
 
     The table's headers are the input's own columns, as in the original spreadsheet.
     """
-    table = open_table(path, header_row=1)
-    if not is_results_header(table.headers):
-        raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
-                             f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
-                             "and --retry-invalid read the results of an earlier run")
-    retried = frozenset(retry) | ALWAYS_RETRIED
+    table = _results_table(path)
+    retried = frozenset(retry)
     unescape = table.info.kind == "csv"
     rows = _grouped(_results(table.rows, path.name, unescape=unescape), retried)
     info = table.info
-    shown = sorted(s.value for s in retried - ALWAYS_RETRIED)
+    shown = sorted(s.value for s in retried)
     info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
                       "input columns; the other rows are copied over unchanged.")
     return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
 
 
-def sent_ok_numbers(path: Path, *, retry: Collection[Status]) -> NumberIndex:
-    """The numbers the rows carried over (not retried) have as `ok` in a results file, with
-    their row and name: a fixed row with one of them is a duplicate, not sent again. A pass
-    of its own over the file, since an ok row may come after the row to retry."""
-    sent = NumberIndex()
+def _results_table(path: Path) -> Table:
+    """A results file opened as a table; InputFileError when it is not one."""
+    table = open_table(path, header_row=1)
+    if not is_results_header(table.headers):
+        raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
+                             f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
+                             "and --retry-invalid read the results of an earlier run")
+    return table
+
+
+def results_statuses(path: Path) -> Counter[Status] | None:
+    """How many lines of a results file have each status; None when `path` is not a results
+    file of wawp-import (or cannot be read as one)."""
     try:
-        for row in open_previous_results(path, retry=retry).rows:
-            if not isinstance(row, CarriedRow):
-                continue
-            for line in row.previous:
+        table = open_table(path, header_row=1)
+    except InputFileError:
+        return None
+    counts: Counter[Status] = Counter()
+    if not is_results_header(table.headers):
+        return None
+    try:
+        for line in _results(table.rows, path.name, unescape=table.info.kind == "csv"):
+            counts[line.status] += 1
+    except InputFileError:
+        return None
+    return counts
+
+
+def sent_ok_numbers(path: Path, *, retry: Collection[Status],
+                    on_retried_ok: Callable[[RowResult], None] | None = None) -> NumberIndex:
+    """The numbers a results file has as `ok`, with their row and name: a fixed row with one
+    of them is a duplicate, not sent again. A pass of its own over the file, since an ok
+    line may come after the row to retry.
+
+    A row to retry may have ok lines of its own (--all-numbers: one line per number): each
+    is heard by `on_retried_ok`, so that number is not sent again when the row is retried.
+    """
+    table = _results_table(path)
+    sent = NumberIndex()
+    retried = frozenset(retry)
+    try:
+        lines = _results(table.rows, path.name, unescape=table.info.kind == "csv")
+        for group in _line_groups(lines):
+            again = any(line.status in retried for line in group)
+            for line in group:
                 if line.status is Status.OK and line.chat_id:
                     sent.first(chat_number(line.chat_id), line.row,
                                contact_name(Contact(line.chat_id, line.first_name,
                                                     line.last_name)))
+                    if again and on_retried_ok is not None:
+                        on_retried_ok(line)
     except BaseException:
         sent.close()
         raise
@@ -108,16 +140,22 @@ def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
 
 
 def _grouped(results: Iterable[RowResult], retried: frozenset[Status]) -> Iterator[SourceRow]:
-    """One `SourceRow` per input row: consecutive lines of one row number are one row (a cell
-    holding two numbers gives two lines); it is retried when any of its lines is."""
+    """One `SourceRow` per input row; it is retried when any of its lines is."""
+    for group in _line_groups(results):
+        yield _source(group, retried)
+
+
+def _line_groups(results: Iterable[RowResult]) -> Iterator[list[RowResult]]:
+    """The lines of each input row: consecutive lines of one row number (a cell holding two
+    numbers gives two lines)."""
     group: list[RowResult] = []
     for result in results:
         if group and result.row != group[0].row:
-            yield _source(group, retried)
+            yield group
             group = []
         group.append(result)
     if group:
-        yield _source(group, retried)
+        yield group
 
 
 def _source(group: list[RowResult], retried: frozenset[Status]) -> SourceRow:
@@ -185,5 +223,5 @@ def merge_retried(rows: Iterable[SourceRow],
             yield from head
 
 
-__all__ = ["CarriedRow", "RetryCounts", "carried_items", "merge_retried",
-           "open_previous_results", "sent_ok_contacts", "sent_ok_numbers"]
+__all__ = ["SENT_STATUSES", "CarriedRow", "RetryCounts", "carried_items", "merge_retried",
+           "open_previous_results", "results_statuses", "sent_ok_contacts", "sent_ok_numbers"]

@@ -19,8 +19,10 @@ once a run has gone through every row and the complete results file is in place.
 journal on disk always means "an unfinished run": a plain re-run refuses to start over it
 without --force, and --resume without one says there is nothing to resume.
 
-Resume rules: a row is skipped when the journal says it went through ok *with the same
-contact* (row number, chat ID, first and last name); everything else is sent again. A row
+Resume rules: a contact is skipped when the journal says it went through ok *the same*
+(row number, chat ID, first and last name); everything else is sent again. It goes by
+contact, not by row: a row with several numbers (--all-numbers) killed half-way sends only
+its numbers not yet answered ok. A row
 that was on the wire at the crash has no line and is sent again, which is safe because an
 upsert is idempotent; a row is never skipped without an "ok" line. The input's size and
 content hash, the instance ID and the base URL must match the journal's, else the resume is
@@ -130,54 +132,87 @@ def contact_digest(contact: Contact) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) or 1
 
 
-class SentRows:
-    """Rows a journal says went through ok, and the contact each one wrote.
+def chat_key(chat_id: str) -> int:
+    """A chat ID as a number (its digits: E.164 numbers never start with 0), never 0."""
+    digits = chat_id.partition("@")[0]
+    if digits.isascii() and digits.isdigit() and len(digits) <= 18:
+        return int(digits) or 1
+    # not a number's chat ID (this tool never sends one, but a journal is a file anyone
+    # can edit): a hash, negative so that it is never a number's key
+    return -1 - zlib.crc32(chat_id.encode("utf-8", "surrogatepass"))
 
-    Four bytes a row (an array indexed by row number) instead of a dict entry of ~100:
-    a resumed million-row import stays small. Row numbers far beyond the last one seen go
-    to a dict, so one odd number cannot make the array huge.
+
+class SentRows:
+    """The contacts a journal says went through ok, per row: the row number, the chat ID
+    and a digest of what was written. A row with several numbers (--all-numbers) has one
+    entry per number, so a resume skips each number already sent, not the whole row.
+
+    Twelve bytes a row for the first contact of each row (two arrays indexed by row number)
+    instead of dict entries of ~100: a resumed million-row import stays small. The other
+    contacts of a row, and rows far beyond the last one seen (so one odd number cannot make
+    the arrays huge), go to a dict.
     """
 
     _MAX_GAP = 1_000_000
 
     def __init__(self) -> None:
+        self._chats = array("q")
         self._digests = array("I")
-        self._sparse: dict[int, int] = {}
+        self._more: dict[int, dict[int, int]] = {}
         self._count = 0
 
     def __len__(self) -> int:
+        """How many contacts (not rows) went through ok."""
         return self._count
 
-    def add(self, row: int, digest: int) -> None:
-        self.discard(row)
-        if row < len(self._digests) + self._MAX_GAP:
+    def _dense(self, row: int) -> bool:
+        return 0 <= row < len(self._digests)
+
+    def add(self, row: int, contact: Contact) -> None:
+        """`contact` of `row` went through ok (a later line for it wins)."""
+        chat = chat_key(contact.chat_id)
+        self.discard(row, contact.chat_id)
+        digest = contact_digest(contact)
+        if 0 <= row < len(self._digests) + self._MAX_GAP:
             if row >= len(self._digests):
-                self._digests.extend([0] * (row + 1 - len(self._digests)))
-            self._digests[row] = digest
-        else:
-            self._sparse[row] = digest
+                grow = row + 1 - len(self._digests)
+                self._digests.extend([0] * grow)
+                self._chats.extend([0] * grow)
+            if not self._digests[row]:
+                self._chats[row], self._digests[row] = chat, digest
+                self._count += 1
+                return
+        self._more.setdefault(row, {})[chat] = digest
         self._count += 1
 
-    def discard(self, row: int) -> None:
-        if 0 <= row < len(self._digests):
-            if self._digests[row]:
-                self._digests[row] = 0
-                self._count -= 1
-        elif self._sparse.pop(row, None) is not None:
+    def discard(self, row: int, chat_id: str) -> None:
+        """The contact `chat_id` of `row` is not (or no longer) known as sent ok."""
+        chat = chat_key(chat_id)
+        if self._dense(row) and self._digests[row] and self._chats[row] == chat:
+            self._chats[row] = self._digests[row] = 0
             self._count -= 1
+            return
+        more = self._more.get(row)
+        if more is not None and more.pop(chat, None) is not None:
+            self._count -= 1
+            if not more:
+                del self._more[row]
 
-    def digest(self, row: int) -> int:
-        if 0 <= row < len(self._digests):
+    def digest(self, row: int, chat_id: str) -> int:
+        """The digest of what was written for `chat_id` in `row`, 0 when nothing was."""
+        chat = chat_key(chat_id)
+        if self._dense(row) and self._digests[row] and self._chats[row] == chat:
             return self._digests[row]
-        return self._sparse.get(row, 0)
+        return self._more.get(row, {}).get(chat, 0)
 
     def sent(self, row: int, contact: Contact) -> bool:
         """Whether `row` went through ok with this very contact."""
-        digest = self.digest(row)
+        digest = self.digest(row, contact.chat_id)
         return digest != 0 and digest == contact_digest(contact)
 
     def skip(self, items: Iterable[Prepared]) -> Iterator[Prepared]:
-        """`items`, with the rows already sent ok turned into ok results (nothing to send)."""
+        """`items`, with the contacts already sent ok turned into ok results (nothing to
+        send)."""
         for item in items:
             contact = item.contact
             if item.status is Status.READY and contact is not None and self.sent(item.row,
@@ -235,12 +270,13 @@ def _read_row(data: dict[str, Any], previous: PreviousRun) -> None:
         previous.torn += 1
         return
     previous.answered += 1
+    chat_id = str(data.get("chat_id", ""))
     if data.get("status") == Status.OK.value:
-        contact = Contact(str(data.get("chat_id", "")), str(data.get("first_name", "")),
+        contact = Contact(chat_id, str(data.get("first_name", "")),
                           str(data.get("last_name", "")))
-        previous.sent.add(row, contact_digest(contact))
+        previous.sent.add(row, contact)
     else:
-        previous.sent.discard(row)
+        previous.sent.discard(row, chat_id)
 
 
 class JournalWriter:

@@ -47,6 +47,51 @@ def _try_lock(fd: int) -> bool:
     return True
 
 
+def take_lock(path: Path) -> int | None:
+    """The file descriptor of `path`, exclusively locked; None when another process holds
+    the lock. Raises OutputError when the file cannot be created."""
+    while True:
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as exc:
+            raise OutputError(f"cannot create the lock {path}: {exc.strerror}") from None
+        if not _try_lock(fd):
+            os.close(fd)
+            return None
+        # A run that was releasing may have unlinked the file we opened: then our lock is
+        # on a file nobody else will see, so take it again on the one at the path.
+        try:
+            same = os.path.samestat(os.fstat(fd), os.stat(path))
+        except OSError:
+            same = False
+        if same:
+            return fd
+        os.close(fd)
+
+
+def write_holder(fd: int, text: str) -> None:
+    """Say who holds the lock of `fd`, for a refused or waiting run to name it."""
+    os.ftruncate(fd, 0)
+    os.lseek(fd, 0, os.SEEK_SET)
+    os.write(fd, text.encode("ascii"))
+
+
+def release_lock(fd: int, path: Path) -> None:
+    """Remove the lock file `path` and let go of its lock `fd`."""
+    if os.name == "nt":  # pragma: no cover - an open file cannot be removed there
+        os.close(fd)
+        try:
+            path.unlink(missing_ok=True)
+        except OSError:
+            pass  # another run took it meanwhile
+        return
+    try:
+        path.unlink(missing_ok=True)  # while still holding it: see take_lock()
+    except OSError:
+        pass
+    os.close(fd)
+
+
 def _holder(path: Path) -> str:
     try:
         text = path.read_text(encoding="ascii", errors="replace").strip()
@@ -65,48 +110,20 @@ class RunLock:
 
     def acquire(self) -> None:
         """Take the lock, or raise UsageError naming the run that holds it."""
-        while True:
-            try:
-                fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-            except OSError as exc:
-                raise OutputError(f"cannot create the lock {self.path}: {exc.strerror}") from None
-            if not _try_lock(fd):
-                os.close(fd)
-                pid = _holder(self.path)
-                raise UsageError(f"another wawp-import is running on {self.results.name}"
-                                 + (f" (pid {pid})" if pid else "")
-                                 + f"; wait for it to finish (lock: {self.path})")
-            # A run that was releasing may have unlinked the file we opened: then our lock is
-            # on a file nobody else will see, so take it again on the one at the path.
-            try:
-                same = os.path.samestat(os.fstat(fd), os.stat(self.path))
-            except OSError:
-                same = False
-            if same:
-                break
-            os.close(fd)
-        os.ftruncate(fd, 0)
-        os.lseek(fd, 0, os.SEEK_SET)
-        os.write(fd, f"{os.getpid()}\n".encode("ascii"))
+        fd = take_lock(self.path)
+        if fd is None:
+            pid = _holder(self.path)
+            raise UsageError(f"another wawp-import is running on {self.results.name}"
+                             + (f" (pid {pid})" if pid else "")
+                             + f"; wait for it to finish (lock: {self.path})")
+        write_holder(fd, f"{os.getpid()}\n")
         self._fd = fd
 
     def release(self) -> None:
         """Remove the lock file and let go of the lock."""
         fd, self._fd = self._fd, None
-        if fd is None:
-            return
-        if os.name == "nt":  # pragma: no cover - an open file cannot be removed there
-            os.close(fd)
-            try:
-                self.path.unlink(missing_ok=True)
-            except OSError:
-                pass  # another run took it meanwhile
-            return
-        try:
-            self.path.unlink(missing_ok=True)  # while still holding it: see acquire()
-        except OSError:
-            pass
-        os.close(fd)
+        if fd is not None:
+            release_lock(fd, self.path)
 
     def __enter__(self) -> Self:
         self.acquire()
@@ -117,4 +134,4 @@ class RunLock:
         self.release()
 
 
-__all__ = ["LOCK_SUFFIX", "RunLock", "lock_path"]
+__all__ = ["LOCK_SUFFIX", "RunLock", "lock_path", "release_lock", "take_lock", "write_holder"]

@@ -38,8 +38,9 @@ class RunFiles:
         return self.journal.exists()
 
     def rows_sent(self) -> int:
-        """How many rows the unfinished run's journal has as sent ok (0 when none is left).
-        Raises UsageError when the journal cannot be read."""
+        """How many contacts the unfinished run's journal has as sent ok (0 when none is
+        left): one per row, or one per number of a row under --all-numbers, as the rows to
+        send are counted. Raises UsageError when the journal cannot be read."""
         if not self.unfinished():
             return 0
         return len(read_journal(self.journal).sent)

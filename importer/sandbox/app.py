@@ -236,6 +236,10 @@ class SandboxState:
         self.requests = 0
         self.puts = 0
         self.put_counts: Counter[str] = Counter()
+        #: PUTs being answered now, and the most there were at once (two runs sending to
+        #: one instance show as twice one run's concurrency)
+        self.puts_in_flight = 0
+        self.max_puts_in_flight = 0
         self.status_counts: Counter[int] = Counter()
         self.dropped = 0
         self.bad_bodies: Counter[str] = Counter()
@@ -268,7 +272,8 @@ class SandboxState:
 
         ``requests`` counts every non-admin request (404s too), ``puts`` and ``put_counts``
         every PUT that arrived (dropped and faulted ones too: what the server saw, not what
-        it accepted), ``status_counts`` the answers sent (drops are in ``dropped`` instead),
+        it accepted), ``max_puts_in_flight`` the most PUTs it was answering at once,
+        ``status_counts`` the answers sent (drops are in ``dropped`` instead),
         ``bad_bodies`` the bad bodies answered by kind (also in ``status_counts``),
         ``check_exists_calls`` every check-exists request that arrived.
         """
@@ -277,6 +282,7 @@ class SandboxState:
             "requests": self.requests,
             "puts": self.puts,
             "put_counts": dict(self.put_counts),
+            "max_puts_in_flight": self.max_puts_in_flight,
             "status_counts": {str(k): v for k, v in sorted(self.status_counts.items())},
             "dropped": self.dropped,
             "bad_bodies": dict(self.bad_bodies),
@@ -440,6 +446,15 @@ async def _put_contact(request: web.Request) -> web.Response:
     chat_id = request.match_info["chatId"]
     state.puts += 1
     state.put_counts[chat_id] += 1
+    state.puts_in_flight += 1
+    state.max_puts_in_flight = max(state.max_puts_in_flight, state.puts_in_flight)
+    try:
+        return await _store_contact(request, state, chat_id)
+    finally:
+        state.puts_in_flight -= 1
+
+
+async def _store_contact(request: web.Request, state: SandboxState, chat_id: str) -> web.Response:
     refused = await _faults(request, state, chat_id)
     if refused is not None:
         return refused

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImporterError
+from ..errors import ImporterError, StoppedWaiting
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
 from ..pipeline import open_input, open_ledger, plan_import, run_files, run_plan
@@ -77,6 +77,11 @@ def remove_old_temporary_files(folder: Path) -> None:
         leftover.unlink(missing_ok=True)
     with contextlib.suppress(OSError):
         folder.rmdir()
+
+
+#: What the page says while another sending run outside this server holds the instance.
+WAITING_FOR_OTHER_RUN = ("Waiting for a command-line import on this number to finish; "
+                         "this import starts after it.")
 
 
 class JobStore:
@@ -578,7 +583,7 @@ class JobStore:
                        progress=self._final_progress(progress),
                        stopped=control.stop_reason if control.stopped else "",
                        remaining=_remaining(summary))
-        except Cancelled:
+        except (Cancelled, StoppedWaiting):
             job.update(phase=CHECKED, waiting_for=None, progress=None,
                        message="the import was stopped before it started: nothing was sent")
         except ImporterError as exc:
@@ -618,11 +623,17 @@ class JobStore:
                 job.state.progress = progress.view()
                 job.save_now_and_then()
 
+        def on_wait(holder: object) -> None:
+            # a run outside this server (the command line, another server) is sending to
+            # the instance: the pipeline waits for it
+            job.update(phase=WAITING if holder else IMPORTING,
+                       message=WAITING_FOR_OTHER_RUN if holder else "")
+
         with self._ledger_lookup(plan.options) as lookup:
             already.lookup = lookup
             # on_sent hears a row this run sent just before on_result hears it
             summary = run_plan(plan, on_result=on_result, on_sent=progress.add,
-                               control=control, **self.run_kwargs)
+                               control=control, on_wait=on_wait, **self.run_kwargs)
             already.flush()
         return summary, examples, progress, already
 
