@@ -325,9 +325,12 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
             for item in unchanged_skipped(plan.prepared(), ledger, options):
                 record(RowResult.from_prepared(item))
         else:
+            # a stop cuts every wait short
+            pacer = Pacer(options.rate, sleep=control.interruptible(sleep))
             asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
                               summary=summary, on_verify=on_verify, journal=journal,
-                              ledger=ledger, start_writing=start_writing))
+                              ledger=ledger, start_writing=start_writing, pacer=pacer))
+            summary.slowdowns = pacer.slowdowns
             start_writing()  # an input without a single row still gets its results file
     if journal is not None and not control.stopped:
         journal.finished()  # every row has its line in the complete results file
@@ -405,11 +408,12 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                 sleep: Callable[[float], Awaitable[None]], control: RunControl,
                 summary: Summary, on_verify: VerifyHook | None = None,
                 journal: JournalPlan | None = None, ledger: Ledger | None = None,
-                start_writing: Callable[[], None] = lambda: None) -> None:
+                start_writing: Callable[[], None] = lambda: None,
+                pacer: Pacer | None = None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
     pause = control.interruptible(sleep)  # a stop cuts every wait short
-    pacer = Pacer(options.rate, sleep=pause)
+    pacer = pacer or Pacer(options.rate, sleep=pause)
     async with WawpClient(options.base_url, options.instance_id, options.access_token,
                           transport=transport, timeout=options.timeout,
                           max_attempts=options.max_attempts,

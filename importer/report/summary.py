@@ -269,6 +269,9 @@ def render_summary(summary: Summary, *, retry_command: str | None = None,
         lines.append(f"Checked on WhatsApp: {counted(summary.checked, 'number')} asked, "
                      f"{format_count(summary.check_cached)} answered from the cache.")
     lines += [f"  {line}" for line in render_reasons(summary)]
+    if summary.slowdowns:
+        lines.append(f"Slowed down {counted(summary.slowdowns, 'time')}: the API answered "
+                     "429 (too many requests).")
     if summary.aborted:
         lines.append(f"Aborted: {summary.aborted}")
     if summary.interrupted:
@@ -324,6 +327,7 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
         "carried_over": summary.carried,
         "checked_on_whatsapp": summary.checked,
         "check_answers_cached": summary.check_cached,
+        "slowdowns": summary.slowdowns,
         "reasons": [{"status": r.status, "reason": r.reason, "count": r.count,
                      "example_rows": list(r.examples)} for r in summary.reasons],
         "preview": [{"row": r.row, "chat_id": r.chat_id, "first_name": r.first_name,
