@@ -56,6 +56,7 @@ EPILOG = """\
 examples:
   wawp-import contacts.xlsx --dry-run              what would be sent; nothing is sent
   wawp-import contacts.xlsx --token-file ~/.wawp-token --default-region EG
+  wawp-import contacts.xlsx --limit 20             a canary: the first 20 contacts only
   wawp-import contacts.xlsx --resume               go on after Ctrl-C, a kill or a crash
   wawp-import contacts.results.csv --retry-failed  send the failed rows again
   wawp-import export.csv --phone-column Mobile --sheet Members
@@ -127,6 +128,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("sending")
     add_sending_arguments(g)
     g.add_argument("--access-token", help=argparse.SUPPRESS)
+    g.add_argument("--limit", type=int, metavar="N",
+                   help="a canary: send only the first N contacts (rows with nothing to send "
+                   "do not count); the rest are not_attempted, and --resume sends them")
     g.add_argument("--resume", action="store_true",
                    help="continue an unfinished run (killed, interrupted, stopped by a 401): "
                    "rows its journal has as sent ok are not sent again")
@@ -213,6 +217,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         dry_run=args.dry_run,
         resume=args.resume,
         force=args.force,
+        limit=args.limit,
         retry_failed=args.retry_failed,
         retry_invalid=args.retry_invalid,
         verify=args.verify,
@@ -375,7 +380,7 @@ def default_ledger(env: dict[str, str]) -> Path:
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
                           "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
                           "delimiter", "max_rows", "resume", "force", "config", "help",
-                          "version", "forget_ledger"})
+                          "version", "forget_ledger", "limit"})
 
 
 def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,

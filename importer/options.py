@@ -86,6 +86,9 @@ class ImportOptions:
     timeout: float = DEFAULT_TIMEOUT
     skip_preflight: bool = False
     allow_insecure_http: bool = False
+    #: A canary: send only the first this many contacts; the rest are not_attempted, for
+    #: --resume (rows with nothing to send do not count).
+    limit: int | None = None
 
     # recording
     resume: bool = False
@@ -155,6 +158,8 @@ class ImportOptions:
                         else ", or use --dry-run")
                 raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID "
                                   f"and WAWP_ACCESS_TOKEN (or --token-file){hint}")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         if self.max_age is not None and not self.changed_only:
             raise ConfigError("--max-age only means something with --changed-only")
         check_policies(missing_name=self.missing_name, duplicates=self.duplicates)

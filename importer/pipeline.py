@@ -36,6 +36,7 @@ from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.run_files import RunFiles
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
+from .send.canary import Canary
 from .send.client import WawpClient
 from .send.pacing import Pacer
 from .send.runner import RunControl, send_all
@@ -320,20 +321,25 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
                 writer = files.enter_context(open_results_writer(plan.results_path,
                                                                  plan.table.headers))
 
+        canary = Canary(options.limit, dry_run=options.dry_run)
         if options.dry_run and not options.verify:
             start_writing()
-            for item in unchanged_skipped(plan.prepared(), ledger, options):
+            for item in canary(unchanged_skipped(plan.prepared(), ledger, options)):
                 record(RowResult.from_prepared(item))
         else:
             # a stop cuts every wait short
             pacer = Pacer(options.rate, sleep=control.interruptible(sleep))
             asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
                               summary=summary, on_verify=on_verify, journal=journal,
-                              ledger=ledger, start_writing=start_writing, pacer=pacer))
+                              ledger=ledger, start_writing=start_writing, pacer=pacer,
+                              canary=canary))
             summary.slowdowns = pacer.slowdowns
             start_writing()  # an input without a single row still gets its results file
-    if journal is not None and not control.stopped:
-        journal.finished()  # every row has its line in the complete results file
+    summary.limited = canary.held
+    if journal is not None and not control.stopped and not canary.held:
+        # every row has its line in the complete results file; a canary's rest waits for
+        # --resume
+        journal.finished()
     tally.finish()
     if plan.retry_counts is not None:
         summary.retried = plan.retry_counts.retried
@@ -409,11 +415,12 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                 summary: Summary, on_verify: VerifyHook | None = None,
                 journal: JournalPlan | None = None, ledger: Ledger | None = None,
                 start_writing: Callable[[], None] = lambda: None,
-                pacer: Pacer | None = None) -> None:
+                pacer: Pacer | None = None, canary: Canary | None = None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
     pause = control.interruptible(sleep)  # a stop cuts every wait short
     pacer = pacer or Pacer(options.rate, sleep=pause)
+    canary = canary or Canary()
     async with WawpClient(options.base_url, options.instance_id, options.access_token,
                           transport=transport, timeout=options.timeout,
                           max_attempts=options.max_attempts,
@@ -437,12 +444,13 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                                   on_verify=on_verify)
         start_writing()
         if options.dry_run:  # --dry-run --verify: numbers checked, nothing written
-            for item in unchanged_skipped(items, ledger, options):
+            for item in canary(unchanged_skipped(items, ledger, options)):
                 record(RowResult.from_prepared(item))
             return
         handed: deque[bool] = deque()
         if journal is None:
-            async for result in send_all(_noted(unchanged_skipped(items, ledger, options),
+            async for result in send_all(_noted(canary(unchanged_skipped(items, ledger,
+                                                                         options)),
                                                 handed), client,
                                          concurrency=options.concurrency, control=control,
                                          on_done=ledger.record if ledger else None):
@@ -456,7 +464,8 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                     ledger.record(result)
             try:
                 async for result in send_all(
-                        _noted(unchanged_skipped(journal.skip_sent(items), ledger, options),
+                        _noted(canary(unchanged_skipped(journal.skip_sent(items), ledger,
+                                                        options)),
                                handed), client,
                         concurrency=options.concurrency, control=control, on_done=on_done):
                     record(result, _was_sent(handed, result))

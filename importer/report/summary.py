@@ -280,6 +280,12 @@ def render_summary(summary: Summary, *, retry_command: str | None = None,
     if summary.interrupted or summary.aborted:
         # The one next step is --resume (the CLI says so); a retry would compete with it.
         return "\n".join(lines)
+    if summary.limited and not summary.dry_run:
+        # A canary's journal stays for --resume, which also sends again what failed.
+        lines.append(f"The canary is done: {counted(summary.limited, 'contact')} not sent "
+                     "yet. To send them, run the same command again with --resume (without "
+                     "--limit, or with a new one).")
+        return "\n".join(lines)
     to_retry = summary.count(Status.FAILED) + summary.count(Status.NOT_ATTEMPTED)
     if retry_command and to_retry and not summary.dry_run:
         lines.append(f"To retry the {format_count(to_retry)} failed or not attempted rows: "
@@ -328,6 +334,7 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
         "checked_on_whatsapp": summary.checked,
         "check_answers_cached": summary.check_cached,
         "slowdowns": summary.slowdowns,
+        "not_sent_for_limit": summary.limited,
         "reasons": [{"status": r.status, "reason": r.reason, "count": r.count,
                      "example_rows": list(r.examples)} for r in summary.reasons],
         "preview": [{"row": r.row, "chat_id": r.chat_id, "first_name": r.first_name,
