@@ -36,12 +36,14 @@ from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_
 from .errors import (ApiRejected, ConfigError, ImporterError, OutputError, PreflightError,
                      UsageError)
 from .models import RowResult, Status, Summary
+from .normalize.region_fit import RegionFit, region_name
 from .options import (DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES, MISSING_NAME_POLICIES,
                       ImportOptions, check_known, coerce, field_kinds, parse_age)
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
 from .report.summary import (
     render_preview,
+    render_send_estimate,
     render_summary,
     render_verify_estimate,
     summary_to_dict,
@@ -261,6 +263,50 @@ def describe_plan(plan: Plan) -> str:
     for note in info.notes:
         text += f"\n{note}"
     return text
+
+
+#: An estimate shorter than this is not worth a line (200 contacts at the default 20/s).
+ESTIMATE_FROM_SECONDS = 10.0
+
+
+def describe_outlook(plan: Plan) -> list[str]:
+    """The lines after the plan paragraph: how long the sending will take, and whether the
+    numbers look like they are from another region."""
+    lines = []
+    options = plan.options
+    rows = plan.table.info.rows
+    if options.rate > 0 and rows:
+        contacts = min(rows, options.limit) if options.limit else rows
+        if contacts / options.rate >= ESTIMATE_FROM_SECONDS:
+            lines.append(render_send_estimate(contacts, options.rate, dry_run=options.dry_run))
+    if plan.region_fit is not None:
+        warning = describe_region_fit(plan.region_fit)
+        if warning:
+            lines.append(warning)
+    return lines
+
+
+def describe_region_fit(judged: RegionFit) -> str | None:
+    """A warning when the first rows' numbers look foreign to the region, naming the region
+    that fits them (as the web page does, in the command's words); None when they fit."""
+    if not judged.looks_foreign:
+        return None
+    best, current = judged.better, judged.current
+    hint = (f"they look like numbers from {region_name(best.region)}: {best.valid:,} of "
+            f"{best.numbers:,} valid there, {best.mobiles:,} of them mobiles. --default-region "
+            f"{best.region} if that is where they are from." if best is not None else
+            "check --default-region.")
+    if current is None:
+        return (f"No region: the {judged.numbers:,} numbers written without a country code "
+                f"in the first rows cannot be read; {hint}")
+    where = f"{region_name(current.region)} ({current.region})"
+    if judged.mostly_invalid:
+        what = (f"{current.invalid:,} of the {current.numbers:,} numbers written without a "
+                f"country code in the first rows are not valid in {where}")
+    else:
+        what = (f"{current.landlines:,} of the {current.valid:,} numbers valid in {where} in "
+                "the first rows read as landlines, which are rarely on WhatsApp")
+    return f"{what}; {hint}"
 
 
 def describe_summary(summary: Summary, *, retry_command: str | None = None,
@@ -613,6 +659,8 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         options = options_from_args(args, env, token)
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
+        for line in describe_outlook(plan):
+            console.warn(line)
         progress = make_progress(not args.no_progress and err.isatty(), err,
                                  plan.table.info.rows)
         tick = ProgressTicker(progress, dry_run=options.dry_run)

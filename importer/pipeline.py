@@ -24,7 +24,8 @@ from .errors import ConfigError, InputFileError, OutputError, PreflightError
 from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
-from .normalize.phones import region_of_chat_id
+from .normalize.phones import check_region, region_of_chat_id
+from .normalize.region_fit import RegionFit, judge_region
 from .options import ImportOptions, check_base_url, typed_values
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
@@ -75,6 +76,9 @@ class Plan:
     #: it ("the instance's number +20…"); empty when it was given or is unknown.
     region: str | None = None
     region_source: str = ""
+    #: How the phone cells of the first rows read in `region`, and the region that fits
+    #: them better when they look foreign to it; None when there were too few to judge.
+    region_fit: RegionFit | None = None
 
     def prepared(self) -> Iterator[Prepared]:
         if self.retry_counts is not None:
@@ -199,11 +203,12 @@ def plan_import(options: ImportOptions, *,
         region, region_source = instance_region(session_info)
     sample: list[tuple[str, ...]] = []
     judge = None
+    # the first rows are read ahead and put back in front of the stream, so reading stays
+    # one pass: they choose the phone column (unless given) and show whether the numbers
+    # fit the region
+    head = list(islice(table.rows, SAMPLE_ROWS))
+    table.rows = chain(head, table.rows)
     if not options.phone_column and not options.phone_columns:
-        # the phone column is chosen by what the first rows hold; they are read ahead and
-        # put back in front of the stream, so reading stays one pass
-        head = list(islice(table.rows, SAMPLE_ROWS))
-        table.rows = chain(head, table.rows)
         sample = [row.values for row in head]
         judge = PhoneNormalizer(region).classify
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
@@ -222,7 +227,14 @@ def plan_import(options: ImportOptions, *,
                                else workers)
     return Plan(options, table, columns, results_path, normalizer,
                 RetryCounts() if options.retrying else None, session_info=session_info,
-                region=region, region_source=region_source)
+                region=region, region_source=region_source,
+                region_fit=None if options.retrying else judge_region(
+                    phone_cells(head, columns.phone), check_region(region)))
+
+
+def phone_cells(rows: Iterable[SourceRow], column: int) -> Iterator[str]:
+    """The cells of the phone column in `rows` (a short row has none)."""
+    return (row.values[column] for row in rows if column < len(row.values))
 
 
 def default_workers_for(options: ImportOptions) -> int:

@@ -310,6 +310,15 @@ def render_verify_estimate(to_check: int, cached: int, rate: float) -> str:
     return text + "."
 
 
+def render_send_estimate(contacts: int, rate: float, *, dry_run: bool = False) -> str:
+    """The line printed before a run that sends at a rate: at most how long it will take."""
+    pace = f"at {rate:g}/s: about {format_duration(contacts / rate)}"
+    head = (f"A real run would send up to {counted(contacts, 'contact')} {pace}" if dry_run
+            else f"Up to {counted(contacts, 'contact')} to send {pace}")
+    return (f"{head} (rows that turn out invalid, duplicate, unchanged or already sent take "
+            "no time).")
+
+
 # -- JSON --------------------------------------------------------------------------------------
 
 def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
