@@ -77,6 +77,7 @@ def test_rows_with_nothing_to_send_do_not_count_and_keep_their_status(
                                               "not_attempted"]
     summary = json.loads(done.stdout)
     assert summary["not_sent_for_limit"] == 1 and summary["sent"] == 2
+    assert summary["retry_command"] is None  # the next step is --resume
 
 
 def test_a_dry_run_with_a_limit_shows_what_the_canary_would_send(source: Path) -> None:

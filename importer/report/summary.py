@@ -348,8 +348,10 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
                      "example_rows": list(r.examples)} for r in summary.reasons],
         "preview": [{"row": r.row, "chat_id": r.chat_id, "first_name": r.first_name,
                      "last_name": r.last_name} for r in summary.preview],
-        "retry_command": retry_command if summary.count(Status.FAILED)
-        + summary.count(Status.NOT_ATTEMPTED) else None,
+        # a canary's next step is --resume, which sends its failures again too
+        "retry_command": retry_command if (summary.count(Status.FAILED)
+                                           + summary.count(Status.NOT_ATTEMPTED))
+        and not summary.limited else None,
         "retry_invalid_command": retry_invalid_command if summary.count(Status.INVALID)
         + summary.count(Status.NOT_ON_WHATSAPP) else None,
     }
