@@ -272,7 +272,7 @@ ESTIMATE_FROM_SECONDS = 10.0
 def describe_outlook(plan: Plan) -> list[str]:
     """The lines after the plan paragraph: how long the sending will take, and whether the
     numbers look like they are from another region."""
-    lines = []
+    lines: list[str] = []
     options = plan.options
     rows = plan.table.info.rows
     if options.rate > 0 and rows:
