@@ -37,6 +37,7 @@ from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_
 from .errors import (ApiRejected, ConfigError, DryRunResults, ImporterError, LedgerUnusable,
                      OutputError, PreflightError, StoppedWaiting, UsageError)
 from .models import RowResult, Status, Summary
+from .normalize.region_fit import RegionFit, region_name
 from .options import (DEFAULT_MAX_AGE, DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES,
                       MISSING_NAME_POLICIES, ImportOptions, check_known, coerce, field_kinds,
                       parse_age)
@@ -46,6 +47,7 @@ from .redact import Redactor
 from .report.instance_lock import LockHolder
 from .report.summary import (
     render_preview,
+    render_send_estimate,
     render_summary,
     render_verify_estimate,
     summary_to_dict,
@@ -60,6 +62,7 @@ EPILOG = """\
 examples:
   wawp-import contacts.xlsx --dry-run              what would be sent; nothing is sent
   wawp-import contacts.xlsx --token-file ~/.wawp-token --default-region EG
+  wawp-import contacts.xlsx --limit 20             a canary: the first 20 contacts only
   wawp-import contacts.xlsx --resume               go on after Ctrl-C, a kill or a crash
   wawp-import contacts.results.csv --retry-failed  send the failed rows again
   wawp-import export.csv --phone-column Mobile --sheet Members
@@ -135,6 +138,9 @@ def build_parser() -> argparse.ArgumentParser:
     g = p.add_argument_group("sending")
     add_sending_arguments(g)
     g.add_argument("--access-token", help=argparse.SUPPRESS)
+    g.add_argument("--limit", type=int, metavar="N",
+                   help="a canary: send only the first N contacts (rows with nothing to send "
+                   "do not count); the rest are not_attempted, and --resume sends them")
     g.add_argument("--resume", action="store_true",
                    help="continue an unfinished run (killed, interrupted, stopped by a 401): "
                    "rows its journal has as sent ok are not sent again")
@@ -246,6 +252,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         resume=args.resume,
         force=args.force,
         no_wait=args.no_wait,
+        limit=args.limit,
         retry_failed=args.retry_failed,
         retry_invalid=args.retry_invalid,
         verify=args.verify,
@@ -294,6 +301,50 @@ def describe_plan(plan: Plan) -> str:
     for note in info.notes:
         text += f"\n{note}"
     return text
+
+
+#: An estimate shorter than this is not worth a line (200 contacts at the default 20/s).
+ESTIMATE_FROM_SECONDS = 10.0
+
+
+def describe_outlook(plan: Plan) -> list[str]:
+    """The lines after the plan paragraph: how long the sending will take, and whether the
+    numbers look like they are from another region."""
+    lines: list[str] = []
+    options = plan.options
+    rows = plan.table.info.rows
+    if options.rate > 0 and rows:
+        contacts = min(rows, options.limit) if options.limit else rows
+        if contacts / options.rate >= ESTIMATE_FROM_SECONDS:
+            lines.append(render_send_estimate(contacts, options.rate, dry_run=options.dry_run))
+    if plan.region_fit is not None:
+        warning = describe_region_fit(plan.region_fit)
+        if warning:
+            lines.append(warning)
+    return lines
+
+
+def describe_region_fit(judged: RegionFit) -> str | None:
+    """A warning when the first rows' numbers look foreign to the region, naming the region
+    that fits them (as the web page does, in the command's words); None when they fit."""
+    if not judged.looks_foreign:
+        return None
+    best, current = judged.better, judged.current
+    hint = (f"they look like numbers from {region_name(best.region)}: {best.valid:,} of "
+            f"{best.numbers:,} valid there, {best.mobiles:,} of them mobiles. --default-region "
+            f"{best.region} if that is where they are from." if best is not None else
+            "check --default-region.")
+    if current is None:
+        return (f"No region: the {judged.numbers:,} numbers written without a country code "
+                f"in the first rows cannot be read; {hint}")
+    where = f"{region_name(current.region)} ({current.region})"
+    if judged.mostly_invalid:
+        what = (f"{current.invalid:,} of the {current.numbers:,} numbers written without a "
+                f"country code in the first rows are not valid in {where}")
+    else:
+        what = (f"{current.landlines:,} of the {current.valid:,} numbers valid in {where} in "
+                "the first rows read as landlines, which are rarely on WhatsApp")
+    return f"{what}; {hint}"
 
 
 def describe_summary(summary: Summary, *, retry_command: str | None = None,
@@ -412,7 +463,8 @@ def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
                           "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
                           "delimiter", "max_rows", "resume", "force", "config", "help",
-                          "version", "forget_ledger", "resend", "changed_only"})
+                          "version", "forget_ledger", "resend", "changed_only",
+                          "limit"})
 
 
 def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,
@@ -697,6 +749,8 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         options = options_from_args(args, env, token)
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
+        for line in describe_outlook(plan):
+            console.warn(line)
         progress = make_progress(not args.no_progress and err.isatty(), err,
                                  plan.table.info.rows)
         tick = ProgressTicker(progress, dry_run=options.dry_run)

@@ -134,6 +134,10 @@ class Summary:
     #: `--verify`: check-exists calls made, and answers taken from the cache instead.
     checked: int = 0
     check_cached: int = 0
+    #: How many times a 429 made the sending slow down (the sending pacer's count).
+    slowdowns: int = 0
+    #: `--limit`: contacts to send the canary left not_attempted, for --resume.
+    limited: int = 0
 
     def count(self, status: Status) -> int:
         return self.counts.get(status.value, 0)

@@ -89,6 +89,9 @@ class ImportOptions:
     timeout: float = DEFAULT_TIMEOUT
     skip_preflight: bool = False
     allow_insecure_http: bool = False
+    #: A canary: send only the first this many contacts; the rest are not_attempted, for
+    #: --resume (rows with nothing to send do not count).
+    limit: int | None = None
 
     # recording
     resume: bool = False
@@ -164,6 +167,8 @@ class ImportOptions:
                                   f"and WAWP_ACCESS_TOKEN (or --token-file){hint}")
         if self.max_age is not None and not self.max_age >= 0:
             raise ConfigError(f"--max-age must be 0 or more, got {self.max_age:g}")
+        if self.limit is not None and self.limit < 1:
+            raise ConfigError(f"--limit must be at least 1, got {self.limit}")
         check_policies(missing_name=self.missing_name, duplicates=self.duplicates)
 
     def check_sending(self) -> None:

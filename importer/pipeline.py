@@ -25,7 +25,8 @@ from .errors import ConfigError, DryRunResults, InputFileError, OutputError, Pre
 from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
-from .normalize.phones import region_of_chat_id
+from .normalize.phones import check_region, region_of_chat_id
+from .normalize.region_fit import RegionFit, judge_region
 from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns, open_table
@@ -47,6 +48,7 @@ from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.run_files import RunFiles
 from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
+from .send.canary import Canary
 from .send.client import WawpClient
 from .send.pacing import Pacer
 from .send.runner import RunControl, send_all
@@ -85,6 +87,9 @@ class Plan:
     #: it ("the instance's number +20…"); empty when it was given or is unknown.
     region: str | None = None
     region_source: str = ""
+    #: How the phone cells of the first rows read in `region`, and the region that fits
+    #: them better when they look foreign to it; None when there were too few to judge.
+    region_fit: RegionFit | None = None
 
     def prepared(self) -> Iterator[Prepared]:
         if self.retry_counts is not None:
@@ -326,7 +331,14 @@ def plan_import(options: ImportOptions, *,
                                else workers)
     return Plan(options, table, columns, results_path, normalizer,
                 RetryCounts() if options.retrying else None, session_info=session_info,
-                region=region, region_source=region_source)
+                region=region, region_source=region_source,
+                region_fit=None if options.retrying else judge_region(
+                    phone_cells(head, columns.phone), check_region(region)))
+
+
+def phone_cells(rows: Iterable[SourceRow], column: int) -> Iterator[str]:
+    """The cells of the phone column in `rows` (a short row has none)."""
+    return (row.values[column] for row in rows if column < len(row.values))
 
 
 def default_workers_for(options: ImportOptions) -> int:
@@ -440,17 +452,27 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
                 writer = files.enter_context(open_results_writer(plan.results_path,
                                                                  plan.table.headers))
 
+        canary = Canary(options.limit, dry_run=options.dry_run)
         if options.dry_run and not options.verify:
             start_writing()
-            for item in unchanged_skipped(plan.prepared(), ledger, options):
+            for item in canary(unchanged_skipped(plan.prepared(), ledger, options)):
                 record(RowResult.from_prepared(item))
         else:
+            # what was sent is on record before any wait (a Retry-After, the pacer), and a
+            # stop cuts every wait short
+            sleep = _flushing(sleep, ledger)
+            pacer = Pacer(options.rate, sleep=control.interruptible(sleep))
             asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
                               summary=summary, on_verify=on_verify, journal=journal,
-                              ledger=ledger, start_writing=start_writing))
+                              ledger=ledger, start_writing=start_writing, pacer=pacer,
+                              canary=canary))
+            summary.slowdowns = pacer.slowdowns
             start_writing()  # an input without a single row still gets its results file
-    if journal is not None and not control.stopped:
-        journal.finished()  # every row has its line in the complete results file
+    summary.limited = canary.held
+    if journal is not None and not control.stopped and not canary.held:
+        # every row has its line in the complete results file; a canary's rest waits for
+        # --resume
+        journal.finished()
     tally.finish()
     if plan.retry_counts is not None:
         summary.retried = plan.retry_counts.retried
@@ -527,21 +549,31 @@ def unchanged_skipped(items: Iterable[Prepared], ledger: Ledger | None,
     return ledger.skip_unchanged(items, max_age=options.max_age)
 
 
+def _flushing(sleep: Callable[[float], Awaitable[None]],
+              ledger: Ledger | None) -> Callable[[float], Awaitable[None]]:
+    """`sleep`, writing the ledger's waiting entries first: no write transaction waits on
+    the network, and what was sent is on record before the run pauses."""
+    if ledger is None:
+        return sleep
+
+    async def flushed(seconds: float) -> None:
+        ledger.flush()
+        await sleep(seconds)
+
+    return flushed
+
+
 async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransport | None,
                 sleep: Callable[[float], Awaitable[None]], control: RunControl,
                 summary: Summary, on_verify: VerifyHook | None = None,
                 journal: JournalPlan | None = None, ledger: Ledger | None = None,
-                start_writing: Callable[[], None] = lambda: None) -> None:
+                start_writing: Callable[[], None] = lambda: None,
+                pacer: Pacer | None = None, canary: Canary | None = None) -> None:
     options = plan.options
     control.bind(asyncio.get_running_loop())
-
-    async def sleep_flushed(seconds: float) -> None:
-        if ledger is not None:
-            ledger.flush()  # what was sent is on record before a wait (a Retry-After…)
-        await sleep(seconds)
-
-    pause = control.interruptible(sleep_flushed)  # a stop cuts every wait short
-    pacer = Pacer(options.rate, sleep=pause)
+    pause = control.interruptible(sleep)  # a stop cuts every wait short
+    pacer = pacer or Pacer(options.rate, sleep=pause)
+    canary = canary or Canary()
     async with WawpClient(options.base_url, options.instance_id, options.access_token,
                           transport=transport, timeout=options.timeout,
                           max_attempts=options.max_attempts,
@@ -565,12 +597,13 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                                   on_verify=on_verify)
         start_writing()
         if options.dry_run:  # --dry-run --verify: numbers checked, nothing written
-            for item in unchanged_skipped(items, ledger, options):
+            for item in canary(unchanged_skipped(items, ledger, options)):
                 record(RowResult.from_prepared(item))
             return
         handed: deque[bool] = deque()
         if journal is None:
-            async for result in send_all(_noted(unchanged_skipped(items, ledger, options),
+            async for result in send_all(_noted(canary(unchanged_skipped(items, ledger,
+                                                                         options)),
                                                 handed), client,
                                          concurrency=options.concurrency, control=control,
                                          on_done=ledger.record if ledger else None):
@@ -584,7 +617,8 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                     ledger.record(result)
             try:
                 async for result in send_all(
-                        _noted(unchanged_skipped(journal.skip_sent(items), ledger, options),
+                        _noted(canary(unchanged_skipped(journal.skip_sent(items), ledger,
+                                                        options)),
                                handed), client,
                         concurrency=options.concurrency, control=control, on_done=on_done):
                     record(result, _was_sent(handed, result))

@@ -301,7 +301,8 @@ def test_a_429_waits_its_retry_after_and_slows_the_pacer_on_every_endpoint(endpo
     call_endpoint(endpoint, handler, waits, pacer)
     assert len(seen) == 2
     assert 7.0 in waits.seconds          # tenacity waited what the API asked
-    assert pacer.current == 5.0          # and the whole run slowed down (10/s halved)
+    # the sending slowed down (10/s halved); the session check is paced apart from it
+    assert pacer.current == (10.0 if endpoint == "session_info" else 5.0)
 
 
 @pytest.mark.parametrize("endpoint", sorted(ENDPOINT_CALLS))
@@ -471,3 +472,29 @@ def test_every_endpoint_bounds_the_whole_request_by_the_timeout(endpoint: str) -
     asyncio.run(go())
     assert seen[0].extensions["timeout"]["total"] == 2.5
     assert seen[0].extensions["timeout"]["read"] == 2.5
+
+
+def test_a_contact_answered_429_on_every_retry_cuts_the_rate_once() -> None:
+    waits = Waits()
+    pacer = Pacer(20, sleep=waits)
+    handler, _ = answers(*[error(429, **{"Retry-After": "0"})] * 4, ok())
+    outcome = upsert(handler, waits=waits, pacer=pacer)
+    assert outcome.ok and outcome.attempts == 5
+    assert pacer.slowdowns == 1 and pacer.current == 10  # not 20 → 10 → 5 → 2.5 → 1.25
+
+
+def test_429s_on_the_session_check_leave_the_sending_rate_alone() -> None:
+    waits = Waits()
+    pacer = Pacer(20, sleep=waits)
+    handler, seen = answers(error(429, **{"Retry-After": "3"}), error(429, **{"Retry-After": "3"}),
+                            httpx.Response(200, json={"status": "WORKING"}))
+
+    async def go() -> dict[str, object]:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN,
+                              transport=httpx.MockTransport(handler), sleep=waits,
+                              pacer=pacer) as client:
+            return await client.session_info()
+
+    assert asyncio.run(go())["status"] == "WORKING"
+    assert len(seen) == 3 and waits.seconds.count(3.0) >= 2  # each waited its Retry-After
+    assert pacer.slowdowns == 0 and pacer.current == 20

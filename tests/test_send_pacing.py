@@ -225,3 +225,33 @@ def test_unlimited_recovers_even_from_the_floor(fake: FakeTime) -> None:
     assert pacer.current == 1.0  # half of it is below the floor, which is also the ceiling
     pacer.succeeded()
     assert pacer.current is None  # not stuck at the floor for the rest of the run
+
+
+def test_a_429_again_on_the_same_request_slows_nobody_more(fake: FakeTime) -> None:
+    """One contact the API holds back (429 on each retry) cuts the run once, not to the floor."""
+    pacer = Pacer(20, clock=fake.clock, sleep=fake.sleep)
+    sent = grants(pacer, 1)[0]
+    pacer.throttled(1.0, sent_at=sent)
+    assert pacer.current == 10
+    for _ in range(4):  # its retries, each sent after the cut, each answered 429 again
+        fake.now += 1.0
+        sent = grants(pacer, 1)[0]
+        pacer.throttled(1.0, sent_at=sent, repeat=True)
+    assert pacer.current == 10 and pacer.slowdowns == 1
+    fake.sleeps.clear()
+    grants(pacer, 1)  # and the others do not wait out its Retry-After
+    assert fake.sleeps == [] or max(fake.sleeps) <= 0.1 + 1e-9
+
+
+def test_one_429_halves_then_the_rate_recovers_to_where_it_was(fake: FakeTime) -> None:
+    pacer = Pacer(20, clock=fake.clock, sleep=fake.sleep, recover_after=20,
+                  recover_interval=1.0)
+    pacer.throttled(1.0, sent_at=grants(pacer, 1)[0])
+    assert pacer.current == 10
+    steps = 0
+    while pacer.current != 20 and steps < 100:
+        fake.now += 1.0
+        for _ in range(20):
+            pacer.succeeded()
+        steps += 1
+    assert pacer.current == 20 and steps == 5  # +2/s a step: 10 → 20 in five

@@ -17,6 +17,7 @@ from importer.report.summary import (
     format_duration,
     reason_of,
     render_preview,
+    render_send_estimate,
     render_summary,
     render_verify_estimate,
     summary_to_dict,
@@ -152,6 +153,28 @@ def test_the_verify_estimate_says_how_long_before_starting() -> None:
         "cache).")
     assert render_verify_estimate(0, 5, 1.0) == (
         "Checking numbers on WhatsApp: all 5 answers are cached.")
+
+
+def test_the_send_estimate_says_at_most_how_long() -> None:
+    assert render_send_estimate(2_000, 20.0) == (
+        "Up to 2,000 contacts to send at 20/s: about 1 min 40 s (rows that turn out invalid, "
+        "duplicate, unchanged or already sent take no time).")
+    assert render_send_estimate(300, 2.5, dry_run=True).startswith(
+        "A real run would send up to 300 contacts at 2.5/s: about 2 min 00 s")
+
+
+def test_a_canary_run_names_resume_as_its_next_step_and_slowdowns_are_counted() -> None:
+    summary = Summary(counts={"ok": 3, "not_attempted": 7}, results=10, sent=3, limited=7,
+                      slowdowns=2, results_path="book.results.csv")
+    text = render_summary(summary, retry_command="wawp-import --retry-failed book.results.csv")
+    assert "Slowed down 2 times: the API answered 429 (too many requests)." in text
+    assert text.endswith("The canary is done: 7 contacts not sent yet. To send them, run the "
+                         "same command again with --resume (without --limit, or with a new "
+                         "one).")
+    assert "--retry-failed" not in text
+    data = summary_to_dict(summary, retry_command="x")
+    assert data["retry_command"] is None and data["slowdowns"] == 2
+    assert data["not_sent_for_limit"] == 7
 
 
 def _fixture_summary(tmp_path: Path) -> Summary:

@@ -269,6 +269,9 @@ def render_summary(summary: Summary, *, retry_command: str | None = None,
         lines.append(f"Checked on WhatsApp: {counted(summary.checked, 'number')} asked, "
                      f"{format_count(summary.check_cached)} answered from the cache.")
     lines += [f"  {line}" for line in render_reasons(summary)]
+    if summary.slowdowns:
+        lines.append(f"Slowed down {counted(summary.slowdowns, 'time')}: the API answered "
+                     "429 (too many requests).")
     if summary.aborted:
         lines.append(f"Aborted: {summary.aborted}")
     if summary.interrupted:
@@ -276,6 +279,12 @@ def render_summary(summary: Summary, *, retry_command: str | None = None,
     lines.append(f"Results: {summary.results_path}")
     if summary.interrupted or summary.aborted:
         # The one next step is --resume (the CLI says so); a retry would compete with it.
+        return "\n".join(lines)
+    if summary.limited and not summary.dry_run:
+        # A canary's journal stays for --resume, which also sends again what failed.
+        lines.append(f"The canary is done: {counted(summary.limited, 'contact')} not sent "
+                     "yet. To send them, run the same command again with --resume (without "
+                     "--limit, or with a new one).")
         return "\n".join(lines)
     to_retry = summary.count(Status.FAILED) + summary.count(Status.NOT_ATTEMPTED)
     if retry_command and to_retry and not summary.dry_run:
@@ -301,6 +310,15 @@ def render_verify_estimate(to_check: int, cached: int, rate: float) -> str:
     return text + "."
 
 
+def render_send_estimate(contacts: int, rate: float, *, dry_run: bool = False) -> str:
+    """The line printed before a run that sends at a rate: at most how long it will take."""
+    pace = f"at {rate:g}/s: about {format_duration(contacts / rate)}"
+    head = (f"A real run would send up to {counted(contacts, 'contact')} {pace}" if dry_run
+            else f"Up to {counted(contacts, 'contact')} to send {pace}")
+    return (f"{head} (rows that turn out invalid, duplicate, unchanged or already sent take "
+            "no time).")
+
+
 # -- JSON --------------------------------------------------------------------------------------
 
 def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
@@ -324,12 +342,16 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
         "carried_over": summary.carried,
         "checked_on_whatsapp": summary.checked,
         "check_answers_cached": summary.check_cached,
+        "slowdowns": summary.slowdowns,
+        "not_sent_for_limit": summary.limited,
         "reasons": [{"status": r.status, "reason": r.reason, "count": r.count,
                      "example_rows": list(r.examples)} for r in summary.reasons],
         "preview": [{"row": r.row, "chat_id": r.chat_id, "first_name": r.first_name,
                      "last_name": r.last_name} for r in summary.preview],
-        "retry_command": retry_command if summary.count(Status.FAILED)
-        + summary.count(Status.NOT_ATTEMPTED) else None,
+        # a canary's next step is --resume, which sends its failures again too
+        "retry_command": retry_command if (summary.count(Status.FAILED)
+                                           + summary.count(Status.NOT_ATTEMPTED))
+        and not summary.limited else None,
         "retry_invalid_command": retry_invalid_command if summary.count(Status.INVALID)
         + summary.count(Status.NOT_ON_WHATSAPP) else None,
     }

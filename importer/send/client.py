@@ -162,11 +162,14 @@ class WawpClient:
         """`GET /v2/session/info`, retried like an upsert (a 429 or a dropped connection at
         the door must not stop a run); raises ApiRejected on 401/403, ImporterError otherwise.
         """
+        # Paced apart from the upserts: a 429 at the door waits its Retry-After, but says
+        # nothing about the rate the contacts can be written at.
+        pacer = Pacer(sleep=self._sleep)
         retrying = self._retrying()
         try:
             async for attempt in retrying:
                 with attempt:
-                    response, body = await self._session_info_attempt()
+                    response, body = await self._session_info_attempt(pacer)
         except UnexpectedAnswer as exc:
             hint = ("its answer is not the session WAWP describes: check --base-url, or add "
                     "--skip-preflight for an API without GET /v2/session/info"
@@ -187,16 +190,17 @@ class WawpClient:
         raise ImporterError(f"session check failed: HTTP {status} "
                             f"{self.api_message(response)}".rstrip())
 
-    async def _session_info_attempt(self) -> tuple[httpx.Response, dict[str, Any] | None]:
+    async def _session_info_attempt(self, pacer: Pacer
+                                    ) -> tuple[httpx.Response, dict[str, Any] | None]:
         """The answer, with the session when it is one (`{"status": …, …}`); any other 2xx
-        answer raises UnexpectedAnswer."""
-        sent_at = await self.pacer.acquire()
+        answer raises UnexpectedAnswer. Paced by `pacer`, never the sending one."""
+        sent_at = await pacer.acquire()
         try:
             response = await self._http.get("/v2/session/info", params=self._params,
                                             extensions=self._extensions)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        status = self._classify(response, self.pacer, sent_at=sent_at).status_code
+        status = self._classify(response, pacer, sent_at=sent_at).status_code
         if not 200 <= status < 300:
             return response, None
         body = parse_json_object(response.content) if status == 200 else None
@@ -212,14 +216,19 @@ class WawpClient:
         """
         attempts = 0
         last: RetryableError | None = None
+        throttled = False  # this contact had a 429: another one is its own, not the run's
 
         async def send_once(request: httpx.Request) -> UpsertOutcome:
-            nonlocal attempts
+            nonlocal attempts, throttled
             self._check_not_stopped()
             sent_at = await self.pacer.acquire()
             self._check_not_stopped()  # the wait for a slot may have been cut short
             attempts += 1
-            return await self._attempt(request, attempts, sent_at)
+            try:
+                return await self._attempt(request, attempts, sent_at, repeat=throttled)
+            except RetryableError as exc:
+                throttled = throttled or exc.http_status == 429
+                raise
 
         try:
             request = self._upsert_request(contact)
@@ -323,12 +332,13 @@ class WawpClient:
                              attempt, status)
 
     async def _attempt(self, request: httpx.Request, attempt: int,
-                       sent_at: float) -> UpsertOutcome:
+                       sent_at: float, *, repeat: bool = False) -> UpsertOutcome:
         try:
             response = await self._http.send(request)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
-        status = self._classify(response, self.pacer, sent_at=sent_at).status_code
+        status = self._classify(response, self.pacer, sent_at=sent_at,
+                                repeat=repeat).status_code
         if 200 <= status < 300:
             # Only the documented answer is a success: any other 2xx may come from a proxy
             # that never reached WAWP, and a row called ok is never sent again.
@@ -340,12 +350,13 @@ class WawpClient:
                              f"{status} {self.api_message(response)}".rstrip())
 
     def _classify(self, response: httpx.Response, pacer: Pacer, *,
-                  sent_at: float | None = None) -> httpx.Response:
+                  sent_at: float | None = None, repeat: bool = False) -> httpx.Response:
         """The response when it is the API's last word on this request; else raises.
 
         401/403 raise ApiRejected (no request can succeed with these credentials); 429 and
         5xx raise RetryableError with the Retry-After to wait, and a 429 slows `pacer`
-        down: every endpoint reads these answers the same way.
+        down (once per request: `repeat` for a request that had one already): every
+        endpoint reads these answers the same way.
         """
         status = response.status_code
         if status in AUTH_STATUSES:
@@ -353,7 +364,7 @@ class WawpClient:
         if status in RETRY_STATUSES:
             retry_after = parse_retry_after(response.headers.get("Retry-After"))
             if status == 429:
-                pacer.throttled(retry_after, sent_at=sent_at)
+                pacer.throttled(retry_after, sent_at=sent_at, repeat=repeat)
             raise RetryableError(f"HTTP {status} {self.api_message(response)}".rstrip(),
                                  http_status=status, retry_after=retry_after)
         return response

@@ -12,6 +12,9 @@ On a 429 the whole run slows down, not just the row that got it:
   within 2 s); with too few of those to tell, the 429 only pauses;
 - a burst of 429s from requests that were already on the wire counts once: a request
   sent before the last cut says nothing about the new rate;
+- a request answered 429 again on its retry (one number the API holds back) waits its own
+  Retry-After alone: the run was cut once for it, and cutting again at each of its retries
+  would take the whole run to the floor for one number;
 - after ``recover_after`` successes in a row, and at least ``recover_interval`` seconds
   since the last change, the rate climbs back by a tenth of the ceiling per step (the
   ceiling being ``--rate``, or with no limit the rate the first 429 interrupted), until
@@ -92,8 +95,15 @@ class Pacer:
             self._count(start)
             return start
 
-    def throttled(self, retry_after: float | None = None, *, sent_at: float | None = None) -> None:
-        """The API said 429: pause everyone for `retry_after` seconds and slow down."""
+    def throttled(self, retry_after: float | None = None, *, sent_at: float | None = None,
+                  repeat: bool = False) -> None:
+        """The API said 429: pause everyone for `retry_after` seconds and slow down.
+
+        `repeat`: the same request had a 429 already; its retry waits by itself (the caller
+        waits the Retry-After), and the run is neither paused nor slowed again.
+        """
+        if repeat:
+            return
         now = self._clock()
         pause = self.default_pause if retry_after is None else retry_after
         self._paused_until = max(self._paused_until, now + pause)
