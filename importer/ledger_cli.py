@@ -33,7 +33,7 @@ from .entry import (
     OneLineParser,
 )
 from .errors import ImporterError, LedgerUnusable, OutputError, UsageError
-from .options import DEFAULT_BASE_URL
+from .options import DEFAULT_BASE_URL, base_url_key
 from .redact import Redactor
 from .result_format import RESULTS_ENCODING, safe_cell
 
@@ -291,8 +291,8 @@ COMMAND_FUNCTIONS = {"show": show, "forget": forget, "export": export, "rebuild"
 
 
 def _base_url(url: str | None) -> str | None:
-    """As imports record it (pipeline.open_ledger): without a trailing slash."""
-    return None if url is None else url.rstrip("/")
+    """As imports record it, however it is spelled (`options.base_url_key`)."""
+    return None if url is None else base_url_key(url)
 
 
 def _minute(timestamp: float | None) -> str:

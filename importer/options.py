@@ -21,7 +21,7 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
 
@@ -235,6 +235,33 @@ def check_base_url(url: str, *, allow_insecure_http: bool = False) -> str:
         raise ConfigError(f"refusing to send the access token in clear text to {parts.hostname}: "
                           "use https, or --allow-insecure-http if you really mean it")
     return url.rstrip("/")
+
+
+#: The port each scheme has when none is written.
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def base_url_key(base_url: str) -> str:
+    """The base URL as one API is known by, however it is spelled: the ledger's account and
+    the per-instance lock are keyed by it.
+
+    Scheme and host lower-cased, the scheme's default port dropped, the path without its
+    trailing slash (nor doubled ones), no user, query or fragment:
+    `HTTPS://API.Wawp.net:443/` and `https://api.wawp.net` are one API.
+    """
+    parts = urlsplit(base_url.strip())
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address keeps its brackets
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    if port is not None and port != DEFAULT_PORTS.get(scheme):
+        host = f"{host}:{port}"
+    path = "/".join(part for part in parts.path.split("/") if part)
+    return urlunsplit((scheme, host, f"/{path}" if path else "", "", ""))
 
 
 def _is_loopback(host: str) -> bool:

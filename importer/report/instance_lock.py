@@ -27,14 +27,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit
 
 from ..errors import InstanceBusy, OutputError, StoppedWaiting
+from ..options import base_url_key
 from .lock import release_lock, take_lock, write_holder
 
 #: How often a waiting run tries the lock again (and notices a stop).
 POLL_INTERVAL = 0.2
-_DEFAULT_PORTS = {"http": 80, "https": 443}
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,20 +59,9 @@ WaitHook = Callable[[LockHolder | None], None]
 
 
 def instance_key(instance_id: str, base_url: str) -> str:
-    """The instance as one text: its ID and the base URL with the scheme and host
-    lower-cased, the default port and the trailing slash dropped."""
-    parts = urlsplit(base_url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"  # IPv6
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is not None and port != _DEFAULT_PORTS.get(scheme):
-        host += f":{port}"
-    return f"{instance_id}\n{scheme}://{host}{parts.path.rstrip('/')}"
+    """The instance as one text: its ID and its base URL as `options.base_url_key` spells it
+    (scheme and host lower-cased, the default port and the trailing slash dropped)."""
+    return f"{instance_id}\n{base_url_key(base_url)}"
 
 
 def default_lock_folder() -> Path:

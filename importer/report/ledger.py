@@ -50,10 +50,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Self
-from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import LedgerUnusable, OutputError
 from ..models import Contact, Prepared, RowResult, Status
+from ..options import base_url_key
 from ..options import parse_age  # noqa: F401  (the schema parses ages; kept importable here)
 
 #: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
@@ -71,8 +71,6 @@ LEDGER_VERSION = 1
 #: The first 16 bytes of every SQLite database file.
 SQLITE_MAGIC = b"SQLite format 3\x00"
 _TABLES = frozenset({"meta", "accounts", "sent"})
-#: The port each scheme has when none is written.
-DEFAULT_PORTS = {"http": 80, "https": 443}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -94,25 +92,9 @@ CREATE TABLE IF NOT EXISTS sent (
 
 
 def account_url(base_url: str) -> str:
-    """The base URL as the ledger keys it: the same API however it is spelled.
-
-    Scheme and host lower-cased, the scheme's default port dropped, the path without its
-    trailing slash (nor doubled ones), no user, query or fragment:
-    `HTTP://API.Wawp.net:443/` and `https://api.wawp.net` are one account.
-    """
-    parts = urlsplit(base_url.strip())
-    scheme = parts.scheme.lower()
-    host = (parts.hostname or "").lower()
-    if ":" in host:
-        host = f"[{host}]"  # an IPv6 address keeps its brackets
-    try:
-        port = parts.port
-    except ValueError:
-        port = None
-    if port is not None and port != DEFAULT_PORTS.get(scheme):
-        host = f"{host}:{port}"
-    path = "/".join(part for part in parts.path.split("/") if part)
-    return urlunsplit((scheme, host, f"/{path}" if path else "", "", ""))
+    """The base URL as the ledger keys it: the same API however it is spelled (see
+    `options.base_url_key`)."""
+    return base_url_key(base_url)
 
 
 @functools.lru_cache(maxsize=64)
