@@ -15,7 +15,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
-from ..errors import ApiRejected, ImporterError
+from ..errors import ApiRejected, ApiUnreachable, ImporterError
 from ..models import Contact
 from ..redact import Redactor
 from .control import RunControl
@@ -147,8 +147,12 @@ class WawpClient:
                 with attempt:
                     response = await self._session_info_attempt()
         except RetryableError as exc:
-            raise ImporterError(f"cannot reach the API at {self._base_url}: {exc.reason} "
-                                f"(after {self.max_attempts} attempts)") from None
+            message = (f"cannot reach the API at {self._base_url}: {exc.reason} "
+                       f"(after {self.max_attempts} attempts)")
+            if exc.http_status is None:  # never an answer: the address or the network
+                raise ApiUnreachable(message, base_url=str(self._base_url),
+                                     reason=exc.reason) from None
+            raise ImporterError(message) from None
         status = response.status_code
         if status == 404:
             raise ImporterError(f"session check failed: {self._base_url} has no "
