@@ -252,3 +252,29 @@ def test_a_second_tab_catches_up_after_a_409(page: object, browser: object,  # n
     finally:
         other.close()
     assert set(sandbox.state()["put_counts"].values()) == {1}
+
+
+def test_on_a_phone_every_scroll_box_is_reachable_by_keyboard(
+        browser: object, server: ServeProcess, tmp_path: Path) -> None:  # noqa: F811
+    """At 390 px the preview, the mapping and the example rows scroll inside their boxes:
+    axe checks each box can be reached and scrolled by keyboard, and is named."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",  # type: ignore[attr-defined]
+                                  base_url=server.url, is_mobile=True, has_touch=True)
+    context.set_default_timeout(20_000)
+    page = context.new_page()
+    try:
+        wide = [["Name", "Company", "Mobile", "A very long column header indeed"]] + [
+            [f"Someone With A Long Name {i}", "Nile Traders International",
+             f"0113 {7000000 + i:07d}" if i % 4 else "12", "x" * 40] for i in range(12)]
+        upload(page, write_csv(tmp_path / "narrow.csv", wide))
+        expect(page.locator("#phase")).to_have_text("Checked: ready to import")
+        page.click("#preview .reasons details summary")
+        boxes = page.locator(".scroll").evaluate_all(
+            "els => els.filter(e => e.offsetParent).map(e => e.scrollWidth > e.clientWidth)")
+        assert sum(boxes) >= 2  # the preview and the example rows do scroll here
+        no_axe_violations(page, "checked, on a phone")
+        preview = page.locator("#preview .scroll").first
+        expect(preview).to_have_attribute("tabindex", "0")
+        expect(preview).to_have_attribute("aria-label", "Preview table")
+    finally:
+        context.close()
