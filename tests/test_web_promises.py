@@ -157,3 +157,18 @@ def test_a_check_that_fails_over_one_setting_names_it_and_keeps_its_value(
     assert words in job["message"]
     saved = job["settings"][field]
     assert str(saved) == next(iter(settings.values()))  # what was typed stays, not a guess
+
+
+def test_an_action_another_tab_overtook_is_a_409_and_the_job_says_where_it_is(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess,  # noqa: F811
+        tmp_path: Path) -> None:
+    client = serve()
+    assert ".vcf" in client.get("/api/info").json()["accept"]
+    job = upload_and_check(client, write_csv(tmp_path / "two-tabs.csv", contacts(4)))
+    assert client.change("POST", f"/api/jobs/{job['id']}/import").status_code == 202
+    client.wait(job["id"], ("done",))
+    # the second tab still shows "checked" and presses Import: refused, nothing sent again
+    second = client.change("POST", f"/api/jobs/{job['id']}/import")
+    assert second.status_code == 409 and "cannot be imported now" in second.json()["error"]
+    assert client.job(job["id"])["phase"] == "done"  # what the page then shows
+    assert set(sandbox.state()["put_counts"].values()) == {1}

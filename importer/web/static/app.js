@@ -383,7 +383,7 @@ async function deleteJob() {
     await api("DELETE", `/api/jobs/${encodeURIComponent(job.id)}`);
     location.assign("/");
   } catch (error) {
-    showMessage(error.message);
+    await refused(error);
   }
 }
 
