@@ -19,8 +19,7 @@ import pytest
 
 from tests.support.cli import write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.test_web_browser import (VIEWPORT, browser, page, server, shots,  # noqa: F401
-                                    stopped_counts, upload)
+from tests.test_web_browser import VIEWPORT, browser, page, server, shots, stopped_counts, upload  # noqa: F401
 from tests.web.support import ServeProcess
 
 pytestmark = pytest.mark.browser
@@ -35,9 +34,9 @@ AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag2
                "resultTypes": ["violations"]}
 
 
-def no_axe_violations(page: object, state: str) -> None:
-    """axe-core's checks on the page as it is now: none may fail."""
-    results = axe_playwright.Axe().run(page, options=AXE_OPTIONS)
+def no_axe_violations(tab: object, state: str) -> None:
+    """axe-core's checks on the page in `tab` as it is now: none may fail."""
+    results = axe_playwright.Axe().run(tab, options=AXE_OPTIONS)
     assert results.violations_count == 0, f"{state}:\n{results.generate_report()}"
 
 
@@ -261,19 +260,19 @@ def test_on_a_phone_every_scroll_box_is_reachable_by_keyboard(
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US",  # type: ignore[attr-defined]
                                   base_url=server.url, is_mobile=True, has_touch=True)
     context.set_default_timeout(20_000)
-    page = context.new_page()
+    tab = context.new_page()
     try:
         wide = [["Name", "Company", "Mobile", "A very long column header indeed"]] + [
             [f"Someone With A Long Name {i}", "Nile Traders International",
              f"0113 {7000000 + i:07d}" if i % 4 else "12", "x" * 40] for i in range(12)]
-        upload(page, write_csv(tmp_path / "narrow.csv", wide))
-        expect(page.locator("#phase")).to_have_text("Checked: ready to import")
-        page.click("#preview .reasons details summary")
-        boxes = page.locator(".scroll").evaluate_all(
+        upload(tab, write_csv(tmp_path / "narrow.csv", wide))
+        expect(tab.locator("#phase")).to_have_text("Checked: ready to import")
+        tab.click("#preview .reasons details summary")
+        boxes = tab.locator(".scroll").evaluate_all(
             "els => els.filter(e => e.offsetParent).map(e => e.scrollWidth > e.clientWidth)")
         assert sum(boxes) >= 2  # the preview and the example rows do scroll here
-        no_axe_violations(page, "checked, on a phone")
-        preview = page.locator("#preview .scroll").first
+        no_axe_violations(tab, "checked, on a phone")
+        preview = tab.locator("#preview .scroll").first
         expect(preview).to_have_attribute("tabindex", "0")
         expect(preview).to_have_attribute("aria-label", "Preview table")
     finally:
