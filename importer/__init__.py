@@ -19,7 +19,7 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import (ApiRejected, ColumnError, ConfigError, ImporterError, InputFileError,
+from .errors import (ApiRejected, ApiUnreachable, ColumnError, ConfigError, ImporterError, InputFileError,
                      LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
@@ -28,7 +28,7 @@ from .report.frames import read_results
 from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
-    "ApiRejected", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
+    "ApiRejected", "ApiUnreachable", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
     "InputFileError", "LedgerUnusable", "OutputError", "PreflightError", "RowResult",
     "SheetError", "Status", "Summary", "UsageError", "__version__", "plan_import",
     "read_results", "render_preview", "render_summary", "run_import", "run_plan",

@@ -14,6 +14,8 @@ status and a detail on that row's result, never an exception.
     │   ├── DryRunResults         a retry given a dry run's results (nothing was sent)
     │   └── InstanceBusy          another run is sending to the instance (with no_wait)
     ├── ApiRejected               the API refused our credentials (401/403; exit 3)
+    ├── ApiUnreachable            no answer from the API at all (connection refused, DNS,
+    │                             timeouts) after every attempt: the base URL or the network
     ├── PreflightError            the instance is not ready to take contacts (exit 2)
     ├── OutputError               results or journal could not be written (disk full…)
     └── StoppedWaiting            stopped (Ctrl-C, the page) while waiting for another run;
@@ -31,7 +33,15 @@ class ImporterError(Exception):
 
 
 class UsageError(ImporterError):
-    """The command or the input cannot be used; nothing was sent."""
+    """The command or the input cannot be used; nothing was sent.
+
+    `option` names the setting at fault (an ImportOptions field such as "header_row"), when
+    the problem is with one: a surface can show the message beside that setting.
+    """
+
+    def __init__(self, *args: object, option: str | None = None) -> None:
+        super().__init__(*args)
+        self.option = option
 
 
 class InputFileError(UsageError):
@@ -98,6 +108,15 @@ class ApiRejected(ImporterError):
     def __init__(self, message: str, *, status: int | None = None) -> None:
         super().__init__(message)
         self.status = status
+
+
+class ApiUnreachable(ImporterError):
+    """The API gave no answer at all (connection refused, DNS, timeouts), every attempt."""
+
+    def __init__(self, message: str, *, base_url: str, reason: str) -> None:
+        super().__init__(message)
+        self.base_url = base_url
+        self.reason = reason
 
 
 class PreflightError(ImporterError):

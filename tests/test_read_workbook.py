@@ -116,8 +116,10 @@ def test_header_row_given(tmp_path):
     table = open_table(save(tmp_path, book), header_row=3)
     assert table.headers == ["Name", "Number"]
     assert [r.number for r in table.rows] == [4]
-    with pytest.raises(InputFileError, match="header row 9 .* is empty"):
+    with pytest.raises(InputFileError, match=r"header row 9 is past the end of sheet "
+                       r"'Contacts' \(it has 4 rows\)") as raised:
         open_table(save(tmp_path, book), header_row=9)
+    assert raised.value.option == "header_row"
 
 
 def add_formatted_empty_rows(path: Path, first: int, last: int) -> None:

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 import httpx
 import pytest
 
-from importer.errors import ApiRejected, ImporterError
+from importer.errors import ApiRejected, ApiUnreachable, ImporterError
 from importer.models import Contact
 from importer.send.client import ExistsOutcome, UpsertOutcome, WawpClient, parse_retry_after
 from importer.send.control import RunControl
@@ -251,6 +251,20 @@ def test_a_preflight_that_never_gets_through_says_where_it_tried() -> None:
     handler, _ = answers(*[httpx.ConnectError("refused")] * 5)
     with pytest.raises(ImporterError, match="cannot reach the API at https://wawp.example"):
         session_info(handler)
+
+
+def test_a_preflight_without_any_answer_is_api_unreachable_and_5xx_is_not() -> None:
+    handler, _ = answers(*[httpx.ConnectError("refused")] * 5)
+    with pytest.raises(ApiUnreachable) as caught:
+        session_info(handler)
+    assert caught.value.base_url == "https://wawp.example" and TOKEN not in str(caught.value)
+    handler, _ = answers(*[error(500)] * 5)  # the API answered: it is there, and failing
+    with pytest.raises(ImporterError) as caught_5xx:
+        session_info(handler)
+    assert not isinstance(caught_5xx.value, ApiUnreachable)
+    assert str(caught_5xx.value).startswith(
+        "session check failed: the API at https://wawp.example answered HTTP 500")
+    assert "cannot reach" not in str(caught_5xx.value)
 
 
 def test_a_preflight_404_suggests_skip_preflight() -> None:

@@ -326,19 +326,24 @@ def _parse_template(template: str, option: str) -> tuple[list[str], list[str]]:
             end = template.find("}", i + 1)
             if end < 0:
                 raise ColumnError(f"{option} {template!r}: a '{{' without its '}}' "
-                                  "(write {{ for a literal brace)")
+                                  "(write {{ for a literal brace)", option=_field(option))
             literals.append("".join(literal))
             literal = []
             names.append(template[i + 1:end])
             i = end + 1
         elif ch == "}":
             raise ColumnError(f"{option} {template!r}: a '}}' without its '{{' "
-                              "(write }} for a literal brace)")
+                              "(write }} for a literal brace)", option=_field(option))
         else:
             literal.append(ch)
             i += 1
     literals.append("".join(literal))
     return literals, names
+
+
+def _field(option: str) -> str:
+    """The setting a template's flag is (--last-name-format → last_name_format)."""
+    return option.lstrip("-").replace("-", "_")
 
 
 def _fold(text: str) -> str:
@@ -355,7 +360,7 @@ def _resolve_header(name: str, headers: Sequence[str], template: str, option: st
         return int(name) - 1
     listing = ", ".join(repr(h) for h in headers) or "(none)"
     raise ColumnError(f"{option} {template!r} names a column that does not exist: {{{name}}}; "
-                      f"the columns are: {listing}")
+                      f"the columns are: {listing}", option=_field(option))
 
 
 __all__ = ["MAX_NAME_LENGTH", "NameTemplate", "clean", "cut", "split_full_name", "title_case"]

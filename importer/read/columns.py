@@ -238,8 +238,14 @@ def resolve_column(headers: list[str], spec: str, *, what: str) -> int:
         if 1 <= int(text) <= len(headers):
             return int(text) - 1
         raise ColumnError(f"{what} column {text} is out of range: there are {len(headers)} "
-                          f"columns ({_listing(headers)})")
-    raise ColumnError(f"{what} column {spec!r} not found; the columns are: {_listing(headers)}")
+                          f"columns ({_listing(headers)})", option=_COLUMN_OPTION.get(what))
+    raise ColumnError(f"{what} column {spec!r} not found; the columns are: {_listing(headers)}",
+                      option=_COLUMN_OPTION.get(what))
+
+
+#: The setting each kind of column is given by (resolve_column's `what`).
+_COLUMN_OPTION = {"phone": "phone_column", "first name": "first_name_column",
+                  "last name": "last_name_column", "name": "name_column"}
 
 
 def map_columns(headers: list[str], *, phone: str | None = None, name: str | None = None,

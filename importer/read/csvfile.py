@@ -224,10 +224,11 @@ def _take_header(path: Path, records: Iterator[tuple[int, list[str]]], header_ro
             last = number
             if number == header_row:
                 if is_blank(cells):
-                    raise InputFileError(f"{path.name}: header row {header_row} is empty")
+                    raise InputFileError(f"{path.name}: header row {header_row} is empty",
+                                         option="header_row")
                 return number, cells, []
         raise InputFileError(f"{path.name}: header row {header_row} is past the end of the file "
-                             f"({last} records)")
+                             f"(the file has {last} rows)", option="header_row")
     sample: list[tuple[int, list[str]]] = []
     for number, cells in records:
         if not is_blank(cells):

@@ -210,14 +210,20 @@ def _load(path: Path, book: python_calamine.CalamineWorkbook,
 def _find_header_row(path: Path, sheet: str, rows: _SheetRows,
                      header_row: int | None) -> tuple[int, list[Cell]]:
     if header_row is not None:
+        last = 0
         for number, cells in rows:
+            last = number
             if number == header_row:
                 if _raw_blank(cells):
                     break
                 return number, cells
             if number > header_row:
                 break
-        raise InputFileError(f"{path.name}: header row {header_row} of sheet {sheet!r} is empty")
+        if last < header_row:
+            raise InputFileError(f"{path.name}: header row {header_row} is past the end of "
+                                 f"sheet {sheet!r} (it has {last} rows)", option="header_row")
+        raise InputFileError(f"{path.name}: header row {header_row} of sheet {sheet!r} is empty",
+                             option="header_row")
     sample: list[tuple[int, list[Cell]]] = []
     for number, cells in rows:
         if not _raw_blank(cells):

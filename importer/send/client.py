@@ -15,7 +15,7 @@ import httpx
 from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt
 from tenacity.wait import wait_exponential_jitter
 
-from ..errors import ApiRejected, ImporterError
+from ..errors import ApiRejected, ApiUnreachable, ImporterError
 from ..models import Contact
 from ..redact import Redactor
 from .answers import describe_body, is_json, is_ok_body, parse_json_object
@@ -178,8 +178,13 @@ class WawpClient:
             raise ImporterError(f"session check failed: {exc.reason}, after "
                                 f"{self.max_attempts} attempts; {hint}") from None
         except RetryableError as exc:
-            raise ImporterError(f"cannot reach the API at {self._base_url}: {exc.reason} "
-                                f"(after {self.max_attempts} attempts)") from None
+            if exc.http_status is None:  # never an answer: the address or the network
+                raise ApiUnreachable(f"cannot reach the API at {self._base_url}: {exc.reason} "
+                                     f"(after {self.max_attempts} attempts)",
+                                     base_url=str(self._base_url), reason=exc.reason) from None
+            # it answered, and kept answering an error: say what it answered
+            raise ImporterError(f"session check failed: the API at {self._base_url} answered "
+                                f"{exc.reason} (after {self.max_attempts} attempts)") from None
         if body is not None:
             return body
         status = response.status_code

@@ -111,6 +111,12 @@ class JobState:
     remaining: int | None = None
     #: The check's warning when the numbers look foreign to the region, naming a better one.
     region_warning: str | None = None
+    #: What kind of problem `message` is, when the page words it apart: "api_unreachable"
+    #: (the WAWP API gave no answer; the file itself may be fine), else "".
+    problem: str = ""
+    #: The setting `message` is about ("header_row", "last_name_format"…): the page shows
+    #: the message beside that setting's box too.
+    field: str | None = None
     #: The import sends every row, those the ledger has as already in the address book too
     #: (the page's "Send again anyway"); kept, so a resumed import does the same.
     resend: bool = False
@@ -250,8 +256,11 @@ class Job:
             progress = state.progress or {}
             return {"id": state.id, "name": state.name, "created": state.created,
                     "kind": state.kind, "phase": state.phase, "counts": counts,
-                    "percent": progress.get("percent"), "done": progress.get("done"),
-                    "total": progress.get("total"), "stopped": state.stopped,
+                    "problem": state.problem, "percent": progress.get("percent"),
+                    # "Stopped after N of M" counts the whole job, across its resumes
+                    "done": progress.get("job_done", progress.get("done")),
+                    "total": progress.get("job_total", progress.get("total")),
+                    "stopped": state.stopped,
                     "remaining": state.remaining if self.next_step() else 0,
                     "taken_by": state.retries[-1] if state.retries else None,
                     "waiting_for_name": state.waiting_for_name if state.waiting_for else None}

@@ -34,7 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ..errors import ImporterError, StoppedWaiting
+from ..errors import ApiUnreachable, ImporterError, StoppedWaiting
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
 from ..pipeline import open_input, open_ledger, plan_import, run_files, run_plan
@@ -352,7 +352,9 @@ class JobStore:
     def delete_unreadable(self) -> list[str]:
         """Delete every job whose file could not be used (phase invalid); their ids."""
         with self._lock:
-            jobs = [job for job in self._jobs.values() if job.state.phase == INVALID]
+            # a check the API did not answer is no sign of a bad file: those stay
+            jobs = [job for job in self._jobs.values()
+                    if job.state.phase == INVALID and not job.state.problem]
         deleted = []
         for job in jobs:
             try:
@@ -382,7 +384,7 @@ class JobStore:
         with job.lock:
             job.check_generation += 1
             generation = job.check_generation
-            job.update(phase=CHECKING, message="")
+            job.update(phase=CHECKING, message="", problem="", field=None)
         thread = threading.Thread(target=self._check, args=(job, generation),
                                   name=f"check-{job.id}", daemon=True)
         thread.start()
@@ -394,8 +396,15 @@ class JobStore:
                 return  # a newer change of settings will check
             try:
                 result = self._dry_run(job)
+            except ApiUnreachable as exc:
+                # the file may be fine: the check asked the API for the instance's region
+                result = self._unusable(job, self.redact(error_in_page_words(exc)) + (
+                    " Or choose the region under Numbers and names: the check then needs no "
+                    "answer from the API."))
+                result.update(problem="api_unreachable", field=None)
             except ImporterError as exc:
                 result = self._unusable(job, self.redact(error_in_page_words(exc)))
+                result["field"] = getattr(exc, "option", None)
             except Exception as exc:  # never a traceback on the page: it could hold the token
                 result = {"phase": INVALID, "message": self.redact(
                     f"internal error: {type(exc).__name__}: {exc} (please report this)")}
@@ -463,7 +472,8 @@ class JobStore:
             preview["already"] = already.view(preview["to_send"])
         warning = region_warning(phones, plan.options.default_region) if phones else None
         table["samples"] = samples.view()
-        return {"phase": CHECKED, "message": "", "table": table, "region_warning": warning,
+        return {"phase": CHECKED, "message": "", "problem": "", "field": None, "table": table,
+                "region_warning": warning,
                 "columns": {"phone": columns.phone, "name": columns.name,
                             "first_name": columns.first_name, "last_name": columns.last_name,
                             "phone_reason": columns.phone_reason,
@@ -494,10 +504,10 @@ class JobStore:
                 close()
             view = table_view(opened)
             view["samples"] = samples.view()
-            return {"phase": INVALID, "message": message, "table": view,
-                    "columns": None, "preview": None, "region_warning": None}
-        return {"phase": INVALID, "message": message, "table": None, "columns": None,
-                "preview": None, "region_warning": None}
+            return {"phase": INVALID, "message": message, "problem": "", "field": None,
+                    "table": view, "columns": None, "preview": None, "region_warning": None}
+        return {"phase": INVALID, "message": message, "problem": "", "field": None,
+                "table": None, "columns": None, "preview": None, "region_warning": None}
 
     # -- importing --
 
@@ -531,7 +541,7 @@ class JobStore:
                 total = job.to_send + (job.already if resend else 0)
             job.control = RunControl()
             job.update(phase=WAITING, message="", waiting_for=None, summary=None, stopped="",
-                       progress=Progress(total).view())
+                       problem="", progress=Progress(total, before=_before(job, total)).view())
             job.thread = threading.Thread(target=self._import, args=(job, job.control, total),
                                           name=f"import-{job.id}", daemon=True)
             job.thread.start()
@@ -589,6 +599,7 @@ class JobStore:
         except ImporterError as exc:
             job.update(phase=FAILED, waiting_for=None,
                        message=self.redact(error_in_page_words(exc)),
+                       problem="api_unreachable" if isinstance(exc, ApiUnreachable) else "",
                        remaining=self._remaining_after_failure(job))
         except Exception as exc:  # never a traceback on the page: it could hold the token
             job.update(phase=FAILED, waiting_for=None, message=self.redact(
@@ -612,7 +623,7 @@ class JobStore:
     def _run(self, job: Job, control: RunControl,
              total: int | None) -> tuple[Summary, ExampleRows, Progress, AlreadySent]:
         plan = plan_import(self._job_options(job, dry_run=False), workers=0)
-        progress = Progress(total)
+        progress = Progress(total, before=_before(job, total))
         examples = ExampleRows()
         already = AlreadySent(None)
 
@@ -665,6 +676,15 @@ class JobStore:
             parent.update(retries=[*parent.state.retries, child.id])
         self._start_check(child)
         return child
+
+
+def _before(job: Job, total: int | None) -> int:
+    """Rows of the job its earlier runs answered, when this run (of `total` rows) resumes
+    it: the job's rows less those left to send. 0 for a first run."""
+    if total is None:
+        return 0
+    whole = job.to_send + (job.already if job.state.resend else 0)
+    return max(0, whole - total)
 
 
 def _remaining(summary: Summary) -> int:

@@ -199,8 +199,12 @@ class Progress:
     so the rate and the ETA are those of the sending.
     """
 
-    def __init__(self, total: int | None, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(self, total: int | None, clock: Callable[[], float] = time.monotonic, *,
+                 before: int = 0) -> None:
         self.total = total
+        #: Rows of the job answered by its earlier runs (a resume goes on from there): the
+        #: whole job's count ("Stopped after N of M") adds them, this run's figures do not.
+        self.before = before
         self.clock = clock
         self.started = clock()
         self.done = 0
@@ -224,7 +228,9 @@ class Progress:
                 "rate": round(rate, 1), "rate_text": format_rate(self.done, elapsed),
                 "eta": None if eta is None else round(eta, 1),
                 "eta_text": "" if eta is None else format_duration(eta),
-                "percent": None if percent is None else round(percent, 1)}
+                "percent": None if percent is None else round(percent, 1),
+                "job_done": self.before + self.done,
+                "job_total": None if total is None else self.before + total}
 
 
 __all__ = ["AlreadySent", "ColumnSamples", "ExampleRows", "Progress", "day_text", "sent_when",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 import shlex
 
-from ..errors import LedgerUnusable
+from ..errors import ApiUnreachable, LedgerUnusable
 
 #: Phrases first (they read better rewritten whole), then the bare flags.
 _PHRASES = (
@@ -66,8 +66,13 @@ def error_in_page_words(exc: Exception) -> str:
     """The message of an error that stopped a job, in the page's words.
 
     A ledger that cannot be used is for whoever runs the server to mend: the page says so
-    and names the commands, on the server's own ledger file.
+    and names the commands, on the server's own ledger file. An API that cannot be reached
+    is not the file's fault: the page says what to check.
     """
+    if isinstance(exc, ApiUnreachable):
+        return (f"The WAWP API at {exc.base_url} could not be reached ({exc.reason}). Check "
+                "the base URL this server was started with (--base-url or WAWP_BASE_URL) and "
+                "this server's network connection, then try again.")
     if not isinstance(exc, LedgerUnusable):
         return in_page_words(str(exc))
     ledger = shlex.quote(str(exc.path))

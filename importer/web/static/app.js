@@ -4,6 +4,8 @@
 
 const CSRF = document.querySelector('meta[name="csrf-token"]').content;
 const POLL_MS = 500;
+// While the server does not answer, polls are spaced out up to this (and resume at once).
+const MAX_RETRY_MS = 8000;
 // A screen reader hears the progress at most this often (and at every change of phase).
 const ANNOUNCE_MS = 5000;
 // Characters that reorder the text around them: a file name holding them could show
@@ -21,6 +23,18 @@ const PHASES = {
   interrupted: "Interrupted: the server stopped during the import",
   recovering: "The server stopped during the import: reading what was sent…",
 };
+// Problems that are not the file's: what the phase line says instead.
+const PROBLEMS = {
+  invalid: { api_unreachable: "The WAWP API could not be reached" },
+  failed: { api_unreachable: "The import could not run: the WAWP API could not be reached" },
+};
+// Each setting's box; an error about a setting is shown beside it (the columns: the table).
+const FIELDS = {
+  header_row: "header-row", sheet: "sheet", encoding: "encoding", delimiter: "delimiter",
+  default_region: "default-region", first_name_format: "first-name-format",
+  last_name_format: "last-name-format", phone_column: "mapping", phone_columns: "mapping",
+  name_column: "mapping", first_name_column: "mapping", last_name_column: "mapping",
+};
 const READING = ["sheet", "header_row", "encoding", "delimiter"];
 const NAME_FIELDS = ["name_column", "first_name_column", "last_name_column"];
 const ROLES = [["", "ignored"], ["phone", "phone"], ["first_name", "first name"],
@@ -30,7 +44,7 @@ const FILTERS = {
   ready: (j) => j.phase === "checked",
   stopped: (j) => Boolean(j.remaining) || j.phase === "interrupted" || Boolean(j.stopped),
   finished: (j) => j.phase === "done" && !j.stopped,
-  unreadable: (j) => j.phase === "invalid",
+  unreadable: (j) => j.phase === "invalid" && !j.problem,
 };
 
 let info = null;
@@ -40,6 +54,8 @@ let pollTimer = null;
 let shownPhase = "";
 let announced = { at: 0, phase: "" };
 let allJobs = [];
+let failures = 0;  // polls in a row the server did not answer
+let shownField = { field: null, message: "" };
 
 const $ = (id) => document.getElementById(id);
 const fmt = (n) => (n === null || n === undefined ? "–" : Number(n).toLocaleString("en-US"));
@@ -75,6 +91,7 @@ async function api(method, path, body, headers) {
   if (!response.ok) {
     const error = new Error(data.error || `the server answered ${response.status}`);
     error.field = data.field;
+    error.status = response.status;
     throw error;
   }
   return data;
@@ -120,7 +137,8 @@ function setUpHome() {
   $("job-filter").addEventListener("change", renderJobs);
   $("clear-unreadable").addEventListener("click", clearUnreadable);
   $("formats").textContent = "CSV, TSV or text files, Excel workbooks (.xlsx, .xls, .xlsm, "
-    + `.xlsb) and OpenDocument spreadsheets (.ods), up to ${sizeText(info.max_upload_bytes)}.`;
+    + ".xlsb), OpenDocument spreadsheets (.ods), vCard contact files (.vcf) and the HTML "
+    + `tables web CRMs save as .xls, up to ${sizeText(info.max_upload_bytes)}.`;
   const drop = $("drop");
   $("file").addEventListener("change", () => {
     if ($("file").files.length) upload($("file").files[0]);
@@ -183,7 +201,9 @@ function stoppedText(item) {
   // "Stopped after 175 of 800 — stopped from the page": what went out, and why it stopped.
   const counted = item.done !== null && item.done !== undefined && item.total !== null
     && item.total !== undefined;
-  const after = counted ? ` after ${fmt(item.done)} of ${fmt(item.total)}` : "";
+  const done = item.job_done ?? item.done;  // the whole job, across its resumes
+  const total = item.job_total ?? item.total;
+  const after = counted ? ` after ${fmt(done)} of ${fmt(total)}` : "";
   return `Stopped${after}${item.stopped ? ` — ${item.stopped}` : ""}`;
 }
 
@@ -192,10 +212,29 @@ function isStopped(item) {
 }
 
 async function loadJobs() {
-  const { jobs } = await api("GET", "/api/jobs");
+  let jobs;
+  try {
+    ({ jobs } = await api("GET", "/api/jobs"));
+  } catch (error) {
+    // The server may be restarting: say so, and keep asking until it answers.
+    connectionLost(true);
+    setTimeout(loadJobs, retryDelay());
+    return;
+  }
+  connectionLost(false);
   allJobs = jobs;
   renderJobs();
   if (jobs.some((item) => BUSY.has(item.phase))) setTimeout(loadJobs, 2000);
+}
+
+function retryDelay() {
+  // 1 s, 2 s, 4 s… at most MAX_RETRY_MS: a server that is down is not asked twice a second.
+  failures += 1;
+  return Math.min(MAX_RETRY_MS, 1000 * 2 ** (failures - 1));
+}
+
+function phaseText(item) {
+  return (PROBLEMS[item.phase] || {})[item.problem] || PHASES[item.phase] || item.phase;
 }
 
 function renderJobs() {
@@ -213,7 +252,7 @@ function renderJobs() {
     + "that could not be used";
   for (const item of shown) {
     const counts = Object.entries(item.counts || {}).map(([s, n]) => `${s} ${fmt(n)}`).join(", ");
-    let status = PHASES[item.phase] || item.phase;
+    let status = phaseText(item);
     let phaseClass = `phase-${item.phase}`;
     if (item.phase === "importing" && item.percent !== null) status = `Importing… ${item.percent} %`;
     if (item.phase === "waiting" && item.waiting_for_name) {
@@ -270,7 +309,7 @@ async function loadJob(id) {
   }
 }
 
-function schedulePoll() {
+function schedulePoll(delay) {
   clearTimeout(pollTimer);
   if (job && (BUSY.has(job.phase) || job.autostart)) {
     pollTimer = setTimeout(async () => {
@@ -280,16 +319,17 @@ function schedulePoll() {
       } catch (error) {
         // The server may be restarting: say so instead of freezing on the last ETA.
         connectionLost(true);
-        schedulePoll();
+        schedulePoll(retryDelay());
         return;
       }
       connectionLost(false);
       render(data);
-    }, POLL_MS);
+    }, delay || POLL_MS);
   }
 }
 
 function connectionLost(lost) {
+  if (!lost) failures = 0;
   if ($("connection").hidden === !lost) return;
   $("connection").hidden = !lost;
   if (lost) announce("Connection lost, retrying…", true);
@@ -309,6 +349,20 @@ async function act(action) {
   try {
     render(await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/${action}`));
   } catch (error) {
+    await refused(error);
+  }
+}
+
+async function refused(error) {
+  // 409: the job changed meanwhile (another tab imported or stopped it): show it as it is
+  // now, rather than keep offering what no longer applies, and say why.
+  if (error.status === 409) {
+    try {
+      render(await api("GET", `/api/jobs/${encodeURIComponent(job.id)}`));
+    } catch (e) { /* the message below still says what happened */ }
+    showMessage(`This job changed meanwhile (in another tab or window?): ${error.message}. `
+      + "It is shown as it is now.", "info");
+  } else {
     showMessage(error.message);
   }
 }
@@ -319,7 +373,7 @@ async function sendRemaining() {
     if (sender.id !== job.id) location.assign(`/jobs/${encodeURIComponent(sender.id)}`);
     else render(sender);
   } catch (error) {
-    showMessage(error.message);
+    await refused(error);
   }
 }
 
@@ -329,7 +383,7 @@ async function deleteJob() {
     await api("DELETE", `/api/jobs/${encodeURIComponent(job.id)}`);
     location.assign("/");
   } catch (error) {
-    showMessage(error.message);
+    await refused(error);
   }
 }
 
@@ -394,16 +448,27 @@ async function sendSettings(settings) {
     render(await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/settings`, settings));
   } catch (error) {
     // A bad value is shown beside its box; the job, its mapping included, is unchanged.
-    if (error.field === "default_region") fieldError(error.message);
+    if (FIELDS[error.field]) fieldError(error.field, error.message);
+    else if (error.status === 409) await refused(error);
     else showMessage(error.message);
     setFormDisabled(false);
   }
 }
 
-function fieldError(text) {
-  $("region-error").hidden = !text;
-  $("region-error").textContent = text || "";
-  $("default-region").setAttribute("aria-invalid", text ? "true" : "false");
+function fieldError(field, text) {
+  // One message at a time, beside its box: the box is described by it and marked invalid.
+  const target = text ? FIELDS[field] : null;
+  for (const id of new Set(Object.values(FIELDS))) {
+    const shown = id === target;
+    const note = $(errorId(id));
+    note.hidden = !shown;
+    note.textContent = shown ? text : "";
+    if ($(id).tagName !== "TABLE") $(id).setAttribute("aria-invalid", shown ? "true" : "false");
+  }
+}
+
+function errorId(id) {
+  return id === "default-region" ? "region-error" : `${id}-error`;
 }
 
 function setFormDisabled(disabled) {
@@ -417,7 +482,7 @@ function render(data) {
   $("job-name").replaceChildren(h("bdi", { text: safeName(job.name) }));
   $("job-meta").textContent = `Uploaded ${new Date(job.created).toLocaleString()}`
     + (job.kind === "retry" ? " · re-sends the failed rows of an earlier import" : "");
-  let phase = PHASES[job.phase] || job.phase;
+  let phase = phaseText(job);
   let phaseClass = `phase-${job.phase}`;
   const stopped = isStopped(job);
   if (stopped) {
@@ -443,6 +508,11 @@ function render(data) {
     job.phase !== announced.phase);
   announced.phase = job.phase;
   showMessage(job.message, job.phase === "invalid" || job.phase === "failed" ? "error" : "info");
+  if (job.field !== shownField.field || job.message !== shownField.message) {
+    // a check that failed over one setting: its message beside that setting's box too
+    shownField = { field: job.field, message: job.message };
+    if (job.phase !== "checking") fieldError(job.field, job.field ? job.message : "");
+  }
   $("delete").disabled = !job.can.delete;
   if (job.phase !== shownPhase) {
     // Once the import is under way the settings are done with: fold them away (the user
@@ -523,8 +593,11 @@ function renderForm() {
     : (table ? table.sheet : null);
   $("sheet").replaceChildren(...sheets.map((name) => h("option", { value: name, text: name,
     selected: name === sheet })));
-  $("header-row").value = table ? table.header_row : (settings.header_row || "");
-  $("header-row").title = table && table.header_detected ? "detected" : "as given";
+  // The row asked for, even when the file has no such row: the box never falls back to the
+  // row the reader found by itself, so typing the same wrong number is still a change.
+  $("header-row").value = settings.header_row || (table ? table.header_row : "");
+  $("header-row").title = table && table.header_detected && !settings.header_row
+    ? "detected" : "as given";
 
   renderMapping(table, settings);
   renderRegion(settings);
@@ -623,7 +696,8 @@ function reasonList(reasons, headers) {
 function exampleTable(examples, headers) {
   const width = Math.max(headers.length, ...examples.map((e) => e.values.length));
   const names = Array.from({ length: width }, (_, i) => headers[i] || `column ${i + 1}`);
-  return h("div", { class: "scroll" }, h("table", { class: "examples" },
+  return h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Example rows" },
+    h("table", { class: "examples" },
     h("thead", {}, h("tr", {}, h("th", { text: "row" }), h("th", { text: "why" }),
       names.map((name) => h("th", { text: name })))),
     h("tbody", {}, examples.map((e) => h("tr", {}, h("td", { text: e.row }),
@@ -648,7 +722,9 @@ function renderPreview() {
     h("h3", { text: `Preview: ${fmt(preview.rows)} rows` }),
     countChips(preview.counts),
     rows.length ? h("p", { class: "hint", text: heading }) : h("p", { text: "No row would be sent." }),
-    rows.length ? h("div", { class: "scroll" }, h("table", { id: "preview-table", class: "list" },
+    // a box that scrolls sideways on a phone: reachable by keyboard, and named
+    rows.length ? h("div", { class: "scroll", tabindex: "0", role: "region",
+      "aria-label": "Preview table" }, h("table", { id: "preview-table", class: "list" },
       h("thead", {}, h("tr", {}, ["Row", "WhatsApp chat ID", "First name", "Last name"]
         .map((text) => h("th", { text })))),
       h("tbody", {}, rows.map((r) => h("tr", {}, h("td", { text: r.row }),
@@ -668,6 +744,11 @@ function download(file) {
 }
 
 // -- import: the button and the progress -----------------------------------------------------
+
+function sentWords(ok, of, failed) {
+  const counted = of === null || of === undefined ? fmt(ok) : `${fmt(ok)} of ${fmt(of)}`;
+  return `${counted} contacts sent${failed ? `; ${fmt(failed)} failed` : ""}`;
+}
 
 function progressWords(progress) {
   if (progress.total === null || progress.total === undefined) return `${fmt(progress.done)} sent`;
@@ -729,12 +810,11 @@ function renderImport() {
   if (job.phase === "waiting") {
     parts.push(job.waiting_for ? "waiting for its turn" : "starting");
   } else {
+    // "1,950 of 2,000 contacts sent; 50 failed": a row WAWP did not store is not sent
     parts.push(`${progress.percent === null ? "" : `${progress.percent} % — `}`
-      + `${fmt(progress.done)}${progress.total === null ? "" : ` of ${fmt(progress.total)}`} `
-      + "contacts sent");
+      + `${sentWords(progress.done - (progress.failed || 0), progress.total, progress.failed)}`);
     if (progress.done) parts.push(progress.rate_text);
     if (progress.eta_text && job.phase === "importing") parts.push(`about ${progress.eta_text} left`);
-    parts.push(`ok ${fmt(progress.ok)}`, `failed ${fmt(progress.failed)}`);
   }
   $("progress-text").textContent = parts.join(" · ");
 }
@@ -746,8 +826,11 @@ function renderResults() {
   $("results-card").hidden = !summary;
   if (!summary) return;
   const sent = summary.sent === null || summary.sent === undefined ? summary.rows : summary.sent;
-  let head = `${plural(sent, "contact", "contacts")} sent in ${summary.elapsed_text} `
-    + `(${summary.rate_text}); the results cover all ${plural(summary.rows, "row", "rows")}.`;
+  const failed = job.progress ? job.progress.failed || 0 : 0;
+  const words = failed ? `${sentWords(sent - failed, sent, failed)}; it took`
+    : `${plural(sent, "contact", "contacts")} sent in`;
+  let head = `${words} ${summary.elapsed_text} (${summary.rate_text}); the results cover `
+    + `all ${plural(summary.rows, "row", "rows")}.`;
   if (summary.interrupted || summary.aborted) {
     head += ` Stopped (${job.stopped || summary.aborted}): rows not sent are marked not_attempted.`;
   }
