@@ -89,10 +89,10 @@ def page(browser: object, server: ServeProcess) -> Iterator[object]:
 
 
 def people_file(folder: Path, count: int = 30, *, first: int = 0) -> Path:
-    """Contacts whose "Phone" is their company's switchboard and "Personal" their mobile:
-    the reader picks "Personal" by its contents, although only "Phone" says phone. `first`
+    """Contacts whose "Phone" is their company's switchboard and "Personal mobile" their own:
+    the reader picks "Personal mobile" by its header (a mobile before a plain phone). `first`
     shifts the mobiles, so a test can have numbers the server's ledger has not seen."""
-    rows: list[list[str]] = [["Name", "Company", "Phone", "Personal"]]
+    rows: list[list[str]] = [["Name", "Company", "Phone", "Personal mobile"]]
     for i in range(count):
         company, switchboard = COMPANIES[i % len(COMPANIES)]
         name = PEOPLE[i % len(PEOPLE)] + ("" if i < len(PEOPLE) else f" {i}")
@@ -129,18 +129,18 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     page.wait_for_url(re.compile(r"/jobs/[\w-]+$"))
     expect(page.locator("#phase")).to_have_text("Checked: ready to import")
     expect(page.locator("#kind")).to_have_text("delimited text")
-    # the mobiles are chosen by what the column holds, not the switchboard under "Phone"
-    expect(role_of(page, "Personal")).to_have_value("phone")
+    # the mobiles are chosen by their header, not the switchboard under "Phone"
+    expect(role_of(page, "Personal mobile")).to_have_value("phone")
     expect(page.locator("#preview .counts")).to_have_text("ready 30")
-    expect(page.locator('#mapping tr[data-spec="Personal"] td.samples')).to_contain_text(
+    expect(page.locator('#mapping tr[data-spec="Personal mobile"] td.samples')).to_contain_text(
         "0100 5000000")
     expect(role_of(page, "Name")).to_have_value("name")
     expect(role_of(page, "Company")).to_have_value("")
     # the switchboard column alone: every row has the same number
     role_of(page, "Phone").select_option("phone")
     expect(page.locator('#mapping tr[data-spec="Phone"] .rank')).to_contain_text("fallback")
-    role_of(page, "Personal").select_option("")
-    expect(role_of(page, "Personal")).to_have_value("")
+    role_of(page, "Personal mobile").select_option("")
+    expect(role_of(page, "Personal mobile")).to_have_value("")
     expect(role_of(page, "Phone")).to_have_value("phone")
     expect(page.locator('#preview .chip[data-status="duplicate"]')).to_have_text("duplicate 27")
     page.click("#preview .reasons details summary")  # the example rows of the top reason
@@ -148,17 +148,18 @@ def test_upload_check_import_download_and_retry(page: object, sandbox: SandboxPr
     page.screenshot(path=str(shots / "check.png"), full_page=True)
 
     # Personal as a second phone column, moved first; then the switchboard column ignored
-    role_of(page, "Personal").select_option("phone")
-    expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_have_text("2nd (fallback)")
-    page.click('#mapping tr[data-spec="Personal"] button')
-    expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_have_text("1st")
+    role_of(page, "Personal mobile").select_option("phone")
+    expect(page.locator('#mapping tr[data-spec="Personal mobile"] .rank')).to_have_text(
+        "2nd (fallback)")
+    page.click('#mapping tr[data-spec="Personal mobile"] button')
+    expect(page.locator('#mapping tr[data-spec="Personal mobile"] .rank')).to_have_text("1st")
     expect(page.locator("#preview .counts")).to_have_text("ready 30")
     expect(role_of(page, "Phone")).to_be_enabled()
     page.locator("#columns").scroll_into_view_if_needed()
     page.screenshot(path=str(shots / "phone-column.png"))
     role_of(page, "Phone").select_option("")
     expect(role_of(page, "Phone")).to_have_value("")
-    expect(role_of(page, "Personal")).to_have_value("phone")
+    expect(role_of(page, "Personal mobile")).to_have_value("phone")
     expect(page.locator("#preview .counts")).to_have_text("ready 30")
     rows = page.locator("#preview-table tbody tr")
     expect(rows).to_have_count(10)
@@ -517,7 +518,7 @@ def test_a_bad_region_is_shown_at_its_box_and_the_mapping_stays(page: object,
     expect(page.locator("#default-region")).to_have_attribute("aria-invalid", "true")
     expect(page.locator("#message")).to_be_hidden()
     expect(page.locator('#mapping tr[data-spec="Phone"] .rank')).to_have_text("1st")
-    expect(page.locator('#mapping tr[data-spec="Personal"] .rank')).to_have_text(
+    expect(page.locator('#mapping tr[data-spec="Personal mobile"] .rank')).to_have_text(
         "2nd (fallback)")
     expect(counts).to_have_text("ready 6")
     page.fill("#default-region", "eg")
@@ -625,7 +626,7 @@ def test_a_phone_width_has_no_sideways_scrolling(browser: object, server: ServeP
     context.set_default_timeout(20_000)
     page = context.new_page()
     try:
-        wide = [["Name", "Company", "Phone", "Personal", "A very long column header indeed",
+        wide = [["Name", "Company", "Phone", "Personal mobile", "A very long column header indeed",
                  "Notes"]] + [[f"Someone With A Long Name {i}", "Nile Traders International",
                                # every fourth mobile is unusable: a row falls back to
                                # the switchboard, so there are reasons to open
