@@ -25,12 +25,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import TracebackType
-from typing import Self
 
 from ..errors import InstanceBusy, OutputError, StoppedWaiting
 from ..options import base_url_key
-from .lock import release_lock, take_lock, write_holder
+from .lock import HeldLock, release_lock, take_lock, write_holder
 
 #: How often a waiting run tries the lock again (and notices a stop).
 POLL_INTERVAL = 0.2
@@ -90,7 +88,7 @@ def read_holder(path: Path) -> LockHolder:
                       float(started) if isinstance(started, (int, float)) else None)
 
 
-class InstanceLock:
+class InstanceLock(HeldLock):
     """The lock of the run sending to one instance; a context manager.
 
     `acquire` waits for the run holding it, polling every POLL_INTERVAL seconds through
@@ -143,19 +141,6 @@ class InstanceLock:
             raise OutputError(f"cannot write the lock {self.path}: {exc.strerror}") from None
         self._fd = fd
 
-    def release(self) -> None:
-        """Remove the lock file and let go of the lock."""
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            release_lock(fd, self.path)
-
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.release()
 
 
 def _make_folder(folder: Path) -> None:

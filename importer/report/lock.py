@@ -100,7 +100,32 @@ def _holder(path: Path) -> str:
     return text if text.isdigit() else ""
 
 
-class RunLock:
+class HeldLock:
+    """A kernel lock held on `path` through `_fd` while `acquire`d; a context manager.
+    Subclasses say how it is taken (`acquire`) and who holds it."""
+
+    path: Path
+    _fd: int | None
+
+    def acquire(self) -> None:
+        raise NotImplementedError
+
+    def release(self) -> None:
+        """Remove the lock file and let go of the lock."""
+        fd, self._fd = self._fd, None
+        if fd is not None:
+            release_lock(fd, self.path)
+
+    def __enter__(self) -> Self:
+        self.acquire()
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()
+
+
+class RunLock(HeldLock):
     """The exclusive lock of the run writing `results`; a context manager."""
 
     def __init__(self, results: Path) -> None:
@@ -119,19 +144,6 @@ class RunLock:
         write_holder(fd, f"{os.getpid()}\n")
         self._fd = fd
 
-    def release(self) -> None:
-        """Remove the lock file and let go of the lock."""
-        fd, self._fd = self._fd, None
-        if fd is not None:
-            release_lock(fd, self.path)
-
-    def __enter__(self) -> Self:
-        self.acquire()
-        return self
-
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
-        self.release()
 
 
 __all__ = ["LOCK_SUFFIX", "RunLock", "lock_path", "release_lock", "take_lock", "write_holder"]
