@@ -671,7 +671,7 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
     pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
     results go to `dataframe.results.csv` in the current folder, a dry run's to
-    `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()`
+    `dataframe.dry-run.csv`, unless `results` says otherwise, and `importer.summary_frame(summary)`
     reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields:
     the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,

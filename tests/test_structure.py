@@ -48,11 +48,7 @@ def imported(name: str, path: Path) -> set[str]:
 
 #: Imports that go against the flow on purpose, each deferred into the one function that needs
 #: it, with the reason. Keep this short: every entry is a place where two layers know each other.
-ALLOWED = {
-    # Summary.to_frame() is the pandas view of a run's results (the optional pandas extra):
-    # the summary is a model, the reading of its results file is report's.
-    ("importer.models", "importer.report.frames"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 GRAPH = {name: {target for target in imported(name, path) if (name, target) not in ALLOWED}
          for name, path in MODULES.items()}
