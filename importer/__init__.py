@@ -17,7 +17,14 @@ DataFrame, and `summary_frame(summary)` / `read_results(path)` give results as a
 
 from __future__ import annotations
 
+import logging
+
 __version__ = "0.1.0"
+
+# The library logs to the "importer" tree and never configures logging: silent unless the
+# application (or `wawp-import -v` / `--log-file`) adds a handler. Without this one, Python's
+# last-resort handler would print warnings to stderr, unredacted.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from .errors import (ApiRejected, ApiUnreachable, ColumnError, ConfigError, ImporterError, InputFileError,
                      LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
