@@ -622,7 +622,7 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                                handed), client,
                         concurrency=options.concurrency, control=control, on_done=on_done):
                     record(result, _was_sent(handed, result))
-            except BaseException:
+            except BaseException:  # any stop, Ctrl-C too: keep or drop the journal, re-raise
                 if written.lines == 0 and not journal.resuming:
                     # failed before any row was answered: there is nothing to resume
                     written.close()

@@ -284,7 +284,7 @@ class PhoneNormalizer:
                 try:
                     found.append(self._read_number(text, text))
                 except _Invalid:
-                    continue
+                    continue  # not a number: the text around it is tried as one instead
                 start = end
                 break
             else:
