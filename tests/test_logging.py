@@ -92,18 +92,17 @@ def test_a_log_file_that_cannot_be_written_is_a_usage_error(tmp_path: Path) -> N
 
 GLOBALS_PROBE = """
 import csv, gc, logging, socket, sys, tempfile
-import phonenumbers.phonenumberutil as pnu
 import phonenumbers.re_util as ru
 before = (csv.field_size_limit(), socket.getdefaulttimeout(), sys.getrecursionlimit(),
           tempfile.tempdir, logging.root.handlers[:], logging.root.level, gc.get_freeze_count(),
-          gc.isenabled(), getattr(pnu, "_REGEX_CACHE_ON", None))
+          gc.isenabled(), ru._COMPILED_PATTERNS)
 import signal
 handlers = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
 import importer, importer.cli, importer.pipeline, importer.read, importer.normalize
 import importer.send, importer.report, importer.ledger_cli, importer.web.serve
 after = (csv.field_size_limit(), socket.getdefaulttimeout(), sys.getrecursionlimit(),
          tempfile.tempdir, logging.root.handlers[:], logging.root.level, gc.get_freeze_count(),
-         gc.isenabled(), getattr(pnu, "_REGEX_CACHE_ON", None))
+         gc.isenabled(), ru._COMPILED_PATTERNS)
 assert before == after, (before, after)
 assert handlers == {s: signal.getsignal(s) for s in handlers}
 assert [type(h) for h in logging.getLogger("importer").handlers] == [logging.NullHandler]
@@ -115,3 +114,15 @@ def test_importing_the_package_changes_no_process_wide_setting() -> None:
     done = subprocess.run([sys.executable, "-c", GLOBALS_PROBE], env=clean_env(),
                           capture_output=True, text=True, timeout=120)
     assert done.stdout.strip() == "untouched", done.stderr
+
+
+def test_the_phone_pattern_cache_is_switched_on_by_a_normalizer_not_by_import() -> None:
+    probe = ("import importer, phonenumbers.re_util as ru\n"
+             "assert ru._COMPILED_PATTERNS is None\n"
+             "from importer.normalize.phones import PhoneNormalizer\n"
+             "PhoneNormalizer('EG').normalize('0100 123 4567')\n"
+             "assert ru._COMPILED_PATTERNS is not None\n"
+             "print('ok')\n")
+    done = subprocess.run([sys.executable, "-c", probe], env=clean_env(), capture_output=True,
+                          text=True, timeout=120)
+    assert done.stdout.strip() == "ok", done.stderr
