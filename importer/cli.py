@@ -743,12 +743,16 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         restore_sigint = handle_interrupts(control, err)
         # What is loaded by now (phone metadata, httpx, aiohttp…) lives as long as the
         # process: keep it out of every garbage collection. Without this, a full collection
-        # walks it all and stops the event loop for 50-100 ms, several times a run.
+        # walks it all and stops the event loop for 50-100 ms, several times a run. Undone
+        # after the run (unless a caller froze it first): main() may run again in a process.
+        frozen_here = gc.get_freeze_count() == 0
         gc.freeze()
         try:
             summary = run_plan(plan, on_result=tick, on_sent=tick.sent, on_verify=show_verify,
                                control=control, on_wait=waiting_line(console, options))
         finally:
+            if frozen_here:
+                gc.unfreeze()
             restore_sigint()
             progress.close()
         summary.elapsed = time.monotonic() - started

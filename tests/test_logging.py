@@ -126,3 +126,13 @@ def test_the_phone_pattern_cache_is_switched_on_by_a_normalizer_not_by_import() 
     done = subprocess.run([sys.executable, "-c", probe], env=clean_env(), capture_output=True,
                           text=True, timeout=120)
     assert done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_command_leaves_no_frozen_heap_behind(tmp_path: Path) -> None:
+    import gc
+
+    gc.unfreeze()
+    source = write_csv(tmp_path / "in.csv", [["Name", "Phone"], ["Ahmed", "01001234567"]])
+    code = main([str(source), "--default-region", "EG", "--dry-run", "--no-progress"],
+                env={}, out=io.StringIO(), err=io.StringIO())
+    assert code == 0 and gc.get_freeze_count() == 0

@@ -186,6 +186,7 @@ def test_the_parallel_path_leaves_the_callers_gc_freeze_as_it_was(
         monkeypatch: pytest.MonkeyPatch, frozen: bool) -> None:
     monkeypatch.setattr(parallel, "WARMUP_ROWS", 50)
     monkeypatch.setattr(parallel, "CHUNK_ROWS", 37)
+    gc.unfreeze()  # whatever an earlier test left
     if frozen:
         gc.freeze()  # as the command does before a run
     try:
