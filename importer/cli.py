@@ -380,10 +380,7 @@ def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, ob
     only the command has (`no-progress`, `token-file`…) by what its flag takes. Either way
     it then passes through the flag's own `type=` and `choices`, as a flag's text would.
     """
-    settings = load_config(path)
-    if "access_token" in settings:
-        raise ConfigError(f"config file {path} must not hold the access token: remove it and "
-                          "use WAWP_ACCESS_TOKEN or --token-file")
+    settings = load_config(path)  # refuses a token itself (config.SECRET_KEYS)
     actions = config_actions(parser)
     source = f"config file {path}"
     check_known(settings, actions, source=source, hint=UNKNOWN_HINT)
