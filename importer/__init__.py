@@ -12,19 +12,26 @@ and JSON the command prints:
     print(render_summary(summary))
 
 With pandas installed (`pip install 'wawp-importer[pandas]'`), `run_import` also takes a
-DataFrame, and `Summary.to_frame()` / `read_results(path)` give results as a DataFrame.
+DataFrame, and `summary_frame(summary)` / `read_results(path)` give results as a DataFrame.
 """
 
 from __future__ import annotations
 
+import logging
+
 __version__ = "0.1.0"
+
+# The library logs to the "importer" tree and never configures logging: silent unless the
+# application (or `wawp-import -v` / `--log-file`) adds a handler. Without this one, Python's
+# last-resort handler would print warnings to stderr, unredacted.
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 from .errors import (ApiRejected, ApiUnreachable, ColumnError, ConfigError, ImporterError, InputFileError,
                      LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
 from .pipeline import plan_import, run_import, run_plan
-from .report.frames import read_results
+from .report.frames import read_results, summary_frame
 from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
@@ -32,5 +39,5 @@ __all__ = [
     "InputFileError", "LedgerUnusable", "OutputError", "PreflightError", "RowResult",
     "SheetError", "Status", "Summary", "UsageError", "__version__", "plan_import",
     "read_results", "render_preview", "render_summary", "run_import", "run_plan",
-    "summary_to_dict",
+    "summary_frame", "summary_to_dict",
 ]

@@ -38,7 +38,7 @@ class AtomicFile:
         try:
             self.file: IO[Any] = (os.fdopen(fd, "wb") if encoding is None
                                   else os.fdopen(fd, "w", encoding=encoding, newline=newline))
-        except BaseException:
+        except BaseException:  # whatever stops the opening (even Ctrl-C): no fd left open
             os.close(fd)
             raise
 

@@ -32,8 +32,9 @@ from typing import Any, BinaryIO, TextIO
 from . import __version__
 from .config import UNKNOWN_HINT, load_config
 from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
-                    EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
-                    read_token, sending_settings, tolerate_unprintable)
+                    EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_logging_arguments,
+                    add_sending_arguments, enable_logging, read_token, sending_settings,
+                    tolerate_unprintable, update_log_redactor)
 from .errors import (ApiRejected, ConfigError, DryRunResults, ImporterError, LedgerUnusable,
                      OutputError, PreflightError, StoppedWaiting, UsageError)
 from .models import RowResult, Status, Summary
@@ -56,7 +57,7 @@ from .report.summary import (
 from .send.control import RunControl
 from .send.verify import VerifyProgress
 
-SUBCOMMANDS = ("sandbox",)
+log = logging.getLogger(__name__)
 
 EPILOG = """\
 examples:
@@ -153,8 +154,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     g = p.add_argument_group("output")
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
-    g.add_argument("--verbose", "-v", action="store_true",
-                   help="log every HTTP request on stderr (the token is masked)")
+    add_logging_arguments(g, verbose_help="log every HTTP request, and the traceback of an "
+                          "internal error, on stderr (the token is masked)")
     add_cockpit_arguments(p)
     add_ledger_arguments(p)
     return p
@@ -379,10 +380,7 @@ def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, ob
     only the command has (`no-progress`, `token-file`…) by what its flag takes. Either way
     it then passes through the flag's own `type=` and `choices`, as a flag's text would.
     """
-    settings = load_config(path)
-    if "access_token" in settings:
-        raise ConfigError(f"config file {path} must not hold the access token: remove it and "
-                          "use WAWP_ACCESS_TOKEN or --token-file")
+    settings = load_config(path)  # refuses a token itself (config.SECRET_KEYS)
     actions = config_actions(parser)
     source = f"config file {path}"
     check_known(settings, actions, source=source, hint=UNKNOWN_HINT)
@@ -583,26 +581,6 @@ def exit_code(summary: Summary) -> int:
     return EXIT_OK if summary.all_succeeded else EXIT_ROWS
 
 
-class RedactingFormatter(logging.Formatter):
-    """Formats log records (httpx logs whole URLs, query string included) with the token masked."""
-
-    def __init__(self, redact: Redactor) -> None:
-        super().__init__("%(asctime)s %(name)s %(levelname)s %(message)s")
-        self.redact = redact
-
-    def format(self, record: logging.LogRecord) -> str:
-        return self.redact(super().format(record))
-
-
-def enable_verbose_logging(err: TextIO, redact: Redactor) -> None:
-    handler = logging.StreamHandler(err)
-    handler.setFormatter(RedactingFormatter(redact))
-    for name in ("importer", "httpx", "httpcore", "aiohttp"):
-        logger = logging.getLogger(name)
-        logger.setLevel(logging.DEBUG)
-        logger.addHandler(handler)
-
-
 def make_progress(enabled: bool, err: TextIO, total: int | None = None):
     """Rows done, rows/s, and with a known row count the ETA; ok/failed counts as postfix."""
     from tqdm import tqdm
@@ -741,11 +719,12 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     spooled = contextlib.ExitStack()
     tick: ProgressTicker | None = None
     try:
+        spooled.callback(enable_logging(console.redact, err=err if args.verbose else None,
+                                        log_file=args.log_file))
         spool_stream_input(args, stdin or sys.stdin.buffer, spooled)
         token = read_token(args, env, console)
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
-        if args.verbose:
-            enable_verbose_logging(err, console.redact)
+        update_log_redactor(console.redact)
         options = options_from_args(args, env, token)
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
@@ -761,12 +740,16 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         restore_sigint = handle_interrupts(control, err)
         # What is loaded by now (phone metadata, httpx, aiohttp…) lives as long as the
         # process: keep it out of every garbage collection. Without this, a full collection
-        # walks it all and stops the event loop for 50-100 ms, several times a run.
+        # walks it all and stops the event loop for 50-100 ms, several times a run. Undone
+        # after the run (unless a caller froze it first): main() may run again in a process.
+        frozen_here = gc.get_freeze_count() == 0
         gc.freeze()
         try:
             summary = run_plan(plan, on_result=tick, on_sent=tick.sent, on_verify=show_verify,
                                control=control, on_wait=waiting_line(console, options))
         finally:
+            if frozen_here:
+                gc.unfreeze()
             restore_sigint()
             progress.close()
         summary.elapsed = time.monotonic() - started
@@ -806,8 +789,10 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     except KeyboardInterrupt:
         console.warn("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as exc:  # never a traceback: it could carry the token
-        console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
+    except Exception as exc:  # a bug: one line here, the traceback (redacted) in the log
+        log.error("internal error", exc_info=exc)
+        more = "" if args.verbose or args.log_file else "; -v shows more"
+        console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this{more})")
         return EXIT_INTERNAL
     finally:
         spooled.close()

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import logging
 import os
 import stat
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -26,6 +28,77 @@ from .redact import Redactor
 
 EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_REJECTED, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_INTERNAL = 70
+
+#: The loggers a verbose run shows: the library's tree and the HTTP clients it drives.
+LOGGERS = ("importer", "httpx", "httpcore", "aiohttp")
+
+
+class RedactingFormatter(logging.Formatter):
+    """Formats a log record, traceback included, with the token and any `access_token=`
+    value masked: httpx logs whole URLs, and an exception's text may quote a request."""
+
+    def __init__(self, redact: Redactor) -> None:
+        super().__init__("%(asctime)s %(name)s %(levelname)s %(message)s")
+        self.redact = redact
+
+    def format(self, record: logging.LogRecord) -> str:
+        return self.redact(super().format(record))
+
+
+def add_logging_arguments(g: argparse._ArgumentGroup, *, verbose_help: str) -> None:
+    """`-v/--verbose` and `--log-file`, shared by `wawp-import` and `wawp-import serve`."""
+    g.add_argument("--verbose", "-v", action="store_true", help=verbose_help)
+    g.add_argument("--log-file", type=Path, metavar="FILE",
+                   help="write the debug log (HTTP requests, internal errors with their "
+                   "traceback; the token masked) to FILE, readable by you only")
+
+
+def enable_logging(redact: Redactor, *, err: TextIO | None,
+                   log_file: Path | None) -> Callable[[], None]:
+    """Send the library's (and its HTTP clients') debug log to `err` and/or `log_file`,
+    every line through `redact`; returns the function that takes it all back (main() runs
+    many times in one process under tests and in the page). Only entry points call this."""
+    handlers: list[logging.Handler] = []
+    files: list[TextIO] = []
+    levels = {name: logging.getLogger(name).level for name in LOGGERS}
+    if err is not None:
+        handlers.append(logging.StreamHandler(err))
+    if log_file is not None:
+        try:
+            # 0600 from the start: a log names contacts and instance ids.
+            fd = os.open(log_file, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        except OSError as exc:
+            raise UsageError(f"cannot write the log file {log_file}: {exc.strerror}") from exc
+        files.append(os.fdopen(fd, "a", encoding="utf-8"))
+        handlers.append(logging.StreamHandler(files[-1]))
+    formatter = RedactingFormatter(redact)
+    for handler in handlers:
+        handler.setFormatter(formatter)
+        for name in LOGGERS:
+            logger = logging.getLogger(name)
+            logger.setLevel(logging.DEBUG)
+            logger.addHandler(handler)
+
+    def disable() -> None:
+        for handler in handlers:
+            for name in LOGGERS:
+                logging.getLogger(name).removeHandler(handler)
+            handler.close()
+        for file in files:
+            file.close()
+        if handlers:
+            for name, level in levels.items():
+                logging.getLogger(name).setLevel(level)
+
+    return disable
+
+
+def update_log_redactor(redact: Redactor) -> None:
+    """Once the token is known, every installed formatter masks it too."""
+    for name in LOGGERS:
+        for handler in logging.getLogger(name).handlers:
+            if isinstance(handler.formatter, RedactingFormatter):
+                handler.formatter.redact = redact
 
 def add_sending_arguments(g: argparse._ArgumentGroup) -> None:
     """The connection and pacing flags, shared by `wawp-import` and `wawp-import serve`."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import logging
 import shlex
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -39,6 +40,8 @@ from .result_format import RESULTS_ENCODING, safe_cell
 
 if TYPE_CHECKING:
     from .report.ledger import Entry, Holding
+
+log = logging.getLogger(__name__)
 
 COMMANDS = ("show", "forget", "export", "rebuild", "reset")
 #: The columns of `ledger export`.
@@ -116,7 +119,8 @@ def main(argv: Sequence[str], *, default_ledger: Path, env: dict[str, str], out:
     except KeyboardInterrupt:
         console.warn("interrupted")
         return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001  (as the import does: one line, never a traceback)
+    except Exception as exc:  # noqa: BLE001  (a bug: as the import does, one line on stderr)
+        log.error("internal error", exc_info=exc)
         console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
         return EXIT_INTERNAL
 

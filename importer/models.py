@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 
 
 class Status(StrEnum):
@@ -141,12 +140,6 @@ class Summary:
 
     def count(self, status: Status) -> int:
         return self.counts.get(status.value, 0)
-
-    def to_frame(self) -> Any:
-        """The results file of this run as a pandas DataFrame (see `importer.read_results`)."""
-        from .report.frames import read_results
-
-        return read_results(self.results_path)
 
     @property
     def all_succeeded(self) -> bool:

@@ -622,7 +622,7 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
                                handed), client,
                         concurrency=options.concurrency, control=control, on_done=on_done):
                     record(result, _was_sent(handed, result))
-            except BaseException:
+            except BaseException:  # any stop, Ctrl-C too: keep or drop the journal, re-raise
                 if written.lines == 0 and not journal.resuming:
                     # failed before any row was answered: there is nothing to resume
                     written.close()
@@ -671,7 +671,7 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
     pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
     results go to `dataframe.results.csv` in the current folder, a dry run's to
-    `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()`
+    `dataframe.dry-run.csv`, unless `results` says otherwise, and `importer.summary_frame(summary)`
     reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields:
     the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
     `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,

@@ -64,7 +64,7 @@ def read_answers(path: Path) -> Answers:
                 try:
                     data = json.loads(line)
                 except ValueError:
-                    continue
+                    continue  # a line a kill cut short: it recorded nothing
                 if not isinstance(data, dict):
                     continue
                 if "journal" in data:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Sequence
 
 import pytest
@@ -177,6 +178,22 @@ def test_the_parallel_path_gives_the_same_items_in_the_same_order(
     alone = prepare(FULL, rows, **options)
     together = prepare(FULL, rows, workers=2, **options)
     assert together == alone
+
+
+@pytest.mark.skipif(not parallel.can_fork(), reason="no fork here: always in-process")
+@pytest.mark.parametrize("frozen", [False, True])
+def test_the_parallel_path_leaves_the_callers_gc_freeze_as_it_was(
+        monkeypatch: pytest.MonkeyPatch, frozen: bool) -> None:
+    monkeypatch.setattr(parallel, "WARMUP_ROWS", 50)
+    monkeypatch.setattr(parallel, "CHUNK_ROWS", 37)
+    gc.unfreeze()  # whatever an earlier test left
+    if frozen:
+        gc.freeze()  # as the command does before a run
+    try:
+        prepare(FULL, _mixed_rows(300), workers=1)
+        assert (gc.get_freeze_count() > 0) is frozen
+    finally:
+        gc.unfreeze()
 
 
 def test_a_short_input_never_starts_a_worker(monkeypatch: pytest.MonkeyPatch) -> None:

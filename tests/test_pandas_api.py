@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from importer import Status, read_results, run_import
+from importer import Status, read_results, run_import, summary_frame
 from importer.read.dataframe import frame_cell, frame_headers, frame_rows
 from tests.support.cli import REPO, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
@@ -78,7 +78,7 @@ def test_run_import_sends_a_dataframe(sandbox: SandboxProcess, tmp_path: Path,
                         "201112345678@c.us": {"firstName": "Mona", "lastName": "Ali"},
                         "201065551212@c.us": {"firstName": "Omar", "lastName": "Farouk"}}
 
-    results = summary.to_frame()
+    results = summary_frame(summary)
     assert list(results.columns[:8]) == ["row", "status", "chat_id", "first_name", "last_name",
                                          "attempts", "http_status", "detail"]
     assert list(results.columns[8:]) == ["Name", "WhatsApp", "Score"]
@@ -99,7 +99,7 @@ def test_read_results_reads_csv_and_xlsx_alike(tmp_path: Path) -> None:
     xlsx_summary = run_import(source, default_region="EG", dry_run=True,
                               results=tmp_path / "book.results.xlsx")
     from_csv = read_results(csv_summary.results_path)
-    from_xlsx = xlsx_summary.to_frame()
+    from_xlsx = summary_frame(xlsx_summary)
     assert from_csv["status"].tolist() == [Status.READY.value, Status.INVALID.value]
     assert from_csv["first_name"].tolist()[0] == "=cmd"  # Excel's guard ' is not data
     pd.testing.assert_frame_equal(from_csv, from_xlsx)

@@ -11,6 +11,8 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
+import pytest
+
 PACKAGE = Path(__file__).resolve().parents[1] / "importer"
 
 
@@ -48,11 +50,7 @@ def imported(name: str, path: Path) -> set[str]:
 
 #: Imports that go against the flow on purpose, each deferred into the one function that needs
 #: it, with the reason. Keep this short: every entry is a place where two layers know each other.
-ALLOWED = {
-    # Summary.to_frame() is the pandas view of a run's results (the optional pandas extra):
-    # the summary is a model, the reading of its results file is report's.
-    ("importer.models", "importer.report.frames"),
-}
+ALLOWED: set[tuple[str, str]] = set()
 
 GRAPH = {name: {target for target in imported(name, path) if (name, target) not in ALLOWED}
          for name, path in MODULES.items()}
@@ -129,3 +127,91 @@ def test_imports_flow_down_from_the_entry_points() -> None:
               if layer(a) is not None and layer(b) is not None and layer(b) > layer(a)
               and not b.startswith("importer.sandbox")]
     assert upward == []
+
+
+# -- no blind except ---------------------------------------------------------------------------
+
+#: Methods of a module's `log = logging.getLogger(__name__)` that count as a log line.
+LOG_METHODS = frozenset({"debug", "info", "warning", "error", "exception", "critical", "log"})
+BROAD = frozenset({"Exception", "BaseException"})
+
+
+def _is_broad(handler: ast.ExceptHandler) -> bool:
+    if handler.type is None:
+        return True
+    types = handler.type.elts if isinstance(handler.type, ast.Tuple) else [handler.type]
+    return any(isinstance(t, ast.Name) and t.id in BROAD for t in types)
+
+
+def _raises_logs_or_hands_on(handler: ast.ExceptHandler) -> bool:
+    """The body raises, writes a log line, or hands the exception itself to a call (a
+    runner's `self.fail(exc)`, which raises it in the caller)."""
+    for node in ast.walk(ast.Module(body=handler.body, type_ignores=[])):
+        if isinstance(node, ast.Raise):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            if (isinstance(func, ast.Attribute) and func.attr in LOG_METHODS
+                    and isinstance(func.value, ast.Name) and func.value.id == "log"):
+                return True
+            if handler.name and any(isinstance(a, ast.Name) and a.id == handler.name
+                                    for a in node.args):
+                return True
+    return False
+
+
+def _does_nothing(handler: ast.ExceptHandler) -> bool:
+    """The body only goes on (`pass`, `continue`, `break`, `...`): the error leaves no trace."""
+    return all(isinstance(s, ast.Pass | ast.Continue | ast.Break)
+               or (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+               for s in handler.body)
+
+
+def _commented(handler: ast.ExceptHandler, lines: list[str]) -> bool:
+    """A comment on the `except` line or in the body's first line says why."""
+    last = handler.body[0].lineno if handler.body else handler.lineno
+    return any("#" in line for line in lines[handler.lineno - 1:last])
+
+
+def blind_excepts(source: str, name: str = "<source>") -> list[str]:
+    """The `except` handlers of `source` that break the house rule.
+
+    Every handler raises, logs, turns the error into data or is commented as deliberate:
+    - one that catches Exception/BaseException (or everything) raises, logs (with the
+      traceback where it is a bug) or hands the exception on, and its comment says why;
+    - one whose body only passes/continues says in a comment why nothing is lost.
+    """
+    lines = source.splitlines()
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.ExceptHandler):
+            continue
+        where = f"{name}:{node.lineno}: {lines[node.lineno - 1].strip()}"
+        if _is_broad(node) and not (_raises_logs_or_hands_on(node) and _commented(node, lines)):
+            found.append(where + "  (broad: raise or log, and say why)")
+        elif _does_nothing(node) and not (_raises_logs_or_hands_on(node)
+                                          or _commented(node, lines)):
+            found.append(where + "  (swallowed: log it, or say why nothing is lost)")
+    return found
+
+
+def test_no_except_swallows_an_error_blindly() -> None:
+    found = [hit for name, path in sorted(MODULES.items())
+             for hit in blind_excepts(path.read_text(encoding="utf-8"), name)]
+    assert found == [], "\n".join(found)
+
+
+@pytest.mark.parametrize(("source", "blind"), [
+    ("try:\n    f()\nexcept ValueError:\n    pass\n", True),
+    ("try:\n    f()\nexcept ValueError:\n    pass  # an empty cell is not a number\n", False),
+    ("try:\n    f()\nexcept ValueError:\n    return None\n", False),  # the error as data
+    ("try:\n    f()\nexcept Exception:\n    return None\n", True),
+    ("try:\n    f()\nexcept Exception:  # a bug\n    return None\n", True),
+    ("try:\n    f()\nexcept Exception as e:  # a bug\n    log.error('x', exc_info=e)\n", False),
+    ("try:\n    f()\nexcept Exception as e:\n    log.error('x', exc_info=e)\n", True),
+    ("try:\n    f()\nexcept:  # cleanup\n    g()\n    raise\n", False),
+    ("try:\n    f()\nexcept (OSError, BaseException):  # hand on\n    self.fail(e)\n", True),
+])
+def test_the_except_scan_tells_blind_from_deliberate(source: str, blind: bool) -> None:
+    source = "def w():\n" + "".join("    " + line + "\n" for line in source.splitlines())
+    assert bool(blind_excepts(source)) is blind

@@ -408,6 +408,23 @@ def test_serve_says_where_it_listens_and_never_shows_the_token(sandbox: SandboxP
             "the network unencrypted") in server.log()
 
 
+def test_serve_verbose_and_log_file_log_requests_with_the_token_masked(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    log_file = tmp_path / "serve-debug.log"
+    with ServeProcess("--data-dir", tmp_path / "data", "-v", "--log-file", log_file,
+                      env=sandbox.env(), log=tmp_path / "serve.log") as server:
+        client = PageClient(server.url)
+        assert client.get("/api/info").json()["can_import"] is True
+        client.close()
+        assert server.stop() == 0
+    logged = log_file.read_text(encoding="utf-8")
+    assert "httpx INFO HTTP Request: GET" in logged  # the instance's number, asked at start
+    assert "httpx INFO HTTP Request: GET" in server.log()  # -v: the same on stderr
+    assert sandbox.token not in logged and sandbox.token not in server.log()
+    if os.name == "posix":
+        assert stat.S_IMODE(log_file.stat().st_mode) == 0o600
+
+
 # -- reached from other machines: TLS, or a reverse proxy -------------------------------------
 
 def _serve_once(*args: str | Path, data_dir: Path) -> subprocess.CompletedProcess[str]:

@@ -114,6 +114,9 @@ def prepare_in_parallel(normalizer: ChunkNormalizer, rows: Iterable[SourceRow],
 
     # The workers are forked at the first submit. Frozen objects are never visited by the
     # collector, so the workers do not copy every page of what they inherit just to scan it.
+    # A caller that froze the heap itself (the command does) keeps it frozen: unfreezing
+    # here would undo its choice behind its back.
+    caller_froze = gc.get_freeze_count() > 0
     gc.freeze()
     try:
         while True:
@@ -123,13 +126,15 @@ def prepare_in_parallel(normalizer: ChunkNormalizer, rows: Iterable[SourceRow],
             batch = [(phone_cell(row.values), name_key(row.values)) for row in chunk
                      if not getattr(row, "problems", ())]
             pending.append((chunk, pool.submit(_work, batch)))
-            gc.unfreeze()  # only the workers keep them frozen
+            if not caller_froze:
+                gc.unfreeze()  # only the workers keep them frozen
             while len(pending) >= workers * IN_FLIGHT_PER_WORKER:
                 yield from finished(*pending.popleft())
         while pending:
             yield from finished(*pending.popleft())
     finally:
-        gc.unfreeze()
+        if not caller_froze:
+            gc.unfreeze()
         pool.shutdown(wait=True, cancel_futures=True)
 
 

@@ -32,7 +32,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, ValidationResult
 
 from ..errors import ConfigError
-from .phone_digits import UNKNOWN, number_type, parse_digits, to_number
+from .phone_digits import UNKNOWN, number_type, parse_digits, to_number, use_pattern_cache
 from .phone_text import (CHAT_ID_FORM, EXCEL_TEXT, EXTENSION, FLOAT_ZERO, LETTER, NON_DIGITS,
                          PLAIN, PUNCTUATION, RFC3966_EXT, SCIENTIFIC, SPLIT, THOUSANDS,
                          TRUNK_ZERO, ascii_text, digit_count, split_slash, strip_label,
@@ -125,6 +125,7 @@ class PhoneNormalizer:
     """Reads phone cells for one default region (None: numbers must carry a country code)."""
 
     def __init__(self, default_region: str | None = None) -> None:
+        use_pattern_cache()
         self.region = check_region(default_region)
         metadata = PhoneMetadata.metadata_for_region(self.region) if self.region else None
         self._region_code = metadata.country_code if metadata else None
@@ -284,7 +285,7 @@ class PhoneNormalizer:
                 try:
                     found.append(self._read_number(text, text))
                 except _Invalid:
-                    continue
+                    continue  # not a number: the text around it is tried as one instead
                 start = end
                 break
             else:

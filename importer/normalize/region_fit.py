@@ -97,7 +97,7 @@ def fit(numbers: Iterable[str], region: str) -> Fit:
         try:
             number = phonenumbers.parse(text, region)
         except NumberParseException:
-            continue
+            continue  # counted, and does not fit: the share that fits says it
         if not phonenumbers.is_valid_number_for_region(number, region):
             continue
         valid += 1

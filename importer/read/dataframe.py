@@ -47,7 +47,7 @@ def frame_cell(value: Any) -> str:
         try:  # a numpy scalar (np.int64, np.bool_…) as the Python value it holds
             value = value.item()
         except (TypeError, ValueError):
-            pass
+            pass  # not a numpy scalar after all: the value is kept as it is
     if isinstance(value, float) and math.isnan(value):
         return ""
     if _is_missing(value):

@@ -101,7 +101,7 @@ def sent_ok_numbers(path: Path, *, retry: Collection[Status],
                                                     line.last_name)))
                     if again and on_retried_ok is not None:
                         on_retried_ok(line)
-    except BaseException:
+    except BaseException:  # whatever stops the reading: close the file, re-raise
         sent.close()
         raise
     return sent

@@ -14,6 +14,7 @@ TYPE (their types, in the same order), EMAIL and ORG.
 from __future__ import annotations
 
 import codecs
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,6 +24,8 @@ from ..errors import InputFileError
 from ..models import SourceRow
 from .limits import make_row
 from .table import Table, TableInfo
+
+log = logging.getLogger(__name__)
 
 HEADERS = ["FN", "N", "Given Name", "Family Name", "TEL", "TEL TYPE", "EMAIL", "ORG"]
 #: Joins several values of one field in a cell (Google Contacts' own joiner).
@@ -98,6 +101,7 @@ def _rows(cards: list[str]) -> Iterator[SourceRow]:
             component = vobject.readOne(card, allowQP=True)
             values = _fields(component)
         except Exception as exc:  # vobject raises many kinds for a damaged card
+            log.debug("card %d cannot be read", number, exc_info=exc)
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             yield SourceRow(number, ("",) * len(HEADERS),
                             (f"card {number} cannot be read: {reason}",))

@@ -1,4 +1,6 @@
-"""Results as a pandas DataFrame: `read_results(path)` and `Summary.to_frame()`.
+"""Results as a pandas DataFrame: `read_results(path)` and `summary_frame(summary)`.
+
+The pandas view lives here, apart from the model: `Summary` knows nothing of readers.
 
 Every cell is the text of the results file (phones stay text, never numbers), except `row`
 and `attempts` (int64) and `http_status` (nullable Int64: empty when no answer came).
@@ -12,6 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..errors import InputFileError
+from ..models import Summary
 
 if TYPE_CHECKING:
     import pandas
@@ -51,3 +54,8 @@ def read_results(path: str | os.PathLike[str]) -> pandas.DataFrame:
     http = frame.iloc[:, column("http_status")].replace("", None)
     frame.isetitem(column("http_status"), pd.to_numeric(http).astype("Int64"))
     return frame
+
+
+def summary_frame(summary: Summary) -> pandas.DataFrame:
+    """The results file of the run `summary` describes, as a DataFrame (see `read_results`)."""
+    return read_results(summary.results_path)

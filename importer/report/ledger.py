@@ -326,7 +326,7 @@ class Ledger:
                 try:
                     result = work(db)
                     db.execute("COMMIT")
-                except BaseException:
+                except BaseException:  # any stop, Ctrl-C too: nothing half-written, re-raise
                     if db.in_transaction:
                         db.execute("ROLLBACK")
                     raise

@@ -88,7 +88,7 @@ def release_lock(fd: int, path: Path) -> None:
     try:
         path.unlink(missing_ok=True)  # while still holding it: see take_lock()
     except OSError:
-        pass
+        pass  # a lock file left behind is harmless: the next run takes it over
     os.close(fd)
 
 

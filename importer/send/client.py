@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import json
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +22,8 @@ from ..redact import Redactor
 from .answers import describe_body, is_json, is_ok_body, parse_json_object
 from .control import RunControl
 from .pacing import Pacer
+
+log = logging.getLogger(__name__)
 
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 AUTH_STATUSES = frozenset({401, 403})
@@ -271,6 +274,7 @@ class WawpClient:
             return UpsertOutcome(False, attempts, last.http_status,
                                  f"{last.reason}; not retried: {exc.reason}", stopped=True)
         except Exception as exc:  # a bug (ours or a library's) fails this row, not the run
+            log.error("internal error sending a contact", exc_info=exc)
             detail = f"internal error: {type(exc).__name__}: {self.redact(str(exc))}"
             return UpsertOutcome(False, attempts, None, detail)
         raise AssertionError("unreachable")  # pragma: no cover

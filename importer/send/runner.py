@@ -12,6 +12,7 @@ slower row before them; when the window is full, workers wait for that row).
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import AsyncIterator, Callable, Iterable
 from typing import Protocol
 
@@ -20,6 +21,8 @@ from ..models import Contact, Prepared, RowResult, Status
 from ..redact import redact
 from .client import UpsertOutcome
 from .control import RunControl, Sleep
+
+log = logging.getLogger(__name__)
 
 __all__ = ["RunControl", "Sleep", "Upserter", "not_attempted", "outcome_result", "send_all"]
 
@@ -151,6 +154,7 @@ class _Dispatcher:
         except ApiRejected as exc:  # an Upserter that raises instead of reporting
             outcome = UpsertOutcome(False, 1, exc.status, str(exc), rejected=True)
         except Exception as exc:  # a bug fails its row, not the run (token masked)
+            log.error("internal error sending a contact", exc_info=exc)
             outcome = UpsertOutcome(False, 0, None, redact(
                 f"internal error: {type(exc).__name__}: {exc}"))
         if outcome.rejected:

@@ -23,7 +23,6 @@ password, CSRF) in security.py.
 
 from __future__ import annotations
 
-import dataclasses
 import html
 import json
 from collections.abc import AsyncIterator
@@ -110,8 +109,6 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
                       "base_url": template.base_url,
                       "can_import": bool(template.instance_id and template.access_token),
                       "default_region": store.default_region(),
-                      "phone_fallback": "phone_columns" in {
-                          f.name for f in dataclasses.fields(ImportOptions)},
                       "region_source": store.region_source(),
                       "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT})
 

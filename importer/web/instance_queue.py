@@ -34,7 +34,7 @@ class InstanceQueue:
                         told = queue[0]
                         on_wait(told)
                     self._cond.wait(timeout=0.2)  # wakes to notice a stop while waiting
-            except BaseException:
+            except BaseException:  # a stop while waiting leaves the queue too, re-raised
                 queue.remove(job_id)
                 self._cond.notify_all()
                 raise

@@ -25,6 +25,7 @@ import asyncio
 import contextlib
 import dataclasses
 import json
+import logging
 import os
 import shutil
 import threading
@@ -53,6 +54,8 @@ from .settings import SettingError, Settings
 from .views import (AlreadySent, ColumnSamples, ExampleRows, Lookup, Progress, summary_view,
                     table_view)
 from .words import error_in_page_words, in_page_words
+
+log = logging.getLogger(__name__)
 
 #: How long shutdown waits for running imports to write their results after the stop.
 SHUTDOWN_WAIT = 15.0
@@ -168,8 +171,11 @@ class JobStore:
                 settings_file = folder / "settings.json"
                 settings = (Settings.from_json(json.loads(settings_file.read_text("utf-8")))
                             if settings_file.is_file() else Settings())
-            except (OSError, ValueError, TypeError, ImporterError):
-                continue  # a damaged job is left alone on disk rather than served
+            except (OSError, ValueError, TypeError, ImporterError) as exc:
+                # a damaged job is left alone on disk rather than served
+                log.warning("job folder %s skipped: it cannot be read (%s: %s)", folder,
+                            type(exc).__name__, exc)
+                continue
             job = Job(folder, state, settings)
             self._jobs[job.id] = job
             rows_path(job.results_xlsx).unlink(missing_ok=True)  # a killed import's
@@ -234,7 +240,8 @@ class JobStore:
                        message="the results could not be rebuilt from the journal: "
                                + in_page_words(self.redact(str(exc))))
             return
-        except Exception as exc:  # never a traceback on the page: it could hold the token
+        except Exception as exc:  # a bug: one line on the page, the traceback in the log
+            log.error("job %s: internal error", job.id, exc_info=exc)
             job.update(phase=INTERRUPTED, stopped=SERVER_KILLED,
                        remaining=self._remaining_after_failure(job), message=self.redact(
                            f"internal error: {type(exc).__name__}: {exc} (please report this)"))
@@ -308,7 +315,7 @@ class JobStore:
                     if size > limit:
                         raise UploadTooLarge(too_large(name, None, limit))
                     f.write(chunk)
-        except BaseException:
+        except BaseException:  # an upload cut short (even by shutdown): no half job, re-raise
             self._forget(job)
             raise
         self._start_check(job)
@@ -323,7 +330,7 @@ class JobStore:
                 folder.mkdir(mode=0o700)
                 break
             except FileExistsError:
-                continue
+                continue  # another job drew the same id: draw again
         (folder / "upload").mkdir(mode=0o700)
         private(folder)  # mkdir's mode is cut by the umask; chmod's is not
         private(folder / "upload")
@@ -405,7 +412,8 @@ class JobStore:
             except ImporterError as exc:
                 result = self._unusable(job, self.redact(error_in_page_words(exc)))
                 result["field"] = getattr(exc, "option", None)
-            except Exception as exc:  # never a traceback on the page: it could hold the token
+            except Exception as exc:  # a bug: one line on the page, the traceback in the log
+                log.error("job %s: internal error while checking", job.id, exc_info=exc)
                 result = {"phase": INVALID, "message": self.redact(
                     f"internal error: {type(exc).__name__}: {exc} (please report this)")}
             with job.lock:
@@ -492,7 +500,7 @@ class JobStore:
             try:
                 opened = open_input(attempt)
             except ImporterError:
-                continue
+                continue  # the next attempt reads the file with the reader's own guesses
             samples = ColumnSamples(len(opened.headers))
             try:
                 for _, row in zip(range(50), opened.rows, strict=False):
@@ -601,7 +609,8 @@ class JobStore:
                        message=self.redact(error_in_page_words(exc)),
                        problem="api_unreachable" if isinstance(exc, ApiUnreachable) else "",
                        remaining=self._remaining_after_failure(job))
-        except Exception as exc:  # never a traceback on the page: it could hold the token
+        except Exception as exc:  # a bug: one line on the page, the traceback in the log
+            log.error("job %s: internal error while importing", job.id, exc_info=exc)
             job.update(phase=FAILED, waiting_for=None, message=self.redact(
                 f"internal error: {type(exc).__name__}: {exc} (please report this)"),
                 remaining=self._remaining_after_failure(job))

@@ -17,7 +17,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..entry import EXIT_USAGE, Console, add_sending_arguments, read_token, sending_settings
+from ..entry import (EXIT_USAGE, Console, add_logging_arguments, add_sending_arguments,
+                     enable_logging, read_token, sending_settings, update_log_redactor)
 from ..errors import ImporterError, UsageError
 from ..options import ImportOptions
 from ..paths import LEDGER_ENV, default_ledger
@@ -61,7 +62,8 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_BYTES / 2**20,
                    help=f"largest file the page takes, in MB (default "
                    f"{DEFAULT_MAX_UPLOAD_BYTES // 2**20})")
-    g.add_argument("--verbose", "-v", action="store_true", help="log every request")
+    add_logging_arguments(g, verbose_help="log every request, and the traceback of an "
+                          "internal error, on stderr (the token is masked)")
 
     g = p.add_argument_group("reached from other machines (any --host but loopback needs one)")
     g.add_argument("--certfile", type=Path, help="serve https with this TLS certificate (PEM, "
@@ -231,9 +233,13 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
     args = build_parser().parse_args(argv)
     args.access_token = None  # read_token's flag; serve has no --access-token
+    disable_logging = lambda: None  # noqa: E731
     try:
+        disable_logging = enable_logging(console.redact, err=err if args.verbose else None,
+                                         log_file=args.log_file)
         token = read_token(args, env, console)
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
+        update_log_redactor(console.redact)
         password = read_password(args, env, console)
         proxies = trusted_proxies(args.forwarded_allow_ips)
         check_binding(args.host, password, behind_proxy=bool(proxies))
@@ -251,6 +257,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         sock = bind(args.host, args.port)
     except ImporterError as exc:
         console.warn(f"error: {exc}")
+        disable_logging()
         return EXIT_USAGE
     for line in banner(url_of(sock, tls=tls), args.host, options, args.data_dir,
                        proxies=proxies):
@@ -272,6 +279,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         sock.close()
         for signum, handler in previous.items():
             signal.signal(signum, handler)
+        disable_logging()
     return 0
 
 

@@ -655,10 +655,6 @@ function renderMapping(table, settings) {
   }));
   $("phone-reason").textContent = columns && columns.phone_reason && !settings.phone_columns
     ? `The phone column was chosen because: ${columns.phone_reason}.` : "";
-  const fallbacks = phones.length > 1 && !(info.phone_fallback);
-  $("phone-fallback-note").hidden = !fallbacks;
-  $("phone-fallback-note").textContent = fallbacks ? `Only the first phone column, `
-    + `${phones[0]}, is read for now; the others are kept in their order.` : "";
   if (!columns && job.phase === "invalid" && table) {
     $("phone-reason").textContent = "Choose the phone column below.";
   }
