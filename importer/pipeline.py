@@ -698,8 +698,16 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
         # Inside a running loop (a notebook cell) asyncio.run cannot start here, and the
         # cell's loop must not be blocked by a nested one: the run gets its own loop in a
         # worker thread, and this call waits for it, as in a script.
+        settings, control = _with_control(settings)
         with ThreadPoolExecutor(max_workers=1) as pool:
-            return pool.submit(_import, source, config, settings).result()
+            future = pool.submit(_import, source, config, settings)
+            try:
+                return future.result()
+            except KeyboardInterrupt:
+                # Interrupting the cell stops the run as Ctrl-C stops the command: nothing
+                # new is sent, the results are written; leaving `with` waits for that.
+                control.interrupt()
+                raise
     return _import(source, config, settings)
 
 
@@ -708,9 +716,22 @@ async def import_async(source: ImportOptions | str | os.PathLike[str] | pandas.D
     """`run_import` for async callers: `summary = await import_async(df, ...)`.
 
     The run (reading, normalizing and sending) goes on in a worker thread with its own
-    event loop, so the caller's loop keeps serving other tasks meanwhile.
+    event loop, so the caller's loop keeps serving other tasks meanwhile. Cancelling the
+    task stops the run (nothing new is sent, the results are written) before it re-raises.
     """
-    return await asyncio.to_thread(_import, source, config, settings)
+    settings, control = _with_control(settings)
+    run = asyncio.ensure_future(asyncio.to_thread(_import, source, config, settings))
+    try:
+        return await asyncio.shield(run)
+    except asyncio.CancelledError:
+        control.interrupt("cancelled by the caller")
+        await asyncio.wait([run])
+        raise
+
+
+def _with_control(settings: dict[str, Any]) -> tuple[dict[str, Any], RunControl]:
+    control = settings.get("control") or RunControl()
+    return {**settings, "control": control}, control
 
 
 def _loop_running() -> bool:

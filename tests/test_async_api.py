@@ -103,3 +103,28 @@ def test_the_readme_notebook_example_runs_in_a_running_loop(
     results = namespace["results"]
     assert results["status"].tolist() == ["ok", "invalid"]  # type: ignore[index]
     assert namespace["last_week"]["row"].tolist() == [2, 3]  # type: ignore[index]
+
+
+def test_cancelling_import_async_stops_the_run_and_writes_every_row(
+        sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "many.csv"
+    source.write_text("Name,Phone\n" + "".join(f"Name {i},0100{i:07d}\n" for i in range(30)),
+                      encoding="utf-8")
+    settings = {**_connection(sandbox), "rate": 1, "concurrency": 1}
+
+    async def caller() -> None:
+        loop = asyncio.get_running_loop()
+        first = asyncio.Event()
+        task = asyncio.create_task(import_async(
+            source, on_result=lambda _: loop.call_soon_threadsafe(first.set), **settings))
+        await first.wait()
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    asyncio.run(caller())
+    rows = (tmp_path / "many.results.csv").read_text(encoding="utf-8").splitlines()[1:]
+    assert len(rows) == 30  # every row has its result, the ones not sent say why
+    assert any("cancelled by the caller" in row for row in rows)
+    assert len(sandbox.state()["contacts"]) < 30
