@@ -128,3 +128,30 @@ def test_cancelling_import_async_stops_the_run_and_writes_every_row(
     assert len(rows) == 30  # every row has its result, the ones not sent say why
     assert any("cancelled by the caller" in row for row in rows)
     assert len(sandbox.state()["contacts"]) < 30
+
+
+def test_the_readme_await_example_runs_in_a_running_loop(
+        sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The README's `await import_async(crm, ...)` cell, with top-level await as in Jupyter."""
+    import ast
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### From a notebook, with pandas", 1)[1].split("\n## ", 1)[0]
+    snippet = section.split("```python\n")[2].split("```", 1)[0]
+    assert "await import_async(crm," in snippet
+    snippet = snippet.replace('default_region="EG",',
+                              f'default_region="EG", base_url="{sandbox.base_url}",')
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("WAWP_ACCESS_TOKEN", sandbox.token)
+    monkeypatch.setenv("WAWP_INSTANCE_ID", sandbox.instance_id)
+    namespace: dict[str, object] = {
+        "os": __import__("os"), "crm": pd.DataFrame({"name": ["Ahmed Hassan"],
+                                                     "mobile": [201001234567]})}
+    code = compile(snippet, "README", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
+
+    async def cell() -> None:
+        await eval(code, namespace)  # noqa: S307
+
+    asyncio.run(cell())
+    assert namespace["summary"].counts == {"ok": 1}  # type: ignore[attr-defined]
+    assert list(sandbox.state()["contacts"]) == ["201001234567@c.us"]
