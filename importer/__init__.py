@@ -30,14 +30,14 @@ from .errors import (ApiRejected, ApiUnreachable, ColumnError, ConfigError, Impo
                      LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
-from .pipeline import plan_import, run_import, run_plan
+from .pipeline import import_async, plan_import, run_import, run_plan
 from .report.frames import read_results, summary_frame
 from .report.summary import render_preview, render_summary, summary_to_dict
 
 __all__ = [
     "ApiRejected", "ApiUnreachable", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
     "InputFileError", "LedgerUnusable", "OutputError", "PreflightError", "RowResult",
-    "SheetError", "Status", "Summary", "UsageError", "__version__", "plan_import",
+    "SheetError", "Status", "Summary", "UsageError", "__version__", "import_async", "plan_import",
     "read_results", "render_preview", "render_summary", "run_import", "run_plan",
     "summary_frame", "summary_to_dict",
 ]

@@ -12,6 +12,7 @@ import dataclasses
 import os
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Iterable, Iterator
 from dataclasses import dataclass
 from itertools import chain, islice
@@ -689,7 +690,61 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without `default_region`, the region of the instance's own number is used
     (see `plan_import`). Where the command
     would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
+
+    It works in a script and inside a running event loop (a Jupyter cell) alike; async
+    callers can `await import_async(...)` instead.
     """
+    if _loop_running():
+        # Inside a running loop (a notebook cell) asyncio.run cannot start here, and the
+        # cell's loop must not be blocked by a nested one: the run gets its own loop in a
+        # worker thread, and this call waits for it, as in a script.
+        settings, control = _with_control(settings)
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            future = pool.submit(_import, source, config, settings)
+            try:
+                return future.result()
+            except KeyboardInterrupt:
+                # Interrupting the cell stops the run as Ctrl-C stops the command: nothing
+                # new is sent, the results are written; leaving `with` waits for that.
+                control.interrupt()
+                raise
+    return _import(source, config, settings)
+
+
+async def import_async(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,
+                       config: str | os.PathLike[str] | None = None, **settings: Any) -> Summary:
+    """`run_import` for async callers: `summary = await import_async(df, ...)`.
+
+    The run (reading, normalizing and sending) goes on in a worker thread with its own
+    event loop, so the caller's loop keeps serving other tasks meanwhile. Cancelling the
+    task stops the run (nothing new is sent, the results are written) before it re-raises.
+    """
+    settings, control = _with_control(settings)
+    run = asyncio.ensure_future(asyncio.to_thread(_import, source, config, settings))
+    try:
+        return await asyncio.shield(run)
+    except asyncio.CancelledError:
+        control.interrupt("cancelled by the caller")
+        await asyncio.wait([run])
+        raise
+
+
+def _with_control(settings: dict[str, Any]) -> tuple[dict[str, Any], RunControl]:
+    control = settings.get("control") or RunControl()
+    return {**settings, "control": control}, control
+
+
+def _loop_running() -> bool:
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return False
+    return True
+
+
+def _import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame,
+            config: str | os.PathLike[str] | None, settings: dict[str, Any]) -> Summary:
+    settings = dict(settings)
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
     if is_dataframe(source):
         with frame_as_csv(source) as path:
@@ -729,5 +784,5 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
 
 
 __all__ = ["Plan", "RunFiles", "Status", "check_base_url", "check_paths", "fetch_session_info",
-           "instance_chat_id", "instance_region", "plan_import", "run_files", "run_import",
+           "import_async", "instance_chat_id", "instance_region", "plan_import", "run_files", "run_import",
            "run_plan"]
