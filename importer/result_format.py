@@ -36,6 +36,8 @@ RESULTS_ENCODING = "utf-8-sig"
 
 # OWASP CSV injection: Excel runs a cell that starts with one of these as a formula.
 _FORMULA_START = ("=", "@", "\t", "\r")
+#: Every first character after which `safe_cell` may change a cell; any other is kept as is.
+CELL_RISKY_FIRST = "".join(_FORMULA_START) + "+-"
 _PHONE_LIKE = re.compile(r"^[+-]?[\d\s().\-/]*\d[\d\s().\-/]*$")
 
 
@@ -75,5 +77,5 @@ def is_results_header(headers: list[str]) -> bool:
     return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
 
 
-__all__ = ["RESULTS_ENCODING", "RESULT_COLUMNS", "STATUS_COLOURS", "is_results_header",
-           "result_cells", "safe_cell", "unsafe_cell"]
+__all__ = ["CELL_RISKY_FIRST", "RESULTS_ENCODING", "RESULT_COLUMNS", "STATUS_COLOURS",
+           "is_results_header", "result_cells", "safe_cell", "unsafe_cell"]

@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING
 from ..atomic import AtomicFile
 from ..errors import ConfigError, OutputError
 from ..models import RowResult
-from ..result_format import RESULT_COLUMNS, RESULTS_ENCODING, result_cells, safe_cell
+from ..result_format import (
+    CELL_RISKY_FIRST,
+    RESULT_COLUMNS,
+    RESULTS_ENCODING,
+    result_cells,
+    safe_cell,
+)
 
 if TYPE_CHECKING:
     from .xlsx import XlsxResultsWriter
@@ -37,7 +43,10 @@ class ResultsWriter:
 
     def _write(self, cells: list[str]) -> None:
         try:
-            self._csv.writerow([safe_cell(c) for c in cells])
+            # Only a cell whose first character is one of these can need the prefix; the
+            # test here spares safe_cell's call for the (nearly) every other cell.
+            self._csv.writerow([c if not c or c[0] not in CELL_RISKY_FIRST else safe_cell(c)
+                                for c in cells])
         except OSError as exc:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 
