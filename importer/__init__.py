@@ -19,8 +19,19 @@ from __future__ import annotations
 
 __version__ = "0.1.0"
 
-from .errors import (ApiRejected, ApiUnreachable, ColumnError, ConfigError, ImporterError, InputFileError,
-                     LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
+from .errors import (
+                     ApiRejected,
+                     ApiUnreachable,
+                     ColumnError,
+                     ConfigError,
+                     ImporterError,
+                     InputFileError,
+                     LedgerUnusable,
+                     OutputError,
+                     PreflightError,
+                     SheetError,
+                     UsageError,
+)
 from .models import Contact, RowResult, Status, Summary
 from .options import ImportOptions
 from .pipeline import plan_import, run_import, run_plan

@@ -31,16 +31,45 @@ from typing import Any, BinaryIO, TextIO
 
 from . import __version__
 from .config import UNKNOWN_HINT, load_config
-from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
-                    EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_sending_arguments,
-                    read_token, sending_settings, tolerate_unprintable)
-from .errors import (ApiRejected, ConfigError, DryRunResults, ImporterError, LedgerUnusable,
-                     OutputError, PreflightError, StoppedWaiting, UsageError)
+from .entry import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_REJECTED,
+    EXIT_ROWS,
+    EXIT_USAGE,
+    Console,
+    OneLineParser,
+    add_sending_arguments,
+    read_token,
+    sending_settings,
+    tolerate_unprintable,
+)
+from .errors import (
+    ApiRejected,
+    ConfigError,
+    DryRunResults,
+    ImporterError,
+    LedgerUnusable,
+    OutputError,
+    PreflightError,
+    StoppedWaiting,
+    UsageError,
+)
 from .models import RowResult, Status, Summary
 from .normalize.region_fit import RegionFit, region_name
-from .options import (DEFAULT_MAX_AGE, DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES,
-                      MISSING_NAME_POLICIES, ImportOptions, check_known, coerce, field_kinds,
-                      parse_age)
+from .options import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_VERIFY_RATE,
+    DUPLICATE_POLICIES,
+    MISSING_NAME_POLICIES,
+    ImportOptions,
+    check_known,
+    coerce,
+    field_kinds,
+    parse_age,
+)
 from .paths import LEDGER_ENV, default_ledger, default_verify_cache
 from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor

@@ -32,7 +32,6 @@ from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.limits import mark_impossible_phones, widened_headers
-from .read.scoring import SAMPLE_ROWS
 from .read.results_input import (
     SENT_STATUSES,
     RetryCounts,
@@ -41,6 +40,7 @@ from .read.results_input import (
     results_statuses,
     sent_ok_numbers,
 )
+from .read.scoring import SAMPLE_ROWS
 from .report.instance_lock import InstanceLock, WaitHook
 from .report.journal import SENT_EARLIER, JournalPlan, SentRows, plan_journal
 from .report.ledger import Ledger, check_ledger

@@ -11,8 +11,8 @@ import csv
 import io
 import json
 import os
-import stat
 import ssl
+import stat
 import subprocess
 import sys
 import tempfile
@@ -31,13 +31,25 @@ from importer.redact import Redactor
 from importer.report.xlsx import WIDTH_SAMPLE_ROWS, rows_path
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
+from importer.web.security import (
+    FORGET_AFTER,
+    FREE_GUESSES,
+    MAX_WAIT,
+    PasswordThrottle,
+    client_address,
+)
 from importer.web.serve import check_clear_text
-from importer.web.security import (FORGET_AFTER, FREE_GUESSES, MAX_WAIT, PasswordThrottle,
-                                   client_address)
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
-                               start_import, upload_and_check)
+from tests.web.support import (
+    AppServer,
+    PageClient,
+    ServeProcess,
+    files_under,
+    import_and_wait,
+    start_import,
+    upload_and_check,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
