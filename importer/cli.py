@@ -27,7 +27,7 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from . import __version__
 from .config import UNKNOWN_HINT, load_config
@@ -58,7 +58,6 @@ from .errors import (
     UsageError,
 )
 from .models import RowResult, Status, Summary
-from .normalize.region_fit import RegionFit, region_name
 from .options import (
     DEFAULT_MAX_AGE,
     DEFAULT_VERIFY_RATE,
@@ -71,9 +70,7 @@ from .options import (
     parse_age,
 )
 from .paths import LEDGER_ENV, default_ledger, default_verify_cache
-from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
-from .report.instance_lock import LockHolder
 from .report.summary import (
     render_preview,
     render_send_estimate,
@@ -82,8 +79,15 @@ from .report.summary import (
     summary_to_dict,
     write_json,
 )
-from .send.control import RunControl
-from .send.verify import VerifyProgress
+
+if TYPE_CHECKING:
+    # Loaded only when a run starts (in main and the helpers it calls), so that `--help`,
+    # `--version` and a usage error never load the pipeline, phonenumbers, httpx or aiohttp.
+    from .normalize.region_fit import RegionFit
+    from .pipeline import Plan
+    from .report.instance_lock import LockHolder
+    from .send.control import RunControl
+    from .send.verify import VerifyProgress
 
 SUBCOMMANDS = ("sandbox",)
 
@@ -358,6 +362,8 @@ def describe_region_fit(judged: RegionFit) -> str | None:
     that fits them (as the web page does, in the command's words); None when they fit."""
     if not judged.looks_foreign:
         return None
+    from .normalize.region_fit import region_name  # phonenumbers: only once a run has begun
+
     best, current = judged.better, judged.current
     hint = (f"they look like numbers from {region_name(best.region)}: {best.valid:,} of "
             f"{best.numbers:,} valid there, {best.mobiles:,} of them mobiles. --default-region "
@@ -776,6 +782,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         if args.verbose:
             enable_verbose_logging(err, console.redact)
         options = options_from_args(args, env, token)
+        from .pipeline import plan_import, run_plan
+        from .send.control import RunControl
+
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
         for line in describe_outlook(plan):
