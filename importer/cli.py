@@ -117,8 +117,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
-                    "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
-                    "to rehearse on), `wawp-import serve --help` (the web page), "
+                    "through the WAWP API. Other commands: `wawp-import sandbox --help` (a "
+                    "local WAWP to rehearse on), `wawp-import serve --help` (the web page), "
                     "`wawp-import ledger --help` (what was sent, per instance).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -156,7 +156,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a cell with several numbers makes one contact per number (default: "
                    "the first valid one, the others named in the detail)")
     g.add_argument("--title-case", action="store_true",
-                   help="write ALL-CAPS and all-lowercase names in name case (JOHN DOE -> John Doe)")
+                   help="write ALL-CAPS and all-lowercase names in name case "
+                   "(JOHN DOE -> John Doe)")
     g.add_argument("--missing-name", choices=MISSING_NAME_POLICIES, default="invalid",
                    help="a row without a name is invalid (default), or uses the number as its "
                    "first name")
@@ -496,8 +497,8 @@ def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
 #: Options a retry command leaves out: the retry sets its own input, results and mode, the
 #: reading options were for the original spreadsheet, and the token is never repeated.
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
-                          "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
-                          "delimiter", "max_rows", "resume", "force", "config", "help",
+                          "summary_json", "access_token", "sheet", "header_row", "no_header",
+                          "encoding", "delimiter", "max_rows", "resume", "force", "config", "help",
                           "version", "forget_ledger", "resend", "changed_only",
                           "limit"})
 

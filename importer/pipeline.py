@@ -586,9 +586,9 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
             status = str(info.get("status", ""))
             if status != "WORKING":
                 raise PreflightError(
-                    f"the WhatsApp session of instance {options.instance_id} is {status or 'unknown'}"
-                    ", not WORKING: open the WAWP dashboard and connect the number (scan the QR "
-                    "code), then run again")
+                    f"the WhatsApp session of instance {options.instance_id} is "
+                    f"{status or 'unknown'}, not WORKING: open the WAWP dashboard and connect "
+                    "the number (scan the QR code), then run again")
         if ledger is not None and options.forget_ledger and not options.dry_run:
             ledger.forget()  # asked for, and the run is going ahead: nothing refused it
         items = plan.prepared()
@@ -673,9 +673,9 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     results go to `dataframe.results.csv` in the current folder, a dry run's to
     `dataframe.dry-run.csv`, unless `results` says otherwise, and `summary.to_frame()`
     reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields:
-    the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
-    `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
-    `control`, `clock`, `on_wait` and `lock_pause` go to `run_plan`.
+    the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a
+    TOML file as for `--config`; `settings` override it. `transport`, `sleep`, `on_result`,
+    `on_verify`, `control`, `clock`, `on_wait` and `lock_pause` go to `run_plan`.
 
     Nothing is printed and the environment is not read: pass the token, and `base_url`
     for any API but https://api.wawp.net (WAWP_BASE_URL and WAWP_LEDGER are the command's,
@@ -686,9 +686,10 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     this instance with the same name within `max_age` (30 days) comes back `unchanged`
     and is not sent. `ledger=PATH` (or `ledger` in the config) names another file,
     `ledger=None` keeps none (every row is sent), `resend=True` sends every row and still
-    records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without `default_region`, the region of the instance's own number is used
-    (see `plan_import`). Where the command
-    would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
+    records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without
+    `default_region`, the region of the instance's own number is used (see `plan_import`).
+    Where the command would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError
+    or OutputError.
     """
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
     if is_dataframe(source):
