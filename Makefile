@@ -16,7 +16,9 @@ venv: $(STAMP)
 demo: $(STAMP)
 	@$(BIN)/python scripts/demo.py
 
+# ruff first, so a lint finding fails `make test` (and .ci/run) before the slow part.
 test: $(STAMP)
+	$(BIN)/ruff check .
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
 
 # The unit tests alone (~30 s): no real command, sandbox, web server or browser started.

@@ -18,6 +18,8 @@ DataFrame, and `summary_frame(summary)` / `read_results(path)` give results as a
 from __future__ import annotations
 
 import logging
+from importlib import import_module
+from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 
@@ -26,18 +28,60 @@ __version__ = "0.1.0"
 # last-resort handler would print warnings to stderr, unredacted.
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
-from .errors import (ApiRejected, ApiUnreachable, ColumnError, ConfigError, ImporterError, InputFileError,
-                     LedgerUnusable, OutputError, PreflightError, SheetError, UsageError)
-from .models import Contact, RowResult, Status, Summary
-from .options import ImportOptions
-from .pipeline import import_async, plan_import, run_import, run_plan
-from .report.frames import read_results, summary_frame
-from .report.summary import render_preview, render_summary, summary_to_dict
+#: Where each public name lives. They are loaded on first use (PEP 562), so that
+#: `import importer` (which `wawp-import --help` does) does not load the pipeline, the readers,
+#: phonenumbers, httpx or aiohttp; `from importer import run_import` works as before.
+_PUBLIC = {
+    "ApiRejected": ".errors", "ApiUnreachable": ".errors", "ColumnError": ".errors",
+    "ConfigError": ".errors", "ImporterError": ".errors", "InputFileError": ".errors",
+    "LedgerUnusable": ".errors", "OutputError": ".errors", "PreflightError": ".errors",
+    "SheetError": ".errors", "UsageError": ".errors",
+    "Contact": ".models", "RowResult": ".models", "Status": ".models", "Summary": ".models",
+    "ImportOptions": ".options",
+    "import_async": ".pipeline", "plan_import": ".pipeline", "run_import": ".pipeline",
+    "run_plan": ".pipeline",
+    "read_results": ".report.frames", "summary_frame": ".report.frames",
+    "render_preview": ".report.summary", "render_summary": ".report.summary",
+    "summary_to_dict": ".report.summary",
+}
 
 __all__ = [
-    "ApiRejected", "ApiUnreachable", "ColumnError", "ConfigError", "Contact", "ImportOptions", "ImporterError",
-    "InputFileError", "LedgerUnusable", "OutputError", "PreflightError", "RowResult",
-    "SheetError", "Status", "Summary", "UsageError", "__version__", "import_async", "plan_import",
-    "read_results", "render_preview", "render_summary", "run_import", "run_plan",
+    "ApiRejected", "ApiUnreachable", "ColumnError", "ConfigError", "Contact", "ImportOptions",
+    "ImporterError", "InputFileError", "LedgerUnusable", "OutputError", "PreflightError",
+    "RowResult", "SheetError", "Status", "Summary", "UsageError", "__version__", "import_async",
+    "plan_import", "read_results", "render_preview", "render_summary", "run_import", "run_plan",
     "summary_frame", "summary_to_dict",
 ]
+
+if TYPE_CHECKING:
+    from .errors import (
+        ApiRejected,
+        ApiUnreachable,
+        ColumnError,
+        ConfigError,
+        ImporterError,
+        InputFileError,
+        LedgerUnusable,
+        OutputError,
+        PreflightError,
+        SheetError,
+        UsageError,
+    )
+    from .models import Contact, RowResult, Status, Summary
+    from .options import ImportOptions
+    from .pipeline import import_async, plan_import, run_import, run_plan
+    from .report.frames import read_results, summary_frame
+    from .report.summary import render_preview, render_summary, summary_to_dict
+
+
+def __getattr__(name: str) -> Any:
+    module = _PUBLIC.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value  # found once; later lookups do not come back here
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_PUBLIC})

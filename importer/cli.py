@@ -27,25 +27,53 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, BinaryIO, TextIO
+from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from . import __version__
 from .config import UNKNOWN_HINT, load_config
-from .entry import (EXIT_INTERNAL, EXIT_INTERRUPTED, EXIT_OK, EXIT_OUTPUT, EXIT_REJECTED,
-                    EXIT_ROWS, EXIT_USAGE, Console, OneLineParser, add_logging_arguments,
-                    add_sending_arguments, enable_logging, read_token, sending_settings,
-                    tolerate_unprintable, update_log_redactor)
-from .errors import (ApiRejected, ConfigError, DryRunResults, ImporterError, LedgerUnusable,
-                     OutputError, PreflightError, StoppedWaiting, UsageError)
+from .entry import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_OUTPUT,
+    EXIT_REJECTED,
+    EXIT_ROWS,
+    EXIT_USAGE,
+    Console,
+    OneLineParser,
+    add_logging_arguments,
+    add_sending_arguments,
+    enable_logging,
+    read_token,
+    sending_settings,
+    tolerate_unprintable,
+    update_log_redactor,
+)
+from .errors import (
+    ApiRejected,
+    ConfigError,
+    DryRunResults,
+    ImporterError,
+    LedgerUnusable,
+    OutputError,
+    PreflightError,
+    StoppedWaiting,
+    UsageError,
+)
 from .models import RowResult, Status, Summary
-from .normalize.region_fit import RegionFit, region_name
-from .options import (DEFAULT_MAX_AGE, DEFAULT_VERIFY_RATE, DUPLICATE_POLICIES,
-                      MISSING_NAME_POLICIES, ImportOptions, check_known, coerce, field_kinds,
-                      parse_age)
+from .options import (
+    DEFAULT_MAX_AGE,
+    DEFAULT_VERIFY_RATE,
+    DUPLICATE_POLICIES,
+    MISSING_NAME_POLICIES,
+    ImportOptions,
+    check_known,
+    coerce,
+    field_kinds,
+    parse_age,
+)
 from .paths import LEDGER_ENV, default_ledger, default_verify_cache
-from .pipeline import Plan, plan_import, run_plan
 from .redact import Redactor
-from .report.instance_lock import LockHolder
 from .report.summary import (
     render_preview,
     render_send_estimate,
@@ -54,8 +82,15 @@ from .report.summary import (
     summary_to_dict,
     write_json,
 )
-from .send.control import RunControl
-from .send.verify import VerifyProgress
+
+if TYPE_CHECKING:
+    # Loaded only when a run starts (in main and the helpers it calls), so that `--help`,
+    # `--version` and a usage error never load the pipeline, phonenumbers, httpx or aiohttp.
+    from .normalize.region_fit import RegionFit
+    from .pipeline import Plan
+    from .report.instance_lock import LockHolder
+    from .send.control import RunControl
+    from .send.verify import VerifyProgress
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +120,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = OneLineParser(
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
-                    "through the WAWP API. Other commands: `wawp-import sandbox --help` (a local WAWP "
-                    "to rehearse on), `wawp-import serve --help` (the web page), "
+                    "through the WAWP API. Other commands: `wawp-import sandbox --help` (a "
+                    "local WAWP to rehearse on), `wawp-import serve --help` (the web page), "
                     "`wawp-import ledger --help` (what was sent, per instance).",
         epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -124,7 +159,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a cell with several numbers makes one contact per number (default: "
                    "the first valid one, the others named in the detail)")
     g.add_argument("--title-case", action="store_true",
-                   help="write ALL-CAPS and all-lowercase names in name case (JOHN DOE -> John Doe)")
+                   help="write ALL-CAPS and all-lowercase names in name case "
+                   "(JOHN DOE -> John Doe)")
     g.add_argument("--missing-name", choices=MISSING_NAME_POLICIES, default="invalid",
                    help="a row without a name is invalid (default), or uses the number as its "
                    "first name")
@@ -330,6 +366,8 @@ def describe_region_fit(judged: RegionFit) -> str | None:
     that fits them (as the web page does, in the command's words); None when they fit."""
     if not judged.looks_foreign:
         return None
+    from .normalize.region_fit import region_name  # phonenumbers: only once a run has begun
+
     best, current = judged.better, judged.current
     hint = (f"they look like numbers from {region_name(best.region)}: {best.valid:,} of "
             f"{best.numbers:,} valid there, {best.mobiles:,} of them mobiles. --default-region "
@@ -459,8 +497,8 @@ def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
 #: Options a retry command leaves out: the retry sets its own input, results and mode, the
 #: reading options were for the original spreadsheet, and the token is never repeated.
 NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
-                          "summary_json", "access_token", "sheet", "header_row", "no_header", "encoding",
-                          "delimiter", "max_rows", "resume", "force", "config", "help",
+                          "summary_json", "access_token", "sheet", "header_row", "no_header",
+                          "encoding", "delimiter", "max_rows", "resume", "force", "config", "help",
                           "version", "forget_ledger", "resend", "changed_only",
                           "limit"})
 
@@ -726,6 +764,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
         update_log_redactor(console.redact)
         options = options_from_args(args, env, token)
+        from .pipeline import plan_import, run_plan
+        from .send.control import RunControl
+
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
         for line in describe_outlook(plan):

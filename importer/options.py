@@ -159,12 +159,11 @@ class ImportOptions:
         # run for real (a --rate -1 or a base URL with port 99999)
         check_base_url(self.base_url, allow_insecure_http=self.allow_insecure_http)
         self.check_sending()
-        if self.talks_to_api:
-            if not self.instance_id or not self.access_token:
-                hint = (" (--verify asks the API, even in a dry run)" if self.dry_run
-                        else ", or use --dry-run")
-                raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID "
-                                  f"and WAWP_ACCESS_TOKEN (or --token-file){hint}")
+        if self.talks_to_api and (not self.instance_id or not self.access_token):
+            hint = (" (--verify asks the API, even in a dry run)" if self.dry_run
+                    else ", or use --dry-run")
+            raise ConfigError("no WAWP instance ID or access token: set WAWP_INSTANCE_ID "
+                              f"and WAWP_ACCESS_TOKEN (or --token-file){hint}")
         if self.max_age is not None and not self.max_age >= 0:
             raise ConfigError(f"--max-age must be 0 or more, got {self.max_age:g}")
         if self.limit is not None and self.limit < 1:

@@ -1,12 +1,14 @@
 """Where the importer keeps what outlives a run: the ledger and the check-exists answers.
 
-Each in the place its operating system keeps an application's data (platformdirs):
+Each in the place its operating system keeps an application's data (platformdirs): the
+ledger in `user_data_path`, the check cache in `user_cache_path`.
 
-| OS      | ledger (`user_data_path`)                                    | check cache (`user_cache_path`)          |
-|---------|--------------------------------------------------------------|------------------------------------------|
-| Linux   | `$XDG_DATA_HOME/wawp-importer/ledger.sqlite` (~/.local/share) | `$XDG_CACHE_HOME/wawp-importer/` (~/.cache) |
-| macOS   | `~/Library/Application Support/wawp-importer/ledger.sqlite`  | `~/Library/Caches/wawp-importer/`        |
-| Windows | `%LOCALAPPDATA%\\wawp-importer\\ledger.sqlite`                 | `%LOCALAPPDATA%\\wawp-importer\\Cache\\` |
+- Linux: `$XDG_DATA_HOME/wawp-importer/ledger.sqlite` (~/.local/share),
+  `$XDG_CACHE_HOME/wawp-importer/` (~/.cache)
+- macOS: `~/Library/Application Support/wawp-importer/ledger.sqlite`,
+  `~/Library/Caches/wawp-importer/`
+- Windows: `%LOCALAPPDATA%\\wawp-importer\\ledger.sqlite`,
+  `%LOCALAPPDATA%\\wawp-importer\\Cache\\`
 
 platformdirs reads the XDG variables of this process; the `WAWP_LEDGER` setting is read
 only from the mapping a caller passes (the command passes its environment).

@@ -12,8 +12,8 @@ import dataclasses
 import os
 import time
 from collections import deque
-from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Awaitable, Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from itertools import chain, islice
 from pathlib import Path
@@ -33,7 +33,6 @@ from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.limits import mark_impossible_phones, widened_headers
-from .read.scoring import SAMPLE_ROWS
 from .read.results_input import (
     SENT_STATUSES,
     RetryCounts,
@@ -42,6 +41,7 @@ from .read.results_input import (
     results_statuses,
     sent_ok_numbers,
 )
+from .read.scoring import SAMPLE_ROWS
 from .report.instance_lock import InstanceLock, WaitHook
 from .report.journal import SENT_EARLIER, JournalPlan, SentRows, plan_journal
 from .report.ledger import Ledger, check_ledger
@@ -587,9 +587,9 @@ async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransp
             status = str(info.get("status", ""))
             if status != "WORKING":
                 raise PreflightError(
-                    f"the WhatsApp session of instance {options.instance_id} is {status or 'unknown'}"
-                    ", not WORKING: open the WAWP dashboard and connect the number (scan the QR "
-                    "code), then run again")
+                    f"the WhatsApp session of instance {options.instance_id} is "
+                    f"{status or 'unknown'}, not WORKING: open the WAWP dashboard and connect "
+                    "the number (scan the QR code), then run again")
         if ledger is not None and options.forget_ledger and not options.dry_run:
             ledger.forget()  # asked for, and the run is going ahead: nothing refused it
         items = plan.prepared()
@@ -672,11 +672,12 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     `source` is the spreadsheet (or, with `retry_failed=True`, an earlier results file), a
     pandas DataFrame (columns as headers, values as cells, numbers as their digits; its
     results go to `dataframe.results.csv` in the current folder, a dry run's to
-    `dataframe.dry-run.csv`, unless `results` says otherwise, and `importer.summary_frame(summary)`
-    reads them back), or a complete `ImportOptions`. `settings` are `ImportOptions` fields:
-    the long option names with `_` (`default_region`, `dry_run`, `verify`…). `config` is a TOML file as for
-    `--config`; `settings` override it. `transport`, `sleep`, `on_result`, `on_verify`,
-    `control`, `clock`, `on_wait` and `lock_pause` go to `run_plan`.
+    `dataframe.dry-run.csv`, unless `results` says otherwise, and
+    `importer.summary_frame(summary)` reads them back), or a complete `ImportOptions`.
+    `settings` are `ImportOptions` fields: the long option names with `_` (`default_region`,
+    `dry_run`, `verify`…). `config` is a TOML file as for `--config`; `settings` override
+    it. `transport`, `sleep`, `on_result`, `on_verify`, `control`, `clock`, `on_wait` and
+    `lock_pause` go to `run_plan`.
 
     Nothing is printed and the environment is not read: pass the token, and `base_url`
     for any API but https://api.wawp.net (WAWP_BASE_URL and WAWP_LEDGER are the command's,
@@ -687,9 +688,10 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     this instance with the same name within `max_age` (30 days) comes back `unchanged`
     and is not sent. `ledger=PATH` (or `ledger` in the config) names another file,
     `ledger=None` keeps none (every row is sent), `resend=True` sends every row and still
-    records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without `default_region`, the region of the instance's own number is used
-    (see `plan_import`). Where the command
-    would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError or OutputError.
+    records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without
+    `default_region`, the region of the instance's own number is used (see `plan_import`).
+    Where the command would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError
+    or OutputError.
 
     It works in a script and inside a running event loop (a Jupyter cell) alike; async
     callers can `await import_async(...)` instead.
@@ -784,5 +786,5 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
 
 
 __all__ = ["Plan", "RunFiles", "Status", "check_base_url", "check_paths", "fetch_session_info",
-           "import_async", "instance_chat_id", "instance_region", "plan_import", "run_files", "run_import",
-           "run_plan"]
+           "import_async", "instance_chat_id", "instance_region", "plan_import", "run_files",
+           "run_import", "run_plan"]

@@ -16,7 +16,6 @@ from hypothesis import settings
 from tests.support.cli import Cli
 from tests.support.sandbox import SandboxProcess
 
-
 # CI tries the same generated cases every run: a red CI is then a change's fault, never the
 # luck of the draw (a developer's run keeps exploring new cases and saves the failing ones).
 settings.register_profile("ci", derandomize=True, database=None, print_blob=True)

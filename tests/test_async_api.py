@@ -1,4 +1,5 @@
-"""run_import inside a running event loop (a notebook cell) and await import_async, against the sandbox."""
+"""run_import inside a running event loop (a notebook cell) and await import_async,
+against the sandbox."""
 
 from __future__ import annotations
 

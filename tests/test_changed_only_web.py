@@ -9,8 +9,7 @@ from importer import ImportOptions
 from importer.web import create_app
 from tests.support.cli import write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.web.support import import_and_wait, upload_and_check
-from tests.web.support import AppServer, PageClient
+from tests.web.support import AppServer, PageClient, import_and_wait, upload_and_check
 
 
 def test_an_import_skips_what_the_last_import_wrote(sandbox: SandboxProcess,

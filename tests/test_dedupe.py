@@ -31,7 +31,8 @@ FIRST_WINS = [
     ("names differ",
      [ready(2, "201001234567", "John"), ready(5, "201001234567", "Jon")],
      [(2, "ready", ""),
-      (5, "duplicate", "same number as row 2 (name differs: 'Jon Doe' here, 'John Doe' in row 2)")]),
+      (5, "duplicate",
+       "same number as row 2 (name differs: 'Jon Doe' here, 'John Doe' in row 2)")]),
     ("case and spacing are not a difference",
      [ready(2, "201001234567", "John"), ready(3, "201001234567", "JOHN ", "DOE")],
      [(2, "ready", ""), (3, "duplicate", "same number as row 2")]),
@@ -59,7 +60,8 @@ def test_the_last_row_of_a_number_wins_when_asked() -> None:
              ready(4, "201001234567", "Jon")]
     kept = list(keep_last(items, last_rows(items)))
     assert outcome(kept) == [
-        (2, "duplicate", "same number as row 4 (name differs: 'John Doe' here, 'Jon Doe' in row 4)"),
+        (2, "duplicate",
+         "same number as row 4 (name differs: 'John Doe' here, 'Jon Doe' in row 4)"),
         (3, "ready", ""), (4, "ready", "")]
 
 

@@ -15,8 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import (REPO, Cli, clean_env, journal_of, read_results, run_cli,
-                               write_csv)
+from tests.support.cli import REPO, Cli, clean_env, journal_of, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 N = 120

@@ -11,8 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.cli import read_results, run_cli, write_csv
-from tests.support.cli import Cli
+from tests.support.cli import Cli, read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 
 N = 120

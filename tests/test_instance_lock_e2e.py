@@ -74,7 +74,6 @@ def test_no_wait_exits_2_at_once_having_sent_and_written_nothing(
     first = Cli([book, *ARGS, "--results", tmp_path / "one.csv"], sandbox.env(), tmp_path)
     background.append(first)
     first.wait_for_lines(tmp_path / "one.csv.journal.jsonl", 3)
-    puts = sandbox.state()["puts"]
 
     second = run_cli([book, *ARGS, "--results", tmp_path / "two.csv", "--no-wait"],
                      env=sandbox.env())

@@ -9,9 +9,16 @@ from typing import Any
 import pytest
 
 from importer.errors import ConfigError
-from importer.options import (DUPLICATE_POLICIES, MISSING_NAME_POLICIES, ImportOptions,
-                              check_base_url, dry_run_results_path, field_kinds, parse_age,
-                              typed_values)
+from importer.options import (
+    DUPLICATE_POLICIES,
+    MISSING_NAME_POLICIES,
+    ImportOptions,
+    check_base_url,
+    dry_run_results_path,
+    field_kinds,
+    parse_age,
+    typed_values,
+)
 from importer.web.settings import Settings
 
 CONF = Path("/srv/conf")

@@ -12,8 +12,12 @@ from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberTyp
 from importer.errors import ConfigError
 from importer.normalize.phone_digits import number_type, parse_digits
 from importer.normalize.phone_text import ascii_text
-from importer.normalize.phones import (PhoneNormalizer, check_region, display_number,
-                                      region_of_chat_id)
+from importer.normalize.phones import (
+    PhoneNormalizer,
+    check_region,
+    display_number,
+    region_of_chat_id,
+)
 
 # --- generated: every region's example numbers, written the ways people write them ---------
 

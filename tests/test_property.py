@@ -97,7 +97,8 @@ def test_any_csv_gets_one_result_per_data_row(tmp_path_factory: pytest.TempPathF
 xlsx_cells = st.one_of(st.none(), st.integers(-10**18, 10**18),
                        st.floats(allow_nan=False, allow_infinity=False), st.booleans(),
                        st.dates(), phones,
-                       st.text(alphabet=st.characters(codec="utf-8", exclude_categories=["Cs", "Cc"]),
+                       st.text(alphabet=st.characters(codec="utf-8",
+                                                      exclude_categories=["Cs", "Cc"]),
                                max_size=30))
 
 

@@ -92,8 +92,8 @@ def test_the_sheet_given_still_wins(tmp_path):
     assert code == 0, err
     assert "sheet 'Members 2023' (as given; also in the file: 'Members 2024')" in err
     assert [r["first_name"] for r in rows] == ["Dee"]
-    code, err, _ = dry_run(tmp_path, workbook(tmp_path, {"Cover": [["Title", "x"], ["Prepared by", "Ann"]],
-                                                         "Members": MEMBERS}),
+    cover = [["Title", "x"], ["Prepared by", "Ann"]]
+    code, err, _ = dry_run(tmp_path, workbook(tmp_path, {"Cover": cover, "Members": MEMBERS}),
                            "--sheet", "Cover")
     assert code == 2 and "no phone column found" in err
 

@@ -12,8 +12,15 @@ from importer import ImportOptions
 from importer.errors import PreflightError, UsageError
 from importer.models import Contact, Prepared, RowResult, Status
 from importer.pipeline import plan_import, run_plan
-from importer.report.journal import (JournalWriter, RunHeader, SentRows,
-                                     fingerprint, journal_path, plan_journal, read_journal)
+from importer.report.journal import (
+    JournalWriter,
+    RunHeader,
+    SentRows,
+    fingerprint,
+    journal_path,
+    plan_journal,
+    read_journal,
+)
 from tests.support.cli import read_results, write_csv
 
 TOKEN = "journal-secret-token-42"

@@ -565,8 +565,8 @@ def test_ready_file_banner_and_dump_on_sigterm(tmp_path: Path) -> None:
 
     assert process.returncode == 0, stderr
     assert (
-        f"export WAWP_BASE_URL={info['base_url']} WAWP_INSTANCE_ID=inst-1 WAWP_ACCESS_TOKEN=secret-token"
-        " WAWP_LEDGER="
+        f"export WAWP_BASE_URL={info['base_url']} WAWP_INSTANCE_ID=inst-1 "
+        "WAWP_ACCESS_TOKEN=secret-token WAWP_LEDGER="
         in stdout.decode()
     )
     # The walkthrough's ledger is the sandbox's own, in a folder removed when it stops.

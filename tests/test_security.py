@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from importer import ImportOptions
-from importer.pipeline import check_base_url, plan_import, run_plan
 from importer.errors import ConfigError
+from importer.pipeline import check_base_url, plan_import, run_plan
 from tests.support.cli import read_results, run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 

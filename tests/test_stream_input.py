@@ -16,7 +16,7 @@ from importer.cli import main
 from tests.support.cli import REPO, clean_env, read_results
 from tests.support.sandbox import SandboxProcess
 
-CSV = "Name,Phone\nAli,01001234567\nBo,01001234568\n".encode()
+CSV = b"Name,Phone\nAli,01001234567\nBo,01001234568\n"
 ARGS = ["--default-region", "EG", "--no-progress", "--rate", "0"]
 
 

@@ -96,7 +96,8 @@ def test_summary_text_counts_reasons_results_and_what_to_run_next() -> None:
         summary, retry_command="wawp-import --retry-failed out/contacts.results.csv",
         retry_invalid_command="wawp-import --retry-invalid out/contacts.results.csv")
     assert text == """\
-46 rows in 12 s, 40 sent (3.2 rows/s) — ok: 38, duplicate: 2, invalid: 3, failed: 2, not_attempted: 1
+46 rows in 12 s, 40 sent (3.2 rows/s) — ok: 38, duplicate: 2, invalid: 3, failed: 2, \
+not_attempted: 1
   duplicate: 2 — same number as row … (rows 43, 44)
   invalid: 3 — phone: not a valid number for EG (rows 40, 41, 42)
   failed: 2 — gave up after 5 attempts: HTTP 503 Service Unavailable (rows 45, 46)
@@ -287,7 +288,8 @@ def test_the_token_appears_in_no_summary_nor_retry_command(sandbox: SandboxProce
     env = sandbox.env()
     token = env.pop("WAWP_ACCESS_TOKEN")
     done = run_cli(["cockpit.csv", "--default-region", "EG", "--rate", "0",
-                    f"--access-token={token}", "--summary-json", "summary.json"], env=env, cwd=tmp_path)
+                    f"--access-token={token}", "--summary-json", "summary.json"],
+                   env=env, cwd=tmp_path)
     assert done.returncode == 1, done.stderr
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert data["retry_command"] == ("wawp-import --retry-failed cockpit.results.csv "

@@ -252,7 +252,8 @@ def test_a_rerun_asks_nothing_the_cache_knows(sandbox_fast: SandboxProcess, tmp_
 def test_two_forms_of_one_account_in_a_file_are_sent_once(tmp_path: Path) -> None:
     registered = tmp_path / "registered.txt"
     registered.write_text("5511934567890\n", encoding="utf-8")
-    source = write_csv(tmp_path / "c.csv", [["Name", "Phone"], ["Landline Form", "+55 11 3456-7890"],
+    source = write_csv(tmp_path / "c.csv", [["Name", "Phone"],
+                                            ["Landline Form", "+55 11 3456-7890"],
                                             ["Mobile Form", "+55 11 93456-7890"]])
     with SandboxProcess("--check-exists-interval", "0", "--registered", str(registered)) as server:
         done = run_cli([source, "--verify", "--rate", "0", "--verify-rate", "0"],

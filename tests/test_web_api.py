@@ -11,8 +11,8 @@ import csv
 import io
 import json
 import os
-import stat
 import ssl
+import stat
 import subprocess
 import sys
 import tempfile
@@ -31,13 +31,25 @@ from importer.redact import Redactor
 from importer.report.xlsx import WIDTH_SAMPLE_ROWS, rows_path
 from importer.web import create_app
 from importer.web.jobs import JobStore, safe_file_name
+from importer.web.security import (
+    FORGET_AFTER,
+    FREE_GUESSES,
+    MAX_WAIT,
+    PasswordThrottle,
+    client_address,
+)
 from importer.web.serve import check_clear_text
-from importer.web.security import (FORGET_AFTER, FREE_GUESSES, MAX_WAIT, PasswordThrottle,
-                                   client_address)
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
-                               start_import, upload_and_check)
+from tests.web.support import (
+    AppServer,
+    PageClient,
+    ServeProcess,
+    files_under,
+    import_and_wait,
+    start_import,
+    upload_and_check,
+)
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\0" * 64
 
@@ -96,7 +108,8 @@ def test_the_page_loads_only_its_own_script_and_style(serve: Callable[..., PageC
         assert "https://" not in response.text
     cookie = httpx.get(str(client.base_url)).headers["set-cookie"]  # a browser's first visit
     assert "SameSite=strict" in cookie and "HttpOnly" in cookie
-    assert client.get("/jobs/20990101-000000-abcdef").status_code == 200  # the page says "no such job"
+    # the page itself says "no such job"
+    assert client.get("/jobs/20990101-000000-abcdef").status_code == 200
 
 
 def test_info_names_the_instance_and_never_the_token(serve: Callable[..., PageClient],
@@ -564,7 +577,8 @@ def test_import_writes_the_address_book_and_both_results_files(
     assert len(lines) == 51
     xlsx = client.get(f"/jobs/{job['id']}/download/results.xlsx")
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content), read_only=True).active
-    rows = [[("" if c is None else str(c)) for c in row] for row in sheet.iter_rows(values_only=True)]
+    rows = [[("" if c is None else str(c)) for c in row]
+            for row in sheet.iter_rows(values_only=True)]
     assert [r[:3] for r in rows] == [line.split(",")[:3] for line in lines]
     assert client.get(f"/jobs/{job['id']}/download/other.txt").status_code == 400
 

@@ -22,8 +22,14 @@ from importer import ImportOptions
 from importer.web import create_app
 from tests.support.cli import write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.web.support import (AppServer, PageClient, ServeProcess, files_under, import_and_wait,
-                               upload_and_check)
+from tests.web.support import (
+    AppServer,
+    PageClient,
+    ServeProcess,
+    files_under,
+    import_and_wait,
+    upload_and_check,
+)
 
 #: What a job shows once its server found it again after a kill.
 RECOVERED = ("done", "interrupted", "checked", "failed")

@@ -14,8 +14,7 @@ import pytest
 from importer.errors import ConfigError
 from importer.models import RowResult, Status
 from importer.report.results import ResultsWriter, open_results_writer
-from importer.report.xlsx import (STATUS_COLOURS, WIDTH_SAMPLE_ROWS, XlsxResultsWriter,
-                                  rows_path)
+from importer.report.xlsx import STATUS_COLOURS, WIDTH_SAMPLE_ROWS, XlsxResultsWriter, rows_path
 from tests.support.cli import run_cli, write_csv
 from tests.support.sandbox import SandboxProcess
 

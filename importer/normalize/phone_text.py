@@ -77,7 +77,7 @@ def strip_label(text: str) -> str:
     Text glued to the first digit ("O100…", "ABC0100…") is not a label: it stays and
     makes the number invalid.
     """
-    for i, ch in enumerate(text):
+    for i, ch in enumerate(text):  # noqa: B007 (i, where the loop stopped, is the label's end)
         if ch.isdigit() or ch == "+" or ch == "(":
             break
     else:

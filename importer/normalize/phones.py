@@ -33,10 +33,26 @@ from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, V
 
 from ..errors import ConfigError
 from .phone_digits import UNKNOWN, number_type, parse_digits, to_number, use_pattern_cache
-from .phone_text import (CHAT_ID_FORM, EXCEL_TEXT, EXTENSION, FLOAT_ZERO, LETTER, NON_DIGITS,
-                         PLAIN, PUNCTUATION, RFC3966_EXT, SCIENTIFIC, SPLIT, THOUSANDS,
-                         TRUNK_ZERO, ascii_text, digit_count, split_slash, strip_label,
-                         strip_trailing_label)
+from .phone_text import (
+    CHAT_ID_FORM,
+    EXCEL_TEXT,
+    EXTENSION,
+    FLOAT_ZERO,
+    LETTER,
+    NON_DIGITS,
+    PLAIN,
+    PUNCTUATION,
+    RFC3966_EXT,
+    SCIENTIFIC,
+    SPLIT,
+    THOUSANDS,
+    TRUNK_ZERO,
+    ascii_text,
+    digit_count,
+    split_slash,
+    strip_label,
+    strip_trailing_label,
+)
 
 CHAT_ID_SUFFIX = "@c.us"
 #: Repeated cells (the same number on many rows, the same junk) are parsed once while among

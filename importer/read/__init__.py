@@ -16,8 +16,8 @@ from pathlib import Path
 from ..errors import ConfigError, InputFileError
 from .columns import ColumnMap, map_columns
 from .csvfile import open_csv
-from .limits import MAX_CELL_CHARS, MAX_COLUMNS
 from .html import open_html
+from .limits import MAX_CELL_CHARS, MAX_COLUMNS
 from .sniff import detect_kind
 from .table import KIND_LABELS, Table, TableInfo
 from .vcard import open_vcard

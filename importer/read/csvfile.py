@@ -19,8 +19,14 @@ from ..errors import ConfigError, InputFileError
 from ..models import SourceRow
 from .encoding import TextEncoding, fallback_encoding, first_undecodable, initial_encoding
 from .header import find_header
-from .limits import (HEADER_SEARCH_ROWS, MAX_COLUMNS, MAX_RECORD_CHARS, is_blank, make_row,
-                     numbered_headers)
+from .limits import (
+    HEADER_SEARCH_ROWS,
+    MAX_COLUMNS,
+    MAX_RECORD_CHARS,
+    is_blank,
+    make_row,
+    numbered_headers,
+)
 from .table import Table, TableInfo
 
 DELIMITERS = ",;\t|"

@@ -29,7 +29,7 @@ SENT_STATUSES = frozenset({Status.OK, Status.FAILED, Status.NOT_ATTEMPTED})
 
 @dataclass(frozen=True, slots=True)
 class CarriedRow(SourceRow):
-    """A row of the previous results that is not retried: its lines are written again as they are."""
+    """A row of the previous results that is not retried: its lines are written again as is."""
 
     previous: tuple[RowResult, ...] = ()
 

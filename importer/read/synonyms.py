@@ -272,7 +272,7 @@ ROLE_NAME_KEYS = frozenset({
     "guests", "student", "students", "patient", "patients", "customer", "client", "employee",
     "person", "player", "volunteer", "subscriber", "parishioner", "uye", "katilimci",
     "ogrenci", "miembro", "socio", "participante", "alumno", "membro", "aluno", "mitglied",
-    "teilnehmer", "membre", "adherent", "participant", "eleve", "socio", "lid", "deelnemer",
+    "teilnehmer", "membre", "adherent", "eleve", "lid", "deelnemer",
     "anggota", "peserta", "участник", "член", "عضو", "العضو", "المشترك",
 })
 #: Words before a name header that say whose name it is when that is the contact's own:

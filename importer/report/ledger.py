@@ -53,8 +53,10 @@ from typing import Self
 
 from ..errors import LedgerUnusable, OutputError
 from ..models import Contact, Prepared, RowResult, Status
-from ..options import base_url_key
-from ..options import parse_age  # noqa: F401  (the schema parses ages; kept importable here)
+from ..options import (
+    base_url_key,
+    parse_age,  # noqa: F401  (the schema parses ages; kept importable here)
+)
 
 #: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
 #: short while paying the per-query cost once per 500 rows, not per row.
@@ -516,7 +518,7 @@ def check_ledger(path: Path, *, writable: bool = True) -> None:
         with contextlib.closing(_connect_read_only(path)) as connection:
             tables = {name for (name,) in connection.execute(
                 "SELECT name FROM sqlite_master WHERE type = 'table'")}
-            if not _TABLES <= tables:
+            if not tables >= _TABLES:
                 raise LedgerUnusable(path, "foreign")
             row = connection.execute("SELECT value FROM meta WHERE key = 'version'").fetchone()
             version = str(row[0]) if row is not None else str(LEDGER_VERSION)

@@ -460,7 +460,8 @@ async def _store_contact(request: web.Request, state: SandboxState, chat_id: str
         return refused
     if not CHAT_ID_RE.fullmatch(chat_id):
         return _bad_request(
-            f"chatId must be 7 to 15 digits followed by @c.us (e.g. 447911123456@c.us), got {chat_id!r}"
+            "chatId must be 7 to 15 digits followed by @c.us (e.g. 447911123456@c.us), "
+            f"got {chat_id!r}"
         )
     contact, problem = _read_name_body(await request.read())
     if contact is None:
@@ -563,7 +564,8 @@ def create_app(config: SandboxConfig) -> web.Application:
     """Build the sandbox application; its state is ``app[STATE_KEY]``."""
     if config.session_status not in SESSION_STATUSES:
         raise ValueError(
-            f"session_status must be one of {', '.join(SESSION_STATUSES)}, got {config.session_status!r}"
+            f"session_status must be one of {', '.join(SESSION_STATUSES)}, "
+            f"got {config.session_status!r}"
         )
     app = web.Application(middlewares=[_observe])
     app[STATE_KEY] = SandboxState(config)

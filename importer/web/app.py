@@ -43,8 +43,8 @@ from ..options import ImportOptions
 from .files import DEFAULT_MAX_UPLOAD_BYTES
 from .job import INVALID, JobError
 from .jobs import JobStore
-from .settings import SettingError
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
+from .settings import SettingError
 
 STATIC = Path(__file__).parent / "static"
 #: Upload formats the page offers in its file picker (the reader goes by content anyway).

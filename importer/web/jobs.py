@@ -46,13 +46,37 @@ from ..report.xlsx import rows_path
 from ..send.control import RunControl
 from .files import DEFAULT_MAX_UPLOAD_BYTES, private, private_tree, safe_file_name, too_large
 from .instance_queue import Cancelled, InstanceQueue
-from .job import (BUSY_PHASES, CHECKED, CHECKING, DONE, FAILED, IMPORTING, INTERRUPTED,
-                  INVALID, JOB_ID, RECOVERING, WAITING, Job, JobBusy, JobError, JobNotFound,
-                  JobState, UploadTooLarge, new_job_id)
+from .job import (
+    BUSY_PHASES,
+    CHECKED,
+    CHECKING,
+    DONE,
+    FAILED,
+    IMPORTING,
+    INTERRUPTED,
+    INVALID,
+    JOB_ID,
+    RECOVERING,
+    WAITING,
+    Job,
+    JobBusy,
+    JobError,
+    JobNotFound,
+    JobState,
+    UploadTooLarge,
+    new_job_id,
+)
 from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning
 from .settings import SettingError, Settings
-from .views import (AlreadySent, ColumnSamples, ExampleRows, Lookup, Progress, summary_view,
-                    table_view)
+from .views import (
+    AlreadySent,
+    ColumnSamples,
+    ExampleRows,
+    Lookup,
+    Progress,
+    summary_view,
+    table_view,
+)
 from .words import error_in_page_words, in_page_words
 
 log = logging.getLogger(__name__)

@@ -22,8 +22,14 @@ import phonenumbers
 
 from ..errors import ImporterError
 from ..normalize.phones import region_of_chat_id
-from ..normalize.region_fit import (CANDIDATE_REGIONS, SAMPLE_SIZE, Fit, fit, judge_region,
-                                    region_name)
+from ..normalize.region_fit import (
+    CANDIDATE_REGIONS,
+    SAMPLE_SIZE,
+    Fit,
+    fit,
+    judge_region,
+    region_name,
+)
 from ..options import ImportOptions
 from ..pipeline import fetch_session_info, instance_chat_id
 

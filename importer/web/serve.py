@@ -17,8 +17,16 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from ..entry import (EXIT_USAGE, Console, add_logging_arguments, add_sending_arguments,
-                     enable_logging, read_token, sending_settings, update_log_redactor)
+from ..entry import (
+    EXIT_USAGE,
+    Console,
+    add_logging_arguments,
+    add_sending_arguments,
+    enable_logging,
+    read_token,
+    sending_settings,
+    update_log_redactor,
+)
 from ..errors import ImporterError, UsageError
 from ..options import ImportOptions
 from ..paths import LEDGER_ENV, default_ledger

@@ -10,9 +10,17 @@ from typing import Any
 
 from ..models import ReasonCount, RowResult, Status, Summary
 from ..read import Table
-from ..report.summary import (REASON_STATUSES, REASONS_SHOWN_PER_STATUS, format_count,
-                              format_duration, format_rate, ordered_counts, reason_of,
-                              render_reason, summary_to_dict)
+from ..report.summary import (
+    REASON_STATUSES,
+    REASONS_SHOWN_PER_STATUS,
+    format_count,
+    format_duration,
+    format_rate,
+    ordered_counts,
+    reason_of,
+    render_reason,
+    summary_to_dict,
+)
 from ..result_format import STATUS_COLOURS
 from .words import in_page_words
 
