@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import importer.cli
+import importer.pipeline
 from importer.cli import EXIT_INTERNAL, main
 from tests.support.cli import clean_env, write_csv
 
@@ -27,7 +28,7 @@ def crashing(monkeypatch: pytest.MonkeyPatch) -> None:
         logging.getLogger("importer.pipeline").debug("about to call %s with %s", URL, TOKEN)
         raise RuntimeError(f"boom at {URL} with {TOKEN}")
 
-    monkeypatch.setattr(importer.cli, "plan_import", plan_import)
+    monkeypatch.setattr(importer.pipeline, "plan_import", plan_import)
 
 
 def run(tmp_path: Path, *extra: str) -> tuple[int, str]:
