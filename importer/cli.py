@@ -86,6 +86,7 @@ from .report.summary import (
 if TYPE_CHECKING:
     # Loaded only when a run starts (in main and the helpers it calls), so that `--help`,
     # `--version` and a usage error never load the pipeline, phonenumbers, httpx or aiohttp.
+    from .mappings import Mapping, Remembered
     from .normalize.region_fit import RegionFit
     from .pipeline import Plan
     from .report.instance_lock import LockHolder
@@ -143,6 +144,10 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--delimiter", help="CSV delimiter: one character or 'tab' "
                    "(default: detected among , ; tab |)")
     g.add_argument("--max-rows", type=int, help="refuse inputs with more data rows than this")
+    g.add_argument("--fixes", type=Path, metavar="FILE",
+                   help="cells fixed by hand, applied as the rows are read (the input is not "
+                   'changed): JSON {"rows": {"7": {"Mobile": "0100 123 4567"}}}, by row '
+                   "number and column header; the web page keeps one per job")
 
     g = p.add_argument_group("columns (a header name or a 1-based column number)")
     g.add_argument("--phone-column", action=ReplaceThenAppend, metavar="COLUMN",
@@ -151,6 +156,13 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--name-column", help="a full-name column, split into first/last")
     g.add_argument("--first-name-column")
     g.add_argument("--last-name-column")
+    g.add_argument("--mapping-from", type=Path, metavar="FILE",
+                   help="use the columns and settings remembered for an earlier file of that "
+                   "name imported to this number (or for the spreadsheet of a results file); "
+                   "by default those of a file with the same headers are used")
+    g.add_argument("--no-remembered-mapping", action="store_true",
+                   help="choose the columns afresh, even when a file with these headers was "
+                   "imported to this number before")
 
     g = p.add_argument_group("normalizing")
     g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
@@ -271,6 +283,7 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         encoding=args.encoding,
         delimiter=args.delimiter,
         max_rows=args.max_rows,
+        fixes=args.fixes,
         phone_column=args.phone_column[0] if args.phone_column else None,
         phone_columns=tuple(args.phone_column) if len(args.phone_column or ()) > 1 else None,
         name_column=args.name_column,
@@ -302,6 +315,23 @@ def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str)
         max_age=DEFAULT_MAX_AGE if args.max_age is None else max_age_seconds(args.max_age),
         forget_ledger=args.forget_ledger,
     )
+
+
+def describe_remembered(mapping: Mapping, *, asked: bool) -> str:
+    """The plan's line about a remembered mapping in use."""
+    if asked:
+        return f"Columns and settings {mapping.describe()} (--mapping-from)."
+    return (f"Columns and settings {mapping.describe()}; --no-remembered-mapping to choose "
+            "afresh.")
+
+
+def remember_mapping(remembered: Remembered, plan: Plan, console: Console) -> None:
+    """Keep this import's mapping for the next file with these headers; a store that cannot
+    be written costs a warning, never the import's result."""
+    try:
+        remembered.remember(plan, plan.options.input.name)
+    except ImporterError as exc:
+        console.warn(f"warning: the mapping was not remembered: {exc}")
 
 
 def describe_plan(plan: Plan) -> str:
@@ -337,6 +367,11 @@ def describe_plan(plan: Plan) -> str:
                  "change.")
     for note in info.notes:
         text += f"\n{note}"
+    if plan.fixes and plan.options.fixes is not None:
+        count = len(plan.fixes.rows)
+        text += (f"\nFixes: {count:,} row{'s' if count != 1 else ''} from "
+                 f"{plan.options.fixes.name}, applied as they are read (the input is not "
+                 "changed; their detail says what was fixed).")
     return text
 
 
@@ -500,7 +535,7 @@ NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "
                           "summary_json", "access_token", "sheet", "header_row", "no_header",
                           "encoding", "delimiter", "max_rows", "resume", "force", "config", "help",
                           "version", "forget_ledger", "resend", "changed_only",
-                          "limit"})
+                          "limit", "mapping_from", "no_remembered_mapping"})
 
 
 def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,
@@ -764,11 +799,16 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
         update_log_redactor(console.redact)
         options = options_from_args(args, env, token)
+        from .mappings import remembered_for
         from .pipeline import plan_import, run_plan
         from .send.control import RunControl
 
+        options, remembered = remembered_for(options, mapping_from=args.mapping_from,
+                                             fresh=args.no_remembered_mapping)
         plan = plan_import(options)
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
+        if remembered is not None and remembered.used is not None:
+            console.warn(describe_remembered(remembered.used, asked=remembered.asked))
         for line in describe_outlook(plan):
             console.warn(line)
         progress = make_progress(not args.no_progress and err.isatty(), err,
@@ -794,6 +834,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
             restore_sigint()
             progress.close()
         summary.elapsed = time.monotonic() - started
+        if (remembered is not None and not options.dry_run and not summary.interrupted
+                and not summary.aborted):
+            remember_mapping(remembered, plan, console)
     except ApiRejected as exc:
         console.warn(f"error: {exc}")
         return EXIT_REJECTED

@@ -27,7 +27,7 @@ from .options import typed_values
 
 #: Settings that only mean something to the command (the Python API ignores them).
 CLI_ONLY_SETTINGS = frozenset({"no_progress", "verbose", "log_file", "summary_json",
-                               "token_file"})
+                               "token_file", "mapping_from", "no_remembered_mapping"})
 #: Keys that would put the token in the file.
 SECRET_KEYS = frozenset({"access_token", "token", "wawp_access_token", "api_key", "apikey",
                          "secret", "password"})

@@ -31,11 +31,16 @@ class SourceRow:
 
     `problems` holds what the reader had to change in this row (an over-long cell cut to the
     limit…); a row with problems is reported invalid with them as its detail.
+
+    A row whose cells were fixed by hand (fixes.py) is normalized with `values`; `original`
+    holds the cells the file has, which its result carries, and `fixed` the fixed headers.
     """
 
     number: int
     values: tuple[str, ...]
     problems: tuple[str, ...] = ()
+    original: tuple[str, ...] = ()
+    fixed: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

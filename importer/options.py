@@ -59,6 +59,9 @@ class ImportOptions:
     encoding: str | None = None
     delimiter: str | None = None
     max_rows: int | None = None
+    #: A fixes file (JSON, fixes.py): cells fixed by hand, by row number and column header,
+    #: applied as the rows are read; the input file is never changed.
+    fixes: Path | None = None
 
     # columns: a header name or a 1-based column number
     phone_column: str | None = None

@@ -23,6 +23,7 @@ import httpx
 
 from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
 from .errors import ConfigError, DryRunResults, InputFileError, OutputError, PreflightError
+from .fixes import RowFixes
 from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
@@ -91,6 +92,8 @@ class Plan:
     #: How the phone cells of the first rows read in `region`, and the region that fits
     #: them better when they look foreign to it; None when there were too few to judge.
     region_fit: RegionFit | None = None
+    #: Cells fixed by hand (`fixes`), applied as the rows are read.
+    fixes: RowFixes = dataclasses.field(default_factory=RowFixes)
 
     def prepared(self) -> Iterator[Prepared]:
         if self.retry_counts is not None:
@@ -112,8 +115,10 @@ class Plan:
             reopen=lambda: self.checked(open_input(self.options).rows))
 
     def checked(self, rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
-        """The rows, a phone cell that is a number no phone can be (1.797E+308) marked."""
+        """The rows with their cells fixed by hand, and a phone cell that is a number no
+        phone can be (1.797E+308) marked."""
         columns = self.columns
+        rows = self.fixes.apply(rows, self.table.headers)
         return mark_impossible_phones(rows, columns.phone, columns.phone_alternatives,
                                       self.table.headers)
 
@@ -330,9 +335,11 @@ def plan_import(options: ImportOptions, *,
                                duplicates=options.duplicates,
                                workers=default_workers_for(options) if workers is None
                                else workers)
+    fixes = RowFixes.load(options.fixes) if options.fixes is not None else RowFixes()
+    fixes.columns(table.headers)  # a fix naming a column the file has not stops the run here
     return Plan(options, table, columns, results_path, normalizer,
                 RetryCounts() if options.retrying else None, session_info=session_info,
-                region=region, region_source=region_source,
+                region=region, region_source=region_source, fixes=fixes,
                 region_fit=None if options.retrying else judge_region(
                     phone_cells(head, columns.phone), check_region(region)))
 

@@ -6,6 +6,7 @@ before anything is sent; a problem confined to one cell is carried on that row a
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..models import SourceRow
@@ -90,8 +91,8 @@ def mark_impossible_phones(rows: Iterable[SourceRow], phone: int, others: Sequen
         if why is not None and not any(
                 i < len(values) and values[i].strip() and impossible_number(values[i]) is None
                 for i in others):
-            row = SourceRow(row.number, values,
-                            (*row.problems, f"phone: {column_label(headers, phone)} {why}"))
+            row = dataclasses.replace(row, problems=(
+                *row.problems, f"phone: {column_label(headers, phone)} {why}"))
         yield row
 
 
