@@ -8,6 +8,9 @@
     POST   /api/jobs?name=<file>      upload (the body is the file); the check starts
     GET    /api/jobs/<id>             one job: phase, reader's decisions, preview, progress…
     POST   /api/jobs/<id>/settings    change settings (JSON); the check runs again
+    POST   /api/jobs/<id>/fixes       fix a row's cell {row, field, value} (or undo it): the
+                                      row's new outcome; the check runs again
+    POST   /api/jobs/<id>/forget-mapping  forget the remembered mapping; checked afresh
     POST   /api/jobs/<id>/import      start the import (it waits for another to the instance)
     POST   /api/jobs/<id>/resend      start it sending the rows already in the address book too
     POST   /api/jobs/<id>/stop        stop it (rows not sent become not_attempted)
@@ -23,6 +26,7 @@ password, CSRF) in security.py.
 
 from __future__ import annotations
 
+import asyncio
 import html
 import json
 from collections.abc import AsyncIterator
@@ -133,6 +137,17 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         job = store.change_settings(request.path_params["job_id"], data)
         return _json(job.view())
 
+    async def fix_row(request: Request) -> Response:
+        try:
+            data = json.loads(await request.body() or b"{}")
+        except ValueError:
+            raise JobError("the fix is not valid JSON") from None
+        answer = await asyncio.to_thread(store.fix_row, request.path_params["job_id"], data)
+        return _json(answer)
+
+    def forget_mapping(request: Request) -> Response:
+        return _json(store.forget_mapping(request.path_params["job_id"]).view())
+
     def start_import(request: Request) -> Response:
         return _json(store.start_import(request.path_params["job_id"]).view(), status=202)
 
@@ -188,6 +203,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         Route("/api/jobs/{job_id}", get_job),
         Route("/api/jobs/{job_id}", delete, methods=["DELETE"]),
         Route("/api/jobs/{job_id}/settings", change_settings, methods=["POST"]),
+        Route("/api/jobs/{job_id}/fixes", fix_row, methods=["POST"]),
+        Route("/api/jobs/{job_id}/forget-mapping", forget_mapping, methods=["POST"]),
         Route("/api/jobs/{job_id}/import", start_import, methods=["POST"]),
         Route("/api/jobs/{job_id}/resend", resend, methods=["POST"]),
         Route("/api/jobs/{job_id}/stop", stop, methods=["POST"]),

@@ -6,6 +6,7 @@ A job is a folder under ``<data dir>/jobs/<id>/``:
     settings.json        what the page chose (sheet, columns, region…); never the token
     state.json           phase, what the reader decided, the preview, progress, the summary
     preview.csv          the dry run's results (every row as it would be sent)
+    fixes.json           cells fixed on the page, by row and column (importer/fixes.py)
     results.csv/.xlsx    the import's results, as the CLI writes them
 
 While an import is unfinished, the pipeline keeps its journal beside results.csv
@@ -120,6 +121,8 @@ class JobState:
     #: The import sends every row, those the ledger has as already in the address book too
     #: (the page's "Send again anyway"); kept, so a resumed import does the same.
     resend: bool = False
+    #: The remembered mapping the job started from (web/remembered.py `view`), until forgotten.
+    remembered: dict[str, Any] | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JobState:
@@ -156,6 +159,10 @@ class Job:
     @property
     def preview_csv(self) -> Path:
         return self.folder / "preview.csv"
+
+    @property
+    def fixes_json(self) -> Path:
+        return self.folder / "fixes.json"
 
     @property
     def results_csv(self) -> Path:

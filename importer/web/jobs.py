@@ -36,14 +36,17 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ApiUnreachable, ImporterError, StoppedWaiting
+from ..mappings import MappingStore, instance_key, mappings_path
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
 from ..pipeline import open_input, open_ledger, plan_import, run_files, run_plan
 from ..recover import recover_results, results_summary
 from ..redact import Redactor
+from ..report.ledger import Ledger
 from ..report.summary import format_rate
 from ..report.xlsx import rows_path
 from ..send.control import RunControl
+from . import remembered
 from .files import DEFAULT_MAX_UPLOAD_BYTES, private, private_tree, safe_file_name, too_large
 from .instance_queue import Cancelled, InstanceQueue
 from .job import (
@@ -67,6 +70,7 @@ from .job import (
     new_job_id,
 )
 from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning
+from .row_fixes import FixableRows, column_for, outcome, outcome_view, parse_fix
 from .settings import SettingError, Settings
 from .views import (
     AlreadySent,
@@ -135,6 +139,8 @@ class JobStore:
         self.run_kwargs = dict(run_kwargs or {})
         self.redact = Redactor([template.access_token])
         self.queue = InstanceQueue()
+        #: The mappings remembered per number, beside the ledger (the command's store too).
+        self.mappings = MappingStore(mappings_path(ledger))
         self._jobs: dict[str, Job] = {}
         self._lock = threading.Lock()
         self._closing = False
@@ -342,8 +348,68 @@ class JobStore:
         except BaseException:  # an upload cut short (even by shutdown): no half job, re-raise
             self._forget(job)
             raise
+        await asyncio.to_thread(self._propose_mapping, job)
         self._start_check(job)
         return job
+
+    @property
+    def mapping_key(self) -> str:
+        """The number mappings are remembered for, keyed as the ledger keys it."""
+        return instance_key(self.template.base_url, self.template.instance_id)
+
+    def _propose_mapping(self, job: Job) -> None:
+        """Start the job from the mapping remembered for files with its headers, if any."""
+        found = remembered.propose(self.mappings, self.mapping_key,
+                                   self._job_options(job, dry_run=True))
+        if found is not None:
+            mapping, signature = found
+            job.settings = remembered.settings_of(mapping,
+                                                  default_region=job.settings.default_region)
+            job.state.remembered = remembered.view(mapping, signature)
+
+    def forget_mapping(self, job_id: str) -> Job:
+        """Forget the mapping the job started from, and check it again with a fresh guess."""
+        job = self.get(job_id)
+        with job.lock:
+            if not job.view()["can"]["edit"] and job.state.phase != CHECKING:
+                raise JobBusy("this job was imported: its mapping cannot change now")
+            if job.state.remembered:
+                self.mappings.forget(self.mapping_key, job.state.remembered["signature"])
+            job.state.remembered = None
+            job.settings = Settings(default_region=self.default_region())
+            self._start_check(job)
+        return job
+
+    def fix_row(self, job_id: str, data: object) -> dict[str, Any]:
+        """Fix (or undo the fix of) a cell of a row, answer what the row becomes, and check
+        the job again so the counts follow. The upload is never changed: the fixes are kept
+        in the job's fixes file, which its check and import apply as they read the rows."""
+        job = self.get(job_id)
+        try:
+            row, field, value = parse_fix(data)
+        except ValueError as exc:
+            raise JobError(str(exc)) from None
+        with job.lock:
+            if not job.view()["can"]["edit"] and job.state.phase != CHECKING:
+                raise JobBusy("this job was imported: upload the file again to fix rows")
+            plan = plan_import(self._job_options(job, dry_run=True), workers=0)
+            fixes = plan.fixes
+            try:
+                if value is None:
+                    fixes = fixes.without(row, column_for(plan, field) if field else None)
+                else:
+                    fixes = fixes.with_cell(row, column_for(plan, field), value)
+                plan.fixes = fixes
+                with self._open_ledger(plan.options) as ledger:
+                    result = outcome(plan, row, checked=job.preview_csv, ledger=ledger)
+            except ValueError as exc:
+                raise JobError(str(exc)) from None
+            if fixes:
+                fixes.save(job.fixes_json)
+            else:
+                job.fixes_json.unlink(missing_ok=True)
+            self._start_check(job)
+            return {"row": outcome_view(result), "job": job.view()}
 
     def _new_job(self, name: str, file: str, **state: Any) -> Job:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)
@@ -461,6 +527,7 @@ class JobStore:
             # the import's lines also go to a workbook: both downloads hold the same lines
             results_copy=None if dry_run else job.results_xlsx,
             retry_failed=job.state.kind == "retry",
+            fixes=job.fixes_json if job.fixes_json.is_file() else None,
             resume=not dry_run and job.unfinished(),
             # The ledger decides what is already in the address book, unless the user chose
             # to send again anyway. (changed_only: the ledger's check before it was the default.)
@@ -470,10 +537,16 @@ class JobStore:
     def _ledger_lookup(self, options: ImportOptions) -> Iterator[Lookup | None]:
         """The ledger's lookup, read-only, to say since when rows are in the address book;
         None while there is no ledger yet."""
+        with self._open_ledger(options) as ledger:
+            yield None if ledger is None else ledger.lookup
+
+    @contextlib.contextmanager
+    def _open_ledger(self, options: ImportOptions) -> Iterator[Ledger | None]:
+        """The ledger, read-only; None while there is none yet."""
         ledger = open_ledger(dataclasses.replace(options, dry_run=True, changed_only=True,
                                                  resend=False, forget_ledger=False))
         try:
-            yield None if ledger is None else ledger.lookup
+            yield ledger
         finally:
             if ledger is not None:
                 ledger.close()
@@ -489,8 +562,10 @@ class JobStore:
 
         samples = ColumnSamples(len(plan.table.headers))
         already = AlreadySent(None)
+        fixable = FixableRows(columns, plan.table.headers, plan.fixes)
 
         def on_result(result: RowResult) -> None:
+            fixable.add(result)
             examples.add(result)
             samples.add(result.values)
             already.add(result)
@@ -502,6 +577,7 @@ class JobStore:
             summary = run_plan(plan, on_result=on_result, **self.run_kwargs)
             preview = summary_view(summary, examples)
             preview["already"] = already.view(preview["to_send"])
+            preview["fix_rows"] = fixable.view()
         warning = region_warning(phones, plan.options.default_region) if phones else None
         table["samples"] = samples.view()
         return {"phase": CHECKED, "message": "", "problem": "", "field": None, "table": table,
@@ -679,6 +755,9 @@ class JobStore:
             summary = run_plan(plan, on_result=on_result, on_sent=progress.add,
                                control=control, on_wait=on_wait, **self.run_kwargs)
             already.flush()
+        if job.state.kind == "import" and not control.stopped and not summary.aborted:
+            # went through: the next file with these headers starts from this mapping
+            remembered.remember(self.mappings, self.mapping_key, plan, job.state.name)
         return summary, examples, progress, already
 
     @staticmethod
@@ -706,6 +785,9 @@ class JobStore:
                     child.upload, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as copy:
                 shutil.copyfileobj(source, copy)  # owner-only from its first byte
             child.settings = parent.settings.for_retry()
+            if parent.fixes_json.is_file():
+                # the retry reads the rows as the file has them: the same fixes apply again
+                shutil.copyfile(parent.fixes_json, child.fixes_json)
             parent.update(retries=[*parent.state.retries, child.id])
         self._start_check(child)
         return child
