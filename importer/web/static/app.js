@@ -294,6 +294,7 @@ function setUpJobPage() {
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("change", (event) => changeSetting(event.target));
   $("import").addEventListener("click", () => act("import"));
+  $("forget-mapping").addEventListener("click", () => act("forget-mapping"));
   $("resend").addEventListener("click", () => act("resend"));
   $("stop").addEventListener("click", () => act("stop"));
   $("remaining").addEventListener("click", sendRemaining);
@@ -525,7 +526,9 @@ function render(data) {
   $("check").hidden = unreadable;
   $("import-card").hidden = unreadable;
   renderForm();
+  renderRemembered();
   renderPreview();
+  renderFixRows();
   renderImport();
   renderResults();
   schedulePoll();
@@ -729,6 +732,101 @@ function renderPreview() {
     reasonList(preview.reasons, headers),
     job.downloads.preview ? h("p", {}, h("a", { href: download("preview.csv"),
       text: "Download every row as it would be sent (CSV)" })) : null));
+}
+
+// -- remembered mappings and rows fixed in place ---------------------------------------------
+
+function renderRemembered() {
+  // "Mapping as for crm-weekly.csv on 3 Dec": the job started from last time's mapping
+  const remembered = job.remembered;
+  $("remembered").hidden = !remembered;
+  $("remembered-text").textContent = remembered ? `${remembered.text}.` : "";
+  $("forget-mapping").disabled = !job.can.edit && job.phase !== "checking";
+}
+
+let fixKey = "";
+const fixAnswers = {};  // row → what the server answered for its last fix
+
+function renderFixRows() {
+  const box = $("fix-rows");
+  const listed = job.preview && job.preview.fix_rows;
+  const editable = job.can.edit;
+  if (job.phase !== "checking") {
+    // the check that followed the fixes has the last word on every row
+    for (const row of Object.keys(fixAnswers)) delete fixAnswers[row];
+  }
+  const key = JSON.stringify([listed, editable, fixAnswers]);
+  // a poll must not rebuild the table under the user's cursor
+  if (key === fixKey || box.contains(document.activeElement)
+      && document.activeElement.tagName === "INPUT") return;
+  fixKey = key;
+  if (!listed || !listed.rows.length) {
+    box.replaceChildren();
+    return;
+  }
+  const invalidShown = listed.rows.filter((r) => r.status === "invalid").length;
+  const more = listed.invalid > invalidShown
+    ? ` The first ${fmt(invalidShown)} of ${fmt(listed.invalid)} invalid rows are listed; `
+      + "the preview download has them all." : "";
+  box.replaceChildren(
+    h("h3", { text: "Rows to fix" }),
+    h("p", { class: "hint", text: "Edit a phone or a name and press Enter: the row is checked "
+      + "again at once, with the same rules as the import, and sent with the job. The uploaded "
+      + `file is not changed; the results show what it said and what was sent.${more}` }),
+    h("div", { class: "scroll", tabindex: "0", role: "region", "aria-label": "Rows to fix" },
+      h("table", { id: "fix-table", class: "list" },
+        h("thead", {}, h("tr", {}, ["Row", "Cells the import reads", "Now"]
+          .map((text) => h("th", { text })))),
+        h("tbody", {}, listed.rows.map((row) => fixRow(row, editable))))));
+}
+
+function fixRow(row, editable) {
+  const answer = fixAnswers[row.row];
+  const cells = row.cells.map((cell) => {
+    const id = `fix-${row.row}-${row.cells.indexOf(cell)}`;
+    const input = h("input", { id, value: cell.fixed ?? cell.value, "data-row": row.row,
+      "data-column": cell.column, disabled: !editable, "aria-invalid": cell.cause ? "true" : "false",
+      onkeydown: (event) => { if (event.key === "Enter") { event.preventDefault(); event.target.blur(); } },
+      onchange: (event) => sendFix(row.row, cell.column, event.target.value) });
+    return h("div", { class: `fix-cell${cell.cause ? " cause" : ""}` },
+      h("label", { for: id, text: cell.column }), input,
+      cell.fixed !== null && cell.fixed !== undefined
+        ? h("small", { class: "hint", text: cell.value ? `the file has “${cell.value}”`
+          : "empty in the file" }) : null,
+      cell.cause ? h("small", { class: "field-error", text: row.detail }) : null);
+  });
+  const status = answer ? answer.status : row.status;
+  const now = answer || row;
+  const outcome = status === "ready" || status === "ok"
+    ? `sends ${now.chat_id} ${[now.first_name, now.last_name].filter(Boolean).join(" ")}`
+    : now.detail;
+  return h("tr", { "data-row": row.row, class: row.fixed ? "fixed" : null },
+    h("td", { text: row.row }), h("td", {}, h("div", { class: "fix-cells" }, cells)),
+    h("td", {}, h("span", { class: `chip status-${status}`, text: status }), " ",
+      h("span", { class: "outcome", text: outcome }),
+      row.fixed && editable ? h("button", { type: "button", class: "small quiet",
+        onclick: () => undoFix(row.row), text: "Undo fix" }) : null));
+}
+
+async function sendFix(row, column, value) {
+  await postFix({ row, field: column, value });
+}
+
+async function undoFix(row) {
+  await postFix({ row, undo: true });
+}
+
+async function postFix(fix) {
+  try {
+    const answer = await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/fixes`, fix);
+    if (fix.undo) delete fixAnswers[fix.row];
+    else fixAnswers[fix.row] = answer.row;
+    announce(`Row ${fix.row}: ${answer.row.status}`, true);
+    render(answer.job);
+  } catch (error) {
+    if (error.status === 409) await refused(error);
+    else showMessage(error.message);
+  }
 }
 
 function present(...nodes) {
