@@ -122,3 +122,28 @@ def test_a_dry_run_remembers_nothing(tmp_path: Path, sandbox: SandboxProcess) ->
     done = run_cli([first, "--default-region", "EG", "--dry-run"], env=env)
 
     assert "as for crm-weekly.csv" not in done.stderr
+
+
+def test_a_retry_of_a_fixed_row_sends_the_fix_again(tmp_path: Path,
+                                                     sandbox: SandboxProcess) -> None:
+    # the results keep the file's cells, so a retry reads the unfixed cell: the same fixes
+    # file, repeated in the retry command the summary prints, makes it the fixed row again
+    env = sandbox.env() | {"WAWP_LEDGER": str(tmp_path / "ledger.sqlite")}
+    source = write_csv(tmp_path / "crm.csv", [["Name", "Mobile"], ["Mona Ali", "0100 12"],
+                                              ["Ahmed Hassan", "0100 765 4321"]])
+    fixes = tmp_path / "fixes.json"
+    fixes.write_text(json.dumps({"rows": {"2": {"Mobile": "0100 123 4567"}}}), "utf-8")
+    sandbox.configure(fail_each_contact=1)  # each contact's first request fails
+    done = run_cli([source, "--default-region", "EG", "--fixes", fixes, "--max-attempts", "1"],
+                   env=env)
+    assert done.returncode == 1, done.stderr
+    retry = next(line for line in done.stdout.splitlines() if "--retry-failed" in line)
+    assert "--fixes" in retry
+
+    again = run_cli([tmp_path / "crm.results.csv", "--retry-failed", "--default-region", "EG",
+                     "--fixes", fixes], env=env)
+
+    assert again.returncode == 0, again.stderr
+    rows = {r["row"]: r for r in read_results(tmp_path / "crm.retry1.results.csv")}
+    assert rows["2"]["status"] == "ok" and rows["2"]["chat_id"] == "201001234567@c.us"
+    assert rows["2"]["Mobile"] == "0100 12"
