@@ -189,3 +189,31 @@ def test_the_page_and_the_command_line_share_the_remembered_mappings(
 def _job_folder(tmp_path: Path, job_id: str) -> Path:
     return tmp_path / "data" / "jobs" / job_id
 
+
+
+def test_a_fix_whose_column_is_gone_can_still_be_undone(page: PageClient,
+                                                        tmp_path: Path) -> None:
+    job = _upload(page, _crm(tmp_path))
+    # a fix naming a column the file has not (as after the header row was changed)
+    (_job_folder(tmp_path, job["id"]) / "fixes.json").write_text(
+        json.dumps({"rows": {"3": {"Phone": "0100 123 4567"}}}), "utf-8")
+    page.change("POST", f"/api/jobs/{job['id']}/settings", json={"default_region": "EG"})
+    stuck = page.wait(job["id"])
+    assert stuck["phase"] == "invalid" and "'Phone', which the file has not" in stuck["message"]
+
+    response = page.change("POST", f"/api/jobs/{job['id']}/fixes", json={"row": 3, "undo": True})
+
+    assert response.status_code == 200, response.text
+    assert not (_job_folder(tmp_path, job["id"]) / "fixes.json").exists()
+    assert page.wait(job["id"])["phase"] == "checked"
+
+    (_job_folder(tmp_path, job["id"]) / "fixes.json").write_text(
+        json.dumps({"rows": {"2": {"Phone": "1"}, "3": {"Mobile": "0100 123 4567"}}}), "utf-8")
+    page.change("POST", f"/api/jobs/{job['id']}/settings", json={"default_region": "EG"})
+    assert page.wait(job["id"])["has_fixes"] is True
+
+    response = page.change("POST", f"/api/jobs/{job['id']}/fixes", json={"undo_all": True})
+
+    assert response.status_code == 200, response.text
+    job = page.wait(job["id"])
+    assert job["phase"] == "checked" and job["has_fixes"] is False

@@ -250,6 +250,8 @@ class Job:
             }
             data["to_send"] = self.to_send
             data["to_retry"] = self.state.remaining or 0 if step else 0
+            #: whether cells were fixed on the page (the check lists which)
+            data["has_fixes"] = self.fixes_json.is_file()
             data["downloads"] = {"csv": self.results_csv.exists(),
                                  "xlsx": self.results_xlsx.exists(),
                                  "preview": self.preview_csv.exists()}

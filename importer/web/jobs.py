@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ApiUnreachable, ImporterError, StoppedWaiting
+from ..fixes import RowFixes
 from ..mappings import MappingStore, instance_key, mappings_path
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
@@ -385,14 +386,27 @@ class JobStore:
         the job again so the counts follow. The upload is never changed: the fixes are kept
         in the job's fixes file, which its check and import apply as they read the rows."""
         job = self.get(job_id)
+        undo_all = isinstance(data, dict) and data.get("undo_all") is True
         try:
-            row, field, value = parse_fix(data)
+            row, field, value = (0, "", None) if undo_all else parse_fix(data)
         except ValueError as exc:
             raise JobError(str(exc)) from None
         with job.lock:
             if not job.view()["can"]["edit"] and job.state.phase != CHECKING:
                 raise JobBusy("this job was imported: upload the file again to fix rows")
-            plan = plan_import(self._job_options(job, dry_run=True), workers=0)
+            if undo_all:
+                self._save_fixes(job, RowFixes())
+                self._start_check(job)
+                return {"row": None, "job": job.view()}
+            if value is None and not field:
+                # undoing a whole row needs nothing of the file: it works even when the
+                # fixes themselves stop the check (a header row changed since)
+                self._save_fixes(job, RowFixes.load(job.fixes_json).without(row))
+            try:
+                plan = plan_import(self._job_options(job, dry_run=True), workers=0)
+            except ImporterError:
+                self._start_check(job)  # the job says why, as its check finds it now
+                raise
             fixes = plan.fixes
             try:
                 if value is None:
@@ -404,12 +418,16 @@ class JobStore:
                     result = outcome(plan, row, checked=job.preview_csv, ledger=ledger)
             except ValueError as exc:
                 raise JobError(str(exc)) from None
-            if fixes:
-                fixes.save(job.fixes_json)
-            else:
-                job.fixes_json.unlink(missing_ok=True)
+            self._save_fixes(job, fixes)
             self._start_check(job)
             return {"row": outcome_view(result), "job": job.view()}
+
+    @staticmethod
+    def _save_fixes(job: Job, fixes: RowFixes) -> None:
+        if fixes:
+            fixes.save(job.fixes_json)
+        else:
+            job.fixes_json.unlink(missing_ok=True)
 
     def _new_job(self, name: str, file: str, **state: Any) -> Job:
         self.jobs_dir.mkdir(parents=True, exist_ok=True)

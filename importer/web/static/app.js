@@ -755,13 +755,17 @@ function renderFixRows() {
     // the check that followed the fixes has the last word on every row
     for (const row of Object.keys(fixAnswers)) delete fixAnswers[row];
   }
-  const key = JSON.stringify([listed, editable, fixAnswers]);
+  const key = JSON.stringify([listed, editable, fixAnswers, job.phase, job.has_fixes]);
   // a poll must not rebuild the table under the user's cursor
   if (key === fixKey || box.contains(document.activeElement)
       && document.activeElement.tagName === "INPUT") return;
   fixKey = key;
   if (!listed || !listed.rows.length) {
-    box.replaceChildren();
+    // a check the fixes themselves stopped (a column they name is gone): one way back
+    box.replaceChildren(...present(job.phase === "invalid" && job.has_fixes && editable
+      ? h("p", {}, "Some cells of this file were fixed on this page. ",
+        h("button", { type: "button", id: "undo-all-fixes", onclick: () => postFix({ undo_all: true }),
+          text: "Undo every fix" })) : null));
     return;
   }
   const invalidShown = listed.rows.filter((r) => r.status === "invalid").length;
@@ -820,8 +824,8 @@ async function postFix(fix) {
   try {
     const answer = await api("POST", `/api/jobs/${encodeURIComponent(job.id)}/fixes`, fix);
     if (fix.undo) delete fixAnswers[fix.row];
-    else fixAnswers[fix.row] = answer.row;
-    announce(`Row ${fix.row}: ${answer.row.status}`, true);
+    else if (answer.row) fixAnswers[fix.row] = answer.row;
+    if (answer.row) announce(`Row ${fix.row}: ${answer.row.status}`, true);
     render(answer.job);
   } catch (error) {
     if (error.status === 409) await refused(error);
