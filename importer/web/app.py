@@ -8,8 +8,9 @@
     POST   /api/jobs?name=<file>      upload (the body is the file); the check starts
     GET    /api/jobs/<id>             one job: phase, reader's decisions, preview, progress…
     POST   /api/jobs/<id>/settings    change settings (JSON); the check runs again
-    POST   /api/jobs/<id>/fixes       fix a row's cell {row, field, value} (or undo it): the
-                                      row's new outcome; the check runs again
+    POST   /api/jobs/<id>/fixes       fix a row's cell {row, field, value}, undo it {row, field?,
+                                      undo: true} or every fix {undo_all: true}: the row's
+                                      new outcome; the check runs again
     POST   /api/jobs/<id>/forget-mapping  forget the remembered mapping; checked afresh
     POST   /api/jobs/<id>/import      start the import (it waits for another to the instance)
     POST   /api/jobs/<id>/resend      start it sending the rows already in the address book too
