@@ -428,6 +428,11 @@ def test_serve_verbose_and_log_file_log_requests_with_the_token_masked(
                       env=sandbox.env(), log=tmp_path / "serve.log") as server:
         client = PageClient(server.url)
         assert client.get("/api/info").json()["can_import"] is True
+        # the number is asked in the background at start: its request is logged once answered
+        deadline = time.monotonic() + 60
+        while not client.get("/api/info").json()["region_source"]:
+            assert time.monotonic() < deadline, "the instance's number was never found"
+            time.sleep(0.05)
         client.close()
         assert server.stop() == 0
     logged = log_file.read_text(encoding="utf-8")
