@@ -119,8 +119,12 @@ async function start() {
     : "No WAWP instance configured: files can be checked, not imported";
   $("instance").textContent = target;
   $("instance").classList.toggle("warn", !info.can_import);
+  setUpAccount(info);  // activity.js
   const match = location.pathname.match(/^\/jobs\/([^/]+)$/);
-  if (match) {
+  if (location.pathname === "/activity") {
+    $("activity").hidden = false;
+    await startActivity();
+  } else if (match) {
     $("job").hidden = false;
     setUpJobPage();
     await loadJob(decodeURIComponent(match[1]));
