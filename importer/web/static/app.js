@@ -88,6 +88,9 @@ async function api(method, path, body, headers) {
   }
   const response = await fetch(path, init);
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  // a named user's session ended (sign-out in another tab, a restarted server): the page
+  // shows the sign-in form again, and this page once signed in
+  if (response.status === 401 && info && info.users) location.reload();
   if (!response.ok) {
     const error = new Error(data.error || `the server answered ${response.status}`);
     error.field = data.field;
