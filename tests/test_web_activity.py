@@ -25,7 +25,13 @@ from importer.web.users import Sessions, Users
 from tests import test_web_api
 from tests.support.cli import clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
-from tests.web.support import PageClient, import_and_wait, start_import, upload_and_check
+from tests.web.support import (
+    PageClient,
+    ServeProcess,
+    import_and_wait,
+    start_import,
+    upload_and_check,
+)
 
 # the page's API fixtures, reused: the app on the sandbox's instance, and its data folder
 serve, data_dir = test_web_api.serve, test_web_api.data_dir
@@ -154,6 +160,32 @@ def test_every_action_leaves_its_entry_and_nothing_personal_or_secret(
             digits = re.sub(r"\D", "", mobile)
             for secret in (name, name.split()[0], mobile, digits, digits[1:], chat_id(mobile)):
                 assert secret not in text
+
+
+def test_a_killed_servers_log_is_kept_and_the_recovered_import_recorded(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    args = ("--data-dir", data, "--default-region", "EG", "--rate", "0", "--concurrency", "1")
+    with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve.log") as server:
+        client = PageClient(server.url)
+        job = upload_and_check(client, write_csv(tmp_path / "killed.csv", people(60)))
+        sandbox.configure(latency=0.05)
+        start_import(client, job["id"], until_done=3)
+        client.close()
+        server.kill()  # as the OOM killer does: no shutdown runs
+    sandbox.configure(latency=0)
+    with ServeProcess(*args, env=sandbox.env(), log=tmp_path / "serve2.log") as server:
+        client = PageClient(server.url)
+        recovered = client.wait(job["id"], ("interrupted",))
+        entries = activity(client, job=job["id"])
+        client.close()
+    assert [e["action"] for e in reversed(entries)] == [
+        "upload", "check", "import", "import_end"]
+    end = entries[0]
+    assert end["detail"] == ("interrupted: the server stopped without finishing the import "
+                             "(it was killed or crashed)")
+    assert end["counts"] == recovered["summary"]["counts"] and end["counts"]["ok"] >= 3
+    assert end["client"] is None  # the run the restarted server finished was nobody's request
 
 
 def test_the_log_survives_a_restart_and_keeps_its_size(tmp_path: Path) -> None:
