@@ -31,9 +31,14 @@ import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..result_format import safe_cell
+
+if TYPE_CHECKING:
+    from starlette.requests import Request
+
+    from .job import Job
 
 log = logging.getLogger(__name__)
 
@@ -134,15 +139,15 @@ class ActivityRecorder:
     A run's end names the client and user whose request started it (remembered per job
     while the server runs; after a restart, none)."""
 
-    def __init__(self, log: ActivityLog, *, number: Callable[[Any], str | None]) -> None:
+    def __init__(self, log: ActivityLog, *, number: Callable[[Job], str | None]) -> None:
         self.log = log
         self._number = number
         self._by: dict[str, tuple[str | None, str | None]] = {}
         self._lock = threading.Lock()
 
-    def request(self, request: Any, action: str, job: Any = None, *, detail: str = "",
-                counts: Mapping[str, int] | None = None, started: Any = None,
-                user: str | None = None) -> None:
+    def request(self, request: Request, action: str, job: Job | None = None, *,
+                detail: str = "", counts: Mapping[str, int] | None = None,
+                started: Job | None = None, user: str | None = None) -> None:
         """Record `action` done by `request` on `job` (a Job, or None); `started` is the job
         the request set going (a retry's new job), when it is another; `user` is who signs
         in or out (else the request's signed-in user)."""
@@ -155,7 +160,7 @@ class ActivityRecorder:
                     self._by[started.id] = (client, user)
         self._record(action, job, client=client, user=user, detail=detail, counts=counts)
 
-    def job_event(self, job: Any, event: str) -> None:
+    def job_event(self, job: Job, event: str) -> None:
         """The JobStore's hook: a check or an import ended, or an import started by itself."""
         with self._lock:
             client, user = self._by.get(job.id, (None, None))
@@ -173,7 +178,7 @@ class ActivityRecorder:
             counts, detail = None, "started by itself after its check"
         self._record(event, job, client=client, user=user, detail=detail, counts=counts)
 
-    def _record(self, action: str, job: Any, **fields: Any) -> None:
+    def _record(self, action: str, job: Job | None, **fields: Any) -> None:
         try:
             if job is None:
                 self.log.record(action, **fields)

@@ -252,9 +252,10 @@ class Guard:
                                      "(http://127.0.0.1 or http://localhost)")
             return
         if self.users is not None:
-            scope = await self._named_user(scope, receive, send, headers)
-            if scope is None:
+            named = await self._named_user(scope, receive, send, headers)
+            if named is None:
                 return
+            scope = named
         elif self.password is not None:
             address = client_address(scope)
             wait = math.ceil(self.throttle.wait(address))
