@@ -162,6 +162,12 @@ class ActivityRecorder:
 
     def job_event(self, job: Job, event: str) -> None:
         """The JobStore's hook: a check or an import ended, or an import started by itself."""
+        try:
+            self._job_event(job, event)
+        except Exception as exc:  # a bug here must not end the job's thread: logged instead
+            log.error("activity log: cannot record %s of job %s", event, job.id, exc_info=exc)
+
+    def _job_event(self, job: Job, event: str) -> None:
         with self._lock:
             client, user = self._by.get(job.id, (None, None))
         state = job.state
