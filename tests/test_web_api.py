@@ -39,6 +39,7 @@ from importer.web.security import (
     client_address,
 )
 from importer.web.serve import check_clear_text
+from importer.web.users import Users
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import (
@@ -73,13 +74,13 @@ def serve(sandbox: SandboxProcess, data_dir: Path) -> Iterator[Callable[..., Pag
 
     def start(*, host: str = "127.0.0.1", password: str | None = None,
               max_upload_bytes: int = 10 * 2**20, concurrency: int = 4,
-              auth: tuple[str, str] | None = None) -> PageClient:
+              auth: tuple[str, str] | None = None, users: Users | None = None) -> PageClient:
         options = ImportOptions(input=Path(), base_url=sandbox.base_url,
                                 instance_id=sandbox.instance_id, access_token=sandbox.token,
                                 default_region="EG", rate=0, concurrency=concurrency,
                                 max_attempts=2)
         app = create_app(options, data_dir=data_dir, host=host, password=password,
-                         max_upload_bytes=max_upload_bytes)
+                         max_upload_bytes=max_upload_bytes, users=users)
         server = AppServer(app).__enter__()
         servers.append(server)
         client = PageClient(server.url, auth=auth)
@@ -255,7 +256,8 @@ def test_uploads_stay_in_the_data_folder(serve: Callable[..., PageClient], data_
     job = client.wait(response.json()["id"])
     assert job["name"] == "../../../escape.csv" and job["file"] == "escape.csv"
     assert not (tmp_path / "escape.csv").exists()
-    written = files_under(data_dir)
+    # the job's folder holds the upload; beside it, only the activity log
+    written = [p for p in files_under(data_dir) if p != data_dir / "activity.jsonl"]
     assert all(p.is_relative_to(data_dir / "jobs" / job["id"]) for p in written)
     assert (data_dir / "jobs" / job["id"] / "upload" / "escape.csv") in written
 
@@ -890,9 +892,11 @@ def test_every_file_of_a_job_is_private_from_its_first_byte_and_stays_in_its_fol
     assert {"results.csv.partial", "results.xlsx.partial", "results.xlsx.rows.partial",
             "results.csv.journal.jsonl", "settings.json", "state.json", "upload/many.csv"} <= in_job
     assert _not_private(data_dir, during) == {}
-    # the page's own record of what each number holds (the ledger) is the only other file
+    # the page's own record of what each number holds (the ledger), and of who did what (the
+    # activity log), are the only other files
     assert {p for p in during if not (p in (".", "jobs") or p.startswith("jobs/"))} <= {
-        "ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.sqlite-journal"}
+        "ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.sqlite-journal",
+        "activity.jsonl"}
     assert f"jobs/{job['id']}/results.xlsx" in after
     assert not rows_path(folder / "results.xlsx").exists()
     assert _not_private(data_dir, after) == {}

@@ -120,7 +120,8 @@ class JobStore:
 
     def __init__(self, data_dir: Path, template: ImportOptions, *,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
-                 run_kwargs: Mapping[str, Any] | None = None) -> None:
+                 run_kwargs: Mapping[str, Any] | None = None,
+                 on_event: Callable[[Job, str], None] | None = None) -> None:
         self.data_dir = Path(data_dir).resolve()
         self.jobs_dir = self.data_dir / "jobs"
         # The ledger is the record of what each address book holds: every import reads it
@@ -133,6 +134,9 @@ class JobStore:
         self.max_upload_bytes = max_upload_bytes
         #: Extra keywords for run_plan (tests pass a transport or a clock).
         self.run_kwargs = dict(run_kwargs or {})
+        #: Told when a run ends ("check", "import_end") or an import starts by itself
+        #: ("import"): the activity log records it (web/activity.py).
+        self.on_event = on_event or (lambda job, event: None)
         self.redact = Redactor([template.access_token])
         self.queue = InstanceQueue()
         self._jobs: dict[str, Job] = {}
@@ -285,6 +289,7 @@ class JobStore:
         result["already"] = already.view(progress.done, imported=True)
         job.update(phase=phase, stopped=stopped, summary=result, progress=view, message="",
                    remaining=_remaining(summary))
+        self.on_event(job, "import_end")
 
     def shutdown(self, timeout: float = SHUTDOWN_WAIT) -> None:
         """Stop every import (rows not sent become not_attempted) and wait for the results."""
@@ -446,12 +451,15 @@ class JobStore:
                 autostart = job.state.autostart and result["phase"] == CHECKED
                 job.update(**result, autostart=False)
                 private_tree(job.folder)  # the preview holds numbers and names too
+                self.on_event(job, "check")
                 if autostart:
                     # in the same breath: nobody sees it "checked" and stops watching it
                     try:
                         self.start_import(job.id)
                     except JobError as exc:  # the server is stopping
                         job.update(message=str(exc))
+                    else:
+                        self.on_event(job, "import")
 
     def _job_options(self, job: Job, *, dry_run: bool) -> ImportOptions:
         settings = job.settings
@@ -641,6 +649,7 @@ class JobStore:
         finally:
             job.control = None
             private_tree(job.folder)
+            self.on_event(job, "import_end")
 
     @staticmethod
     def _remaining_after_failure(job: Job) -> int | None:

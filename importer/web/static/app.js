@@ -88,6 +88,9 @@ async function api(method, path, body, headers) {
   }
   const response = await fetch(path, init);
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  // a named user's session ended (sign-out in another tab, a restarted server): the page
+  // shows the sign-in form again, and this page once signed in
+  if (response.status === 401 && info && info.users) location.reload();
   if (!response.ok) {
     const error = new Error(data.error || `the server answered ${response.status}`);
     error.field = data.field;
@@ -119,8 +122,12 @@ async function start() {
     : "No WAWP instance configured: files can be checked, not imported";
   $("instance").textContent = target;
   $("instance").classList.toggle("warn", !info.can_import);
+  setUpAccount(info);  // activity.js
   const match = location.pathname.match(/^\/jobs\/([^/]+)$/);
-  if (match) {
+  if (location.pathname === "/activity") {
+    $("activity").hidden = false;
+    await startActivity();
+  } else if (match) {
     $("job").hidden = false;
     setUpJobPage();
     await loadJob(decodeURIComponent(match[1]));
