@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -41,6 +41,7 @@ from .. import __version__
 from ..errors import ConfigError, ImporterError
 from ..options import ImportOptions
 from .files import DEFAULT_MAX_UPLOAD_BYTES
+from .instances import Instance
 from .job import INVALID, JobError
 from .jobs import JobStore
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
@@ -73,16 +74,19 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
                password: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
                run_kwargs: dict[str, Any] | None = None,
-               behind_proxy: bool = False) -> Starlette:
+               behind_proxy: bool = False,
+               instances: Sequence[Instance] | None = None) -> Starlette:
     """The web app, importing with `options`' instance, token and pacing into `data_dir`.
 
     `options.input` is ignored: each job brings its own. `host` is the address the server
     listens on: beyond loopback, or `behind_proxy` (a reverse proxy brings other machines,
     under any Host name), a `password` is required. `run_kwargs` go to run_plan.
+    `instances` are the numbers to import to (`instances.read_instances`); without them,
+    `options`' instance is the one number.
     """
     check_binding(host, password, behind_proxy=behind_proxy)
-    store = JobStore(data_dir, options, max_upload_bytes=max_upload_bytes,
-                     run_kwargs=run_kwargs)
+    store = JobStore(data_dir, options, instances=instances,
+                     max_upload_bytes=max_upload_bytes, run_kwargs=run_kwargs)
     page = (STATIC / "index.html").read_text(encoding="utf-8")
 
     @asynccontextmanager
@@ -104,12 +108,10 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         return response
 
     def info(request: Request) -> Response:
-        template = store.template
-        return _json({"version": __version__, "instance_id": template.instance_id,
-                      "base_url": template.base_url,
-                      "can_import": bool(template.instance_id and template.access_token),
-                      "default_region": store.default_region(),
-                      "region_source": store.region_source(),
+        # the default number's fields at the top, as when a server had only one
+        numbers = [instance.view() for instance in store.instances.all]
+        default = {k: v for k, v in numbers[0].items() if k != "name"}
+        return _json({"version": __version__, **default, "instances": numbers,
                       "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT})
 
     def list_jobs(request: Request) -> Response:
@@ -119,7 +121,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         name = request.query_params.get("name", "").strip() or "upload"
         length_header = request.headers.get("content-length")
         length = int(length_header) if length_header and length_header.isdigit() else None
-        job = await store.create(name, request.stream(), length=length)
+        job = await store.create(name, request.stream(), length=length,
+                                 instance=request.query_params.get("instance") or None)
         return _json(job.view(), status=201)
 
     def get_job(request: Request) -> Response:

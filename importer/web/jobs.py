@@ -3,19 +3,21 @@
 `JobStore` is what the HTTP layer (app.py) talks to. It joins two halves with small
 interfaces: storage.py keeps the jobs (`JobFolders`: folders, state files, listing,
 deleting, reading back an earlier server's jobs), runner.py runs them (`JobRunner`:
-checks, imports, retries, stops and recovery, on threads). job.py is one job and its files;
-settings.py what the page may change of a run.
+checks, imports, retries, stops and recovery, on threads). instances.py holds the numbers
+the server imports to (each job sends to the one it was uploaded for); job.py is one job and
+its files; settings.py what the page may change of a run.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from ..options import ImportOptions
 from .files import DEFAULT_MAX_UPLOAD_BYTES, safe_file_name, too_large
+from .instances import Instance, Instances
 from .job import Job, UploadTooLarge
 from .runner import SHUTDOWN_WAIT, JobRunner
 from .settings import SettingError, Settings
@@ -29,10 +31,13 @@ class JobStore:
     """Every job in `data_dir`, and the threads that check and import them.
 
     `template` holds the server's sending options (instance, token, pacing, default region);
-    each job's options are `template` with the job's settings, input and results filled in.
+    `instances`, when given, are the numbers the server imports to (each with its own
+    options: `instances.read_instances`), else `template`'s instance is the one number. Each
+    job's options are its number's with the job's settings, input and results filled in.
     """
 
     def __init__(self, data_dir: Path, template: ImportOptions, *,
+                 instances: Sequence[Instance] | None = None,
                  max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
                  run_kwargs: Mapping[str, Any] | None = None) -> None:
         self.folders = JobFolders(data_dir)
@@ -41,25 +46,28 @@ class JobStore:
         # (rows already there are not sent again) and adds what it sent. Without one given,
         # the page keeps its own in the data folder.
         ledger = template.ledger or self.data_dir / LEDGER_FILE
-        self.template = dataclasses.replace(template, ledger=ledger, dry_run=False, verify=False,
-                                            verify_cache=None, resume=False, force=False,
-                                            retry_failed=False, retry_invalid=False)
+        self.template = _for_jobs(template, ledger)
+        # Every number records in the one ledger, each under its own base URL and instance.
+        self.instances = Instances(
+            [Instance(i.name, _for_jobs(i.options, ledger)) for i in instances] if instances
+            else [Instance(template.instance_id or "default", self.template)])
         self.max_upload_bytes = max_upload_bytes
-        self.runner = JobRunner(self.folders, self.template, run_kwargs=run_kwargs)
+        self.runner = JobRunner(self.folders, self.instances, run_kwargs=run_kwargs)
 
     def default_region(self) -> str | None:
-        """The region a new job starts with: the server's setting, else the instance's."""
-        return self.runner.default_region()
+        """The region a new job on the default number starts with: the server's setting, else
+        the region of the instance's own number."""
+        return self.instances.default.default_region()
 
     def region_source(self) -> str:
         """Where default_region() comes from, in words for the page."""
-        return self.runner.region_source()
+        return self.instances.default.region_source()
 
     # -- life cycle --
 
     def load(self) -> None:
         """Find the jobs of an earlier server in the data folder and carry on with them."""
-        self.runner.ask_instance_number()
+        self.runner.ask_instance_numbers()
         for job in self.folders.read_all():
             self.runner.settle(job)
 
@@ -76,16 +84,18 @@ class JobStore:
         return self.folders.listing()
 
     async def create(self, name: str, chunks: AsyncIterator[bytes], *,
-                     length: int | None = None) -> Job:
-        """A new job from an uploaded file (streamed to disk); its check starts at once."""
+                     length: int | None = None, instance: str | None = None) -> Job:
+        """A new job from an uploaded file (streamed to disk) for the number called
+        `instance` (with one number, that one); its check starts at once."""
         limit = self.max_upload_bytes
         if length is not None and length > limit:
             raise UploadTooLarge(too_large(name, length, limit))
-        await self.runner.wait_for_instance_number()
-        job = self.folders.new_job(name, safe_file_name(name))
+        number = self.instances.for_upload(instance)
+        await self.runner.wait_for_instance_number(number)
+        job = self.folders.new_job(name, safe_file_name(name), instance=number.name)
         # The region is a value the job starts with (shown, saved, changeable), never an
-        # unseen default: the server's, or that of the instance's own number.
-        job.settings = Settings(default_region=self.default_region())
+        # unseen default: the number's setting, or that of its own WhatsApp number.
+        job.settings = Settings(default_region=number.default_region())
         await self.folders.receive(job, chunks, limit=limit)
         self.runner.start_check(job)
         return job
@@ -115,6 +125,14 @@ class JobStore:
 
     def retry(self, job_id: str) -> Job:
         return self.runner.retry(job_id)
+
+
+def _for_jobs(options: ImportOptions, ledger: Path) -> ImportOptions:
+    """A number's options as every job starts from them: the server's ledger, a real run
+    (a job's check asks for its dry run itself), none of the command's one-off modes."""
+    return dataclasses.replace(options, ledger=ledger, dry_run=False, verify=False,
+                               verify_cache=None, resume=False, force=False,
+                               retry_failed=False, retry_invalid=False)
 
 
 __all__ = ["LEDGER_FILE", "JobStore", "SettingError", "Settings", "safe_file_name"]

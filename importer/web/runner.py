@@ -38,6 +38,7 @@ from ..report.summary import format_rate
 from ..send.control import RunControl
 from .files import private_tree
 from .instance_queue import Cancelled, InstanceQueue
+from .instances import Instance, Instances, NumberNotConfigured, not_configured
 from .job import (
     CHECKED,
     CHECKING,
@@ -52,7 +53,7 @@ from .job import (
     JobBusy,
     JobError,
 )
-from .region import SAMPLE_SIZE, InstanceNumber, instance_number, region_warning
+from .region import SAMPLE_SIZE, region_warning
 from .settings import Settings
 from .storage import JobFolders
 from .views import (
@@ -86,64 +87,48 @@ WAITING_FOR_OTHER_RUN = ("Waiting for a command-line import on this number to fi
 class JobRunner:
     """What jobs do, on threads: check, import, stop, retry, and settle after a restart.
 
-    `template` holds the server's sending options (instance, token, pacing, default region);
-    each job's options are `template` with the job's settings, input and results filled in.
+    Each job sends to its own number (`instances.of_job`): its options are that number's
+    (instance, token, pacing, default region) with the job's settings, input and results.
     """
 
-    def __init__(self, folders: JobFolders, template: ImportOptions, *,
+    def __init__(self, folders: JobFolders, instances: Instances, *,
                  run_kwargs: Mapping[str, Any] | None = None) -> None:
         self.folders = folders
-        self.template = template
+        self.instances = instances
         #: Extra keywords for run_plan (tests pass a transport or a clock).
         self.run_kwargs = dict(run_kwargs or {})
-        self.redact = Redactor([template.access_token])
+        self.redact = Redactor(instances.tokens())
         self.queue = InstanceQueue()
         self.closing = False
-        #: The instance's own number, asked once at start (its region is the default one).
-        self.instance: InstanceNumber | None = None
-        self.instance_known = threading.Event()
-        self.instance_asked = False
-
-    def find_instance_number(self) -> None:
-        """Ask the API for the instance's number (on a thread: the server starts meanwhile)."""
-        try:
-            if not self.template.default_region:
-                self.instance = instance_number(self.template, **{
-                    k: v for k, v in self.run_kwargs.items() if k == "transport"})
-        finally:
-            self.instance_known.set()
-
-    def default_region(self, *, wait: float = 0.0) -> str | None:
-        """The region a new job starts with: the server's setting, else the instance's."""
-        if self.template.default_region:
-            return self.template.default_region
-        self.instance_known.wait(wait)
-        return self.instance.region if self.instance else None
-
-    def region_source(self) -> str:
-        """Where default_region() comes from, in words for the page."""
-        if self.template.default_region:
-            return "the server's setting"
-        if self.instance and self.instance.region:
-            return f"the instance's own number, +{self.instance.chat_id.split('@')[0]}"
-        return ""
-
-    @property
-    def instance_key(self) -> str:
-        return f"{self.template.base_url}|{self.template.instance_id}"
 
     # -- life cycle --
 
-    def ask_instance_number(self) -> None:
-        """Ask for the instance's own number on a thread (the server starts meanwhile)."""
-        self.instance_asked = True
-        threading.Thread(target=self.find_instance_number, name="instance-number",
-                         daemon=True).start()
+    def ask_instance_numbers(self) -> None:
+        """Ask each instance's own number on a thread (the server starts meanwhile): its
+        region is the default one of jobs on it."""
+        self.instances.ask_numbers(self.run_kwargs.get("transport"))
 
-    async def wait_for_instance_number(self) -> None:
-        """Wait (INSTANCE_WAIT at most) for the answer ask_instance_number is waiting for."""
-        if self.instance_asked and not self.instance_known.is_set():
-            await asyncio.to_thread(self.instance_known.wait, INSTANCE_WAIT)
+    @staticmethod
+    async def wait_for_instance_number(instance: Instance) -> None:
+        """Wait (INSTANCE_WAIT at most) for the instance's number, while it is being asked."""
+        if instance.asked and not instance.known.is_set():
+            await asyncio.to_thread(instance.known.wait, INSTANCE_WAIT)
+
+    def _instance(self, job: Job) -> Instance:
+        """The number the job sends to; NumberNotConfigured when the server has it no more."""
+        instance = self.instances.of_job(job)
+        if instance is None:
+            raise NumberNotConfigured(not_configured(job.state.instance))
+        return instance
+
+    def _template(self, job: Job) -> ImportOptions:
+        """The options of the job's number; for a number the server has no more, the default
+        number's with no instance or token: the job can be checked and recovered, never sent."""
+        instance = self.instances.of_job(job)
+        if instance is not None:
+            return instance.options
+        return dataclasses.replace(self.instances.default.options, instance_id="",
+                                   access_token="")
 
     def settle(self, job: Job) -> None:
         """Carry on with a job an earlier server left, as far as it got.
@@ -153,6 +138,8 @@ class JobRunner:
         was sent and offers the rest; an unfinished check runs again.
         """
         state = job.state
+        if self.instances.of_job(job) is None:
+            job.unavailable = not_configured(state.instance)
         if state.phase in (WAITING, IMPORTING, RECOVERING) and (
                 job.unfinished() or (state.phase != WAITING and job.results_csv.exists())):
             # killed while an import ran (or waited to resume one): what was really sent
@@ -309,7 +296,7 @@ class JobRunner:
     def _job_options(self, job: Job, *, dry_run: bool) -> ImportOptions:
         settings = job.settings
         return settings.options(
-            self.template, input=job.upload, dry_run=dry_run,
+            self._template(job), input=job.upload, dry_run=dry_run,
             results=job.preview_csv if dry_run else job.results_csv,
             # the import's lines also go to a workbook: both downloads hold the same lines
             results_copy=None if dry_run else job.results_xlsx,
@@ -405,6 +392,7 @@ class JobRunner:
         unfinished is resumed: the rows its journal has as sent are skipped, and only the
         remaining ones go out."""
         job = self.folders.get(job_id)
+        instance = self._instance(job)
         with job.lock:
             can = job.view()["can"]
             if resend and not can["resend"]:
@@ -427,7 +415,8 @@ class JobRunner:
             job.control = RunControl()
             job.update(phase=WAITING, message="", waiting_for=None, summary=None, stopped="",
                        problem="", progress=Progress(total, before=_before(job, total)).view())
-            job.thread = threading.Thread(target=self._import, args=(job, job.control, total),
+            job.thread = threading.Thread(target=self._import,
+                                          args=(job, instance, job.control, total),
                                           name=f"import-{job.id}", daemon=True)
             job.thread.start()
         return job
@@ -454,9 +443,10 @@ class JobRunner:
             job.update(message="stopping: waiting for the requests in flight")
         return job
 
-    def _import(self, job: Job, control: RunControl, total: int | None) -> None:
+    def _import(self, job: Job, instance: Instance, control: RunControl,
+                total: int | None) -> None:
         try:
-            with self.queue.turn(self.instance_key, job.id,
+            with self.queue.turn(instance.key, job.id,
                                  on_wait=lambda holder: job.update(
                                      phase=WAITING, waiting_for=holder,
                                      waiting_for_name=self.folders.name_of(holder)),
@@ -542,6 +532,7 @@ class JobRunner:
         (the CLI's --retry-failed), checked then imported at once. From then on the new job
         holds those rows: this one offers nothing more to send."""
         parent = self.folders.get(job_id)
+        self._instance(parent)
         with parent.lock:
             if parent.next_step() != "retry":
                 raise JobBusy("this job has no failed rows to retry" if not parent.state.retries
@@ -549,7 +540,8 @@ class JobRunner:
                                    "left by this import")
             stem = Path(parent.state.file).stem.removesuffix(".results")
             child = self.folders.new_job(parent.state.name, f"{stem}.results.csv",
-                                         kind="retry", parent=parent.id, autostart=True)
+                                         kind="retry", parent=parent.id, autostart=True,
+                                         instance=parent.state.instance)
             self.folders.copy_upload(parent.results_csv, child)
             child.settings = parent.settings.for_retry()
             parent.update(retries=[*parent.state.retries, child.id])
