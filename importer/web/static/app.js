@@ -198,6 +198,7 @@ function upload(file) {
   if (severalNumbers()) {
     if (!$("number").value) {
       uploadStatus("Choose the number this file goes to first, then the file.", "error");
+      $("file").value = "";  // so that choosing the same file again is heard
       $("number").focus();
       return;
     }
