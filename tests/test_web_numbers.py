@@ -23,6 +23,7 @@ from tests.support.sandbox import SandboxProcess
 from tests.web.support import (
     AppServer,
     PageClient,
+    ServeProcess,
     files_under,
     import_and_wait,
     instances_file,
@@ -146,7 +147,9 @@ def test_two_numbers_import_at_once_into_their_own_address_books(
         assert client.change("POST", f"/api/jobs/{job['id']}/import").status_code == 202
     both_running = False
     phases: set[str] = set()
+    deadline = time.monotonic() + 60
     while True:
+        assert time.monotonic() < deadline, "the imports did not end"
         now = [client.job(sales["id"]), client.job(support["id"])]
         phases |= {job["phase"] for job in now}
         assert not any(job["waiting_for"] for job in now), "one number waited for the other"
@@ -299,3 +302,55 @@ def test_two_entries_for_one_number_or_one_name_are_refused(tmp_path: Path) -> N
     assert code == EXIT_USAGE and "is not valid TOML" in said
     code, said = serve_with(folder / "instances.toml", tmp_path, "--instance-id", "x")
     assert code == EXIT_USAGE and "leave out --instance-id" in said
+
+
+def test_a_killed_import_recovers_and_sends_the_rest_to_its_own_number(
+        sandbox: SandboxProcess, other_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """Killed mid-import on "Support": a restart without that number rebuilds the results
+    but cannot send the rest; a restart with it sends the rest there, and nothing to Sales."""
+    both = instances_file(tmp_path / "config", {"Sales": sandbox, "Support": other_sandbox},
+                          rate=0, concurrency=2, default_region="EG")
+    only_sales = instances_file(tmp_path / "later", {"Sales": sandbox}, default_region="EG")
+    data = tmp_path / "data"
+    total = 40
+    with ServeProcess("--instances", both, "--data-dir", data, env={},
+                      log=tmp_path / "serve1.log") as first:
+        client = PageClient(first.url)
+        job = upload_to(client, write_csv(tmp_path / "kill.csv", contacts(total)), "Support")
+        other_sandbox.configure(latency=0.04)
+        client.change("POST", f"/api/jobs/{job['id']}/import")
+        deadline = time.monotonic() + 60
+        while client.job(job["id"])["progress"]["done"] < 5:
+            assert time.monotonic() < deadline, "the import did not start"
+            time.sleep(0.01)
+        first.kill()
+        client.close()
+    other_sandbox.configure(replace=True)
+    sent_at_kill = len(chat_ids(other_sandbox))
+
+    with ServeProcess("--instances", only_sales, "--data-dir", data, env={},
+                      log=tmp_path / "serve2.log") as second:
+        client = PageClient(second.url)
+        found = client.wait(job["id"], ("interrupted", "done"))
+        assert found["phase"] == "interrupted" and found["remaining"]
+        assert "number 'Support' is no longer configured" in found["message"]
+        assert not found["can"]["send_remaining"]
+        refused = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+        assert refused.status_code == 409, refused.text
+        client.close()
+    assert len(chat_ids(other_sandbox)) == sent_at_kill
+
+    with ServeProcess("--instances", both, "--data-dir", data, env={},
+                      log=tmp_path / "serve3.log") as third:
+        client = PageClient(third.url)
+        found = client.wait(job["id"], ("interrupted", "done"))
+        assert found["can"]["send_remaining"], found["message"]
+        response = client.change("POST", f"/api/jobs/{job['id']}/remaining")
+        assert response.status_code == 202, response.text
+        done = client.wait(job["id"], ("done", "failed"))
+        client.close()
+    assert done["summary"]["counts"] == {"ok": total}, done["message"]
+    assert chat_ids(other_sandbox) == {f"20100{3000000 + i:07d}@c.us" for i in range(total)}
+    assert chat_ids(sandbox) == set()
+    for log in (first.log(), second.log(), third.log()):
+        assert sandbox.token not in log and other_sandbox.token not in log
