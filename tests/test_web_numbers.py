@@ -135,8 +135,16 @@ def test_each_number_starts_jobs_with_its_own_region(
 # -- two numbers at once, each its own record ---------------------------------------------------
 
 def test_two_numbers_import_at_once_into_their_own_address_books(
-        serve_numbers: Callable[..., PageClient], numbers: Path, sandbox: SandboxProcess,
+        serve_numbers: Callable[..., PageClient], sandbox: SandboxProcess,
         other_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """Each at its own pace: Sales one request at a time, Support three."""
+    numbers = instances_file(tmp_path / "config", {
+        "Sales": {"instance_id": sandbox.instance_id, "token_file": "sales.token",
+                  "base_url": sandbox.base_url, "concurrency": 1, "rate": 0},
+        "Support": {"instance_id": other_sandbox.instance_id, "token_file": "support.token",
+                    "base_url": other_sandbox.base_url, "concurrency": 3, "rate": 0}})
+    (tmp_path / "config" / "sales.token").write_text(sandbox.token)
+    (tmp_path / "config" / "support.token").write_text(other_sandbox.token)
     for box in (sandbox, other_sandbox):
         box.configure(latency=0.05)  # long enough for both imports to be seen running
     client = serve_numbers(numbers)
@@ -161,6 +169,8 @@ def test_two_numbers_import_at_once_into_their_own_address_books(
     assert both_running, f"the imports never ran at the same time ({sorted(phases)})"
     assert [client.job(j["id"])["summary"]["counts"] for j in (sales, support)] == [
         {"ok": 30}, {"ok": 30}]
+    assert sandbox.state()["max_puts_in_flight"] == 1
+    assert 1 < other_sandbox.state()["max_puts_in_flight"] <= 3
     assert chat_ids(sandbox) == {f"20100{3000000 + i:07d}@c.us" for i in range(30)}
     assert chat_ids(other_sandbox) == {f"20100{3000000 + i:07d}@c.us"
                                        for i in range(100, 130)}
@@ -244,6 +254,36 @@ def test_a_job_keeps_its_number_across_a_restart(serve_numbers: Callable[..., Pa
 
 
 # -- the instances file -----------------------------------------------------------------------
+
+def test_an_instances_file_gives_each_number_its_own_options(tmp_path: Path) -> None:
+    folder = tmp_path / "config"
+    folder.mkdir()
+    (folder / "sales.token").write_text("\ufefftok-sales\n")  # as Notepad saves it
+    (folder / "sales.token").chmod(0o600)
+    (folder / "support.token").write_text("tok-support")
+    (folder / "support.token").chmod(0o644)
+    path = instances_file(folder, {
+        "Sales": {"instance_id": "S1", "token_file": "sales.token", "default_region": "eg",
+                  "rate": 20, "concurrency": 8},
+        "Support": {"instance_id": "S2", "token_file": str(folder / "support.token"),
+                    "base_url": "https://eu.example.com/"}})
+    server = ImportOptions(input=Path(), rate=5, concurrency=2, default_region="SA",
+                           max_attempts=3)
+    instances, warnings = read_instances(path, server)
+    sales, support = (i.options for i in instances)
+    assert [i.name for i in instances] == ["Sales", "Support"]
+    assert (sales.instance_id, sales.access_token, sales.default_region, sales.rate,
+            sales.concurrency, sales.base_url) == ("S1", "tok-sales", "EG", 20.0, 8,
+                                                   server.base_url)
+    # what an entry does not set is the server's
+    assert (support.instance_id, support.access_token, support.default_region, support.rate,
+            support.concurrency, support.base_url) == ("S2", "tok-support", "SA", 5.0, 2,
+                                                       "https://eu.example.com")
+    assert sales.max_attempts == support.max_attempts == 3
+    assert warnings == [f"warning: token file {folder / 'support.token'} is readable by other "
+                        f"users; run: chmod 600 {folder / 'support.token'}"]
+    assert "tok-" not in json.dumps([i.view() for i in instances])
+
 
 def serve_with(path: Path, tmp_path: Path, *extra: str) -> tuple[int, str]:
     out, err = io.StringIO(), io.StringIO()

@@ -50,7 +50,9 @@ class JobStore:
         # Every number records in the one ledger, each under its own base URL and instance.
         self.instances = Instances(
             [Instance(i.name, _for_jobs(i.options, ledger)) for i in instances] if instances
-            else [Instance(template.instance_id or "default", self.template)])
+            # one number from the environment, named by its instance: a job on it then
+            # cannot send after a restart with another instance
+            else [Instance(template.instance_id, self.template)])
         self.max_upload_bytes = max_upload_bytes
         self.runner = JobRunner(self.folders, self.instances, run_kwargs=run_kwargs)
 
@@ -92,7 +94,8 @@ class JobStore:
             raise UploadTooLarge(too_large(name, length, limit))
         number = self.instances.for_upload(instance)
         await self.runner.wait_for_instance_number(number)
-        job = self.folders.new_job(name, safe_file_name(name), instance=number.name)
+        # (no instance at all: the job only checks, and goes to whichever number comes)
+        job = self.folders.new_job(name, safe_file_name(name), instance=number.name or None)
         # The region is a value the job starts with (shown, saved, changeable), never an
         # unseen default: the number's setting, or that of its own WhatsApp number.
         job.settings = Settings(default_region=number.default_region())
