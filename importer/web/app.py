@@ -30,7 +30,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from ..errors import ConfigError, ImporterError
 from ..options import ImportOptions
 from .activity import ACTIONS, USER_KEY, ActivityLog, ActivityRecorder, activity_csv
 from .files import DEFAULT_MAX_UPLOAD_BYTES
+from .instances import Instance
 from .job import INVALID, JobError
 from .jobs import JobStore
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
@@ -81,13 +82,16 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
                password: str | None = None,
                max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES,
                run_kwargs: dict[str, Any] | None = None,
-               behind_proxy: bool = False, users: Users | None = None) -> Starlette:
+               behind_proxy: bool = False, users: Users | None = None,
+               instances: Sequence[Instance] | None = None) -> Starlette:
     """The web app, importing with `options`' instance, token and pacing into `data_dir`.
 
     `options.input` is ignored: each job brings its own. `host` is the address the server
     listens on: beyond loopback, or `behind_proxy` (a reverse proxy brings other machines,
     under any Host name), a `password` (or named `users`) is required. `run_kwargs` go to
-    run_plan. Every action is recorded in the activity log, in `data_dir`.
+    run_plan. Every action is recorded in the activity log, in `data_dir`. `instances` are
+    the numbers to import to (`instances.read_instances`); without them, `options`'
+    instance is the one number.
     """
     check_binding(host, password, behind_proxy=behind_proxy, users=users is not None)
     if users is not None and password:
@@ -95,8 +99,9 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
     activity = ActivityRecorder(ActivityLog(data_dir), number=lambda job: (
         # the job's own number once a server has several; else the server's one instance
         getattr(job.state, "instance", None) or options.instance_id or None))
-    store = JobStore(data_dir, options, max_upload_bytes=max_upload_bytes,
-                     run_kwargs=run_kwargs, on_event=activity.job_event)
+    store = JobStore(data_dir, options, instances=instances,
+                     max_upload_bytes=max_upload_bytes, run_kwargs=run_kwargs,
+                     on_event=activity.job_event)
     page = (STATIC / "index.html").read_text(encoding="utf-8")
     login_page = (STATIC / "login.html").read_text(encoding="utf-8")
 
@@ -125,12 +130,10 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         return response
 
     def info(request: Request) -> Response:
-        template = store.template
-        return _json({"version": __version__, "instance_id": template.instance_id,
-                      "base_url": template.base_url,
-                      "can_import": bool(template.instance_id and template.access_token),
-                      "default_region": store.default_region(),
-                      "region_source": store.region_source(),
+        # the default number's fields at the top, as when a server had only one
+        numbers = [instance.view() for instance in store.instances.all]
+        default = {k: v for k, v in numbers[0].items() if k != "name"}
+        return _json({"version": __version__, **default, "instances": numbers,
                       "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT,
                       "user": request.scope.get(USER_KEY), "users": users is not None})
 
@@ -141,7 +144,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         name = request.query_params.get("name", "").strip() or "upload"
         length_header = request.headers.get("content-length")
         length = int(length_header) if length_header and length_header.isdigit() else None
-        job = await store.create(name, request.stream(), length=length)
+        job = await store.create(name, request.stream(), length=length,
+                                 instance=request.query_params.get("instance") or None)
         activity.request(request, "upload", job)
         return _json(job.view(), status=201)
 

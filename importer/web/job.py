@@ -120,6 +120,9 @@ class JobState:
     #: The import sends every row, those the ledger has as already in the address book too
     #: (the page's "Send again anyway"); kept, so a resumed import does the same.
     resend: bool = False
+    #: The name of the number (the server's instance) the job sends to; None in a job from
+    #: before a server had named numbers.
+    instance: str | None = None
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> JobState:
@@ -143,6 +146,8 @@ class Job:
         #: Raised by every settings change, so an outdated check never overwrites a newer one.
         self.check_generation = 0
         self.check_lock = threading.Lock()  # checks of one job run one at a time
+        #: Why the job cannot send at all (its number is not configured any more), else None.
+        self.unavailable: str | None = None
         self._saved = 0.0
 
     @property
@@ -241,6 +246,10 @@ class Job:
                 "retry": step == "retry",
                 "delete": phase not in BUSY_PHASES,
             }
+            if self.unavailable:
+                for action in ("import", "resend", "send_remaining", "resume", "retry"):
+                    data["can"][action] = False
+                data["message"] = self.unavailable
             data["to_send"] = self.to_send
             data["to_retry"] = self.state.remaining or 0 if step else 0
             data["downloads"] = {"csv": self.results_csv.exists(),
@@ -255,6 +264,7 @@ class Job:
             counts = (state.summary or state.preview or {}).get("counts", {})
             progress = state.progress or {}
             return {"id": state.id, "name": state.name, "created": state.created,
+                    "instance": state.instance,
                     "kind": state.kind, "phase": state.phase, "counts": counts,
                     "problem": state.problem, "percent": progress.get("percent"),
                     # "Stopped after N of M" counts the whole job, across its resumes

@@ -34,6 +34,7 @@ from ..pipeline import check_base_url
 from ..redact import Redactor
 from .activity import LOG_FILE
 from .files import DEFAULT_MAX_UPLOAD_BYTES
+from .instances import Instance, read_instances
 from .security import is_loopback
 from .users import Users, hash_password
 
@@ -96,6 +97,11 @@ def build_parser() -> argparse.ArgumentParser:
                    "and every uploaded number cross the network unencrypted")
 
     g = p.add_argument_group("sending (as for wawp-import)")
+    g.add_argument("--instances", type=Path, metavar="FILE",
+                   help="several WhatsApp numbers: a TOML file with one [[instance]] table "
+                   "per number (name, instance_id, token_file; optional default_region, rate, "
+                   "concurrency, base_url); the page then asks which number a file goes to. "
+                   "Without it, one instance from the environment or the flags below")
     g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
                    "(env WAWP_DEFAULT_REGION); the page can change it per job")
     add_sending_arguments(g)
@@ -237,11 +243,33 @@ def url_of(sock: socket.socket, *, tls: bool = False) -> str:
     return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
 
 
+def server_instances(args: argparse.Namespace, options: ImportOptions,
+                     console: Console) -> list[Instance] | None:
+    """The numbers of --instances (their tokens read now: one that cannot be read stops the
+    start), or None: the one instance of the environment and flags."""
+    if args.instances is None:
+        return None
+    given = [flag for flag, value in (("--instance-id", args.instance_id),
+                                      ("--token-file", args.token_file)) if value]
+    if given:
+        raise UsageError(f"--instances names every number with its own instance_id and "
+                         f"token_file: leave out {' and '.join(given)}")
+    instances, warnings = read_instances(args.instances.expanduser(), options)
+    for warning in warnings:
+        console.warn(warning)
+    return instances
+
+
 def banner(url: str, host: str, options: ImportOptions, data_dir: Path, *,
-           proxies: Sequence[str] = (), users: Users | None = None) -> list[str]:
+           proxies: Sequence[str] = (), users: Users | None = None,
+           instances: Sequence[Instance] | None = None) -> list[str]:
     """What the server says when it starts: where to go, where imports go, who can reach it."""
     lines = [f"wawp-import serve: open {url} in a browser (Ctrl-C stops the server)"]
-    if options.instance_id and options.access_token:
+    if instances:
+        lines.append(f"Imports go to {len(instances)} numbers (the page asks which): "
+                     + "; ".join(f"{i.name} (instance {i.options.instance_id} at "
+                                 f"{i.options.base_url})" for i in instances) + ".")
+    elif options.instance_id and options.access_token:
         lines.append(f"Imports go to WAWP instance {options.instance_id} at {options.base_url}.")
     else:
         lines.append("No WAWP instance ID or access token: the page can check files but not "
@@ -307,17 +335,22 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         if args.max_upload_mb <= 0:
             raise UsageError("--max-upload-mb must be more than 0")
         options = options_from_args(args, env, token)
+        instances = server_instances(args, options, console)
+        if instances:
+            console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", ""),
+                                       *(i.options.access_token for i in instances)])
+            update_log_redactor(console.redact)
         make_data_folder(args.data_dir)
         app = create_app(options, data_dir=args.data_dir, host=args.host, password=password,
                          max_upload_bytes=int(args.max_upload_mb * 2**20),
-                         behind_proxy=bool(proxies), users=users)
+                         behind_proxy=bool(proxies), users=users, instances=instances)
         sock = bind(args.host, args.port)
     except ImporterError as exc:
         console.warn(f"error: {exc}")
         disable_logging()
         return EXIT_USAGE
     for line in banner(url_of(sock, tls=tls), args.host, options, args.data_dir,
-                       proxies=proxies, users=users):
+                       proxies=proxies, users=users, instances=instances):
         console.say(line)
     config = uvicorn.Config(app, log_level="info" if args.verbose else "warning",
                             access_log=args.verbose, server_header=False,

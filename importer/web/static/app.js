@@ -117,7 +117,10 @@ function sizeText(bytes) {
 
 async function start() {
   info = await api("GET", "/api/info");
-  const target = info.instance_id
+  const several = (info.instances || []).length > 1;
+  const target = several
+    ? `Imports go to ${info.instances.length} numbers: ${info.instances.map((i) => i.name).join(", ")}`
+    : info.instance_id
     ? `Imports go to instance ${info.instance_id} at ${info.base_url}`
     : "No WAWP instance configured: files can be checked, not imported";
   $("instance").textContent = target;
@@ -140,7 +143,26 @@ async function start() {
 
 // -- home: upload and the list of jobs --------------------------------------------------------
 
+function severalNumbers() {
+  return (info.instances || []).length > 1;
+}
+
+function numberOf(item) {
+  // The number a job sends to, as /api/info has it; null when the server has it no more.
+  const numbers = info.instances || [];
+  if (!severalNumbers() && (item.instance === null || item.instance === undefined)) {
+    return numbers[0] || info;
+  }
+  return numbers.find((number) => number.name === item.instance) || null;
+}
+
 function setUpHome() {
+  if (severalNumbers()) {
+    // No number is chosen for the user: a file sent to the wrong number cannot be unsent.
+    $("number").append(...info.instances.map((number) =>
+      h("option", { value: number.name, text: `${number.name} (${number.instance_id})` })));
+    $("number-choice").hidden = false;
+  }
   $("job-filter").addEventListener("change", renderJobs);
   $("clear-unreadable").addEventListener("click", clearUnreadable);
   $("formats").textContent = "CSV, TSV or text files, Excel workbooks (.xlsx, .xls, .xlsm, "
@@ -179,8 +201,18 @@ function upload(file) {
       + "to allow larger files.", "error");
     return;
   }
+  let query = `name=${encodeURIComponent(file.name)}`;
+  if (severalNumbers()) {
+    if (!$("number").value) {
+      uploadStatus("Choose the number this file goes to first, then the file.", "error");
+      $("file").value = "";  // so that choosing the same file again is heard
+      $("number").focus();
+      return;
+    }
+    query += `&instance=${encodeURIComponent($("number").value)}`;
+  }
   const request = new XMLHttpRequest();
-  request.open("POST", `/api/jobs?name=${encodeURIComponent(file.name)}`);
+  request.open("POST", `/api/jobs?${query}`);
   request.setRequestHeader("X-CSRF-Token", CSRF);
   request.setRequestHeader("Content-Type", "application/octet-stream");
   request.upload.addEventListener("progress", (event) => {
@@ -274,7 +306,10 @@ function renderJobs() {
     body.append(h("tr", { "data-job": item.id, "data-phase": item.phase },
       h("td", {}, h("a", { href: `/jobs/${encodeURIComponent(item.id)}` },
         h("bdi", { text: safeName(item.name) })),
-        item.kind === "retry" ? h("span", { class: "tag", text: "retry" }) : null),
+        item.kind === "retry" ? h("span", { class: "tag", text: "retry" }) : null,
+        severalNumbers() && item.instance
+          ? h("span", { class: "tag number", "data-number": item.instance },
+            h("bdi", { text: item.instance })) : null),
       h("td", { text: new Date(item.created).toLocaleString() }),
       h("td", { class: phaseClass, text: status }),
       h("td", { text: counts })));
@@ -488,7 +523,8 @@ function render(data) {
   document.title = `${safeName(job.name)} – WAWP importer`;
   $("job-name").replaceChildren(h("bdi", { text: safeName(job.name) }));
   $("job-meta").textContent = `Uploaded ${new Date(job.created).toLocaleString()}`
-    + (job.kind === "retry" ? " · re-sends the failed rows of an earlier import" : "");
+    + (job.kind === "retry" ? " · re-sends the failed rows of an earlier import" : "")
+    + (severalNumbers() && job.instance ? ` · to the number ${job.instance}` : "");
   let phase = phaseText(job);
   let phaseClass = `phase-${job.phase}`;
   const stopped = isStopped(job);
@@ -671,8 +707,9 @@ function renderRegion(settings) {
   const box = $("default-region");
   if (document.activeElement !== box) box.value = settings.default_region || "";
   box.placeholder = "";
-  const source = settings.default_region && settings.default_region === info.default_region
-    && info.region_source ? ` (from ${info.region_source})` : "";
+  const number = numberOf(job) || {};
+  const source = settings.default_region && settings.default_region === number.default_region
+    && number.region_source ? ` (from ${number.region_source})` : "";
   $("region-hint").textContent = settings.default_region
     ? `Numbers written without a country code are read as ${settings.default_region} numbers${source}.`
     : "No region: numbers written without a country code cannot be read. Type the country's "
@@ -762,9 +799,12 @@ function renderImport() {
   const button = $("import");
   const toSend = job.to_send;
   const checked = job.phase === "checked" || job.can.import;
-  button.disabled = !job.can.import || !info.can_import;
+  const number = numberOf(job);
+  const canImport = Boolean(number && number.can_import);
+  button.disabled = !job.can.import || !canImport;
   let label = job.preview ? `Import ${plural(toSend, "contact", "contacts")}` : "Import";
-  if (info.instance_id) label += ` into instance ${info.instance_id}`;
+  if (severalNumbers() && number) label += ` into ${number.name}`;
+  else if (number && number.instance_id) label += ` into instance ${number.instance_id}`;
   button.textContent = label;
   // Nothing to send: say so instead of offering "Import 0 contacts".
   const nothing = Boolean(job.preview) && toSend === 0 && checked;
@@ -776,7 +816,7 @@ function renderImport() {
   $("already").textContent = already ? already.text : "";
   const resend = $("resend");
   resend.hidden = !job.can.resend;
-  resend.disabled = !info.can_import;
+  resend.disabled = !canImport;
   resend.textContent = already && toSend > 0
     ? `Send all ${fmt(already.of)} anyway, those already there too` : "Send again anyway";
   resend.className = toSend > 0 ? "quiet" : "primary";
@@ -786,7 +826,7 @@ function renderImport() {
   // One unfinished job offers one way on: send what is left (resumed here, or in a retry job).
   const remaining = $("remaining");
   remaining.hidden = !job.can.send_remaining;
-  remaining.disabled = !info.can_import;
+  remaining.disabled = !canImport;
   remaining.textContent = `Send the remaining ${plural(job.to_retry, "row", "rows")}`;
   const taken = job.retries.length ? job.retries[job.retries.length - 1] : null;
   $("taken").hidden = !taken;
