@@ -169,7 +169,10 @@ class ActivityRecorder:
 
     def _job_event(self, job: Job, event: str) -> None:
         with self._lock:
-            client, user = self._by.get(job.id, (None, None))
+            # a retry job's own check can end before the request that made it is recorded:
+            # the request of its parent job is the same person's
+            client, user = self._by.get(job.id) or self._by.get(
+                job.state.parent or "", (None, None))
         state = job.state
         if event == "check":
             counts = (state.preview or {}).get("counts") if state.phase == "checked" else None

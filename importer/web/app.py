@@ -144,9 +144,11 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         name = request.query_params.get("name", "").strip() or "upload"
         length_header = request.headers.get("content-length")
         length = int(length_header) if length_header and length_header.isdigit() else None
-        job = await store.create(name, request.stream(), length=length,
-                                 instance=request.query_params.get("instance") or None)
-        activity.request(request, "upload", job)
+        job = await store.create(
+            name, request.stream(), length=length,
+            instance=request.query_params.get("instance") or None,
+            # recorded before the check starts: a small file's check can end first
+            before_check=lambda job: activity.request(request, "upload", job))
         return _json(job.view(), status=201)
 
     def get_job(request: Request) -> Response:

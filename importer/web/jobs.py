@@ -88,9 +88,11 @@ class JobStore:
         return self.folders.listing()
 
     async def create(self, name: str, chunks: AsyncIterator[bytes], *,
-                     length: int | None = None, instance: str | None = None) -> Job:
+                     length: int | None = None, instance: str | None = None,
+                     before_check: Callable[[Job], None] | None = None) -> Job:
         """A new job from an uploaded file (streamed to disk) for the number called
-        `instance` (with one number, that one); its check starts at once."""
+        `instance` (with one number, that one); its check starts at once, after
+        `before_check(job)` (the activity log records the upload before its check ends)."""
         limit = self.max_upload_bytes
         if length is not None and length > limit:
             raise UploadTooLarge(too_large(name, length, limit))
@@ -102,6 +104,8 @@ class JobStore:
         # unseen default: the number's setting, or that of its own WhatsApp number.
         job.settings = Settings(default_region=number.default_region())
         await self.folders.receive(job, chunks, limit=limit)
+        if before_check is not None:
+            before_check(job)
         self.runner.start_check(job)
         return job
 
