@@ -428,6 +428,12 @@ def test_serve_verbose_and_log_file_log_requests_with_the_token_masked(
                       env=sandbox.env(), log=tmp_path / "serve.log") as server:
         client = PageClient(server.url)
         assert client.get("/api/info").json()["can_import"] is True
+        # the instance's number is asked on a thread of its own at start: wait for its
+        # answer, or the server may stop before the request is made
+        deadline = time.monotonic() + 30
+        while not client.get("/api/info").json()["region_source"]:
+            assert time.monotonic() < deadline, "the instance's number was never asked"
+            time.sleep(0.05)
         client.close()
         assert server.stop() == 0
     logged = log_file.read_text(encoding="utf-8")
