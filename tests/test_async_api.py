@@ -215,3 +215,27 @@ def test_plan_import_asks_the_instance_s_region_inside_a_running_loop(
         return run_plan(plan)
 
     assert asyncio.run(cell()).counts == {"ok": 1, "invalid": 1}
+
+
+def test_the_async_core_step_by_step_runs_a_dry_run_on_the_caller_s_loop(
+        tmp_path: Path) -> None:
+    """plan_import_async then run_plan_async: the rows' hooks are called on the loop's
+    thread; nothing is sent, nothing needs the API."""
+    import threading
+
+    from importer import ImportOptions, plan_import_async, run_plan_async
+
+    options = ImportOptions(input=_csv(tmp_path), default_region="EG", dry_run=True,
+                            ledger=None)
+
+    async def caller() -> tuple[Summary, set[int], int]:
+        threads: set[int] = set()
+        plan = await plan_import_async(options)
+        summary = await run_plan_async(
+            plan, on_result=lambda _: threads.add(threading.get_ident()))
+        return summary, threads, threading.get_ident()
+
+    summary, threads, loop_thread = asyncio.run(caller())
+    assert summary.counts == {"ready": 1, "invalid": 1}
+    assert threads == {loop_thread}
+    assert (tmp_path / "contacts.dry-run.csv").is_file()

@@ -93,8 +93,9 @@ class Verify:
     """--verify: every number to send checked on WhatsApp (a pass of its own), then the
     items again with the answers applied.
 
-    The first pass finds the numbers the cache cannot answer, so how long the check takes
-    is known before it starts; `on_verify` hears how it stands.
+    The first pass (in a worker thread: it reads and normalizes the whole input) finds the
+    numbers the cache cannot answer, so how long the check takes is known before it starts;
+    `on_verify` hears how it stands.
     """
 
     def __init__(self, client: WawpClient, options: ImportOptions, *, control: RunControl,
@@ -108,7 +109,8 @@ class Verify:
                        again: Callable[[], Iterable[Prepared]],
                        summary: Summary) -> Iterable[Prepared]:
         verifier = self.verifier
-        numbers = verifier.numbers_to_check(first)
+        # a pass over the whole input, reading and normalizing: off the loop
+        numbers = await asyncio.to_thread(verifier.numbers_to_check, first)
         summary.check_cached = verifier.cached
         try:
             await verifier.check_all(numbers, self.on_verify)
