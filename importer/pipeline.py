@@ -55,7 +55,7 @@ from .stages.filter import (
     unchanged_skipped,
     uses_ledger,
 )
-from .stages.normalize import Fresh, Normalize, Retried
+from .stages.normalize import Fresh, Normalize, Retried, warmed
 from .stages.send import ApiSend, DrySend, Send, Verify, preflight, sending_client
 from .stages.sink import AnswerLog, ResultFiles, Sink, flushing
 from .stages.source import TableSource, open_input, retry_statuses
@@ -381,6 +381,9 @@ async def run_plan_async(plan: Plan, *, transport: httpx.AsyncBaseTransport | No
                 if not options.dry_run:
                     send = ApiSend(client, AnswerLog(journal, ledger),
                                    concurrency=options.concurrency, control=control)
+                # (a plain dry run is not warmed: it may fork workers to normalize, and no
+                # thread must run when it does)
+                items = await warmed(items)
             # opened once nothing can stop the run before its first row; an input without a
             # single row still gets its results file
             results.open()

@@ -14,7 +14,7 @@ from importer.send.client import UpsertOutcome
 from importer.send.control import RunControl
 from importer.send.runner import Answer
 from importer.stages.filter import LedgerUnchanged, SentEarlier, through
-from importer.stages.normalize import Fresh
+from importer.stages.normalize import Fresh, warmed
 from importer.stages.send import ApiSend, DrySend
 from importer.stages.sink import AnswerLog, ResultFiles, Sink
 
@@ -92,6 +92,29 @@ def test_fresh_normalize_gives_the_source_a_second_pass_for_duplicates_last() ->
     assert list(Fresh(Normalizer())(Source())) == [ready(2)]  # type: ignore[arg-type]
     assert seen["rows"] == ["first pass"]
     assert list(seen["reopen"]()) == ["second pass"]
+
+
+def test_the_work_before_the_first_item_is_done_off_the_loop() -> None:
+    import threading
+
+    threads: list[int] = []
+
+    def items():
+        for row in (2, 3, 4):
+            threads.append(threading.get_ident())
+            yield ready(row)
+
+    async def go() -> list[Prepared]:
+        return list(await warmed(items()))
+
+    assert [i.row for i in asyncio.run(go())] == [2, 3, 4]
+    here = threading.get_ident()
+    assert threads[0] != here and threads[1:] == [here, here]
+    assert asyncio.run(_empty()) == []
+
+
+async def _empty() -> list[Prepared]:
+    return list(await warmed(iter(())))
 
 
 # -- filter ------------------------------------------------------------------------------------

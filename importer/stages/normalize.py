@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Iterator
+from itertools import chain
 from typing import Protocol
 
 from ..models import Contact, Prepared, SourceRow
@@ -57,4 +59,14 @@ class Retried:
         return merge_retried(source.rows(), prepare, self.counts)
 
 
-__all__ = ["Fresh", "Normalize", "Retried"]
+async def warmed(items: Iterable[Prepared]) -> Iterator[Prepared]:
+    """`items`, their first one computed in a worker thread: what a stage does before its
+    first item (--duplicates last reads the whole input once, a retry reads the earlier
+    results for the numbers sent ok) does not block the event loop. The rest is computed
+    as it is taken, a row at a time."""
+    rows = iter(items)
+    first = await asyncio.to_thread(next, rows, None)
+    return rows if first is None else chain((first,), rows)
+
+
+__all__ = ["Fresh", "Normalize", "Retried", "warmed"]
