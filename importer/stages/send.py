@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import aclosing
+from itertools import islice
 from typing import Any, Protocol
 
 import httpx
@@ -41,10 +42,11 @@ class DrySend:
     """Nothing goes to the API: every item is its own result, and none is sent."""
 
     async def __call__(self, items: Iterable[Prepared]) -> AsyncIterator[Answer]:
-        for count, item in enumerate(items, 1):
-            yield Answer(RowResult.from_prepared(item), False)
-            if count % DRY_ROWS_PER_TURN == 0:
-                await asyncio.sleep(0)
+        rows = iter(items)
+        while turn := list(islice(rows, DRY_ROWS_PER_TURN)):
+            for item in turn:
+                yield Answer(RowResult.from_prepared(item), False)
+            await asyncio.sleep(0)
 
 
 class ApiSend:

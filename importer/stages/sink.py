@@ -50,12 +50,14 @@ class ResultFiles:
             self.copy = open_results_writer(self.copy_path, self.headers)
             self.stack.push(_closer(self.copy))
         self.writer = self.stack.enter_context(open_results_writer(self.path, self.headers))
+        if self.copy is None:
+            self.write = self.writer.write  # type: ignore[method-assign]  # one call a row
 
     def write(self, result: RowResult) -> None:
-        assert self.writer is not None, "ResultFiles.open() first"
+        """A line in the results file, and in its copy."""
+        assert self.writer is not None and self.copy is not None, "ResultFiles.open() first"
         self.writer.write(result)
-        if self.copy is not None:
-            self.copy.write(result)
+        self.copy.write(result)
 
 
 def _closer(copy: Writer) -> Callable[..., bool]:
