@@ -27,12 +27,13 @@ from pathlib import Path
 
 from .errors import UsageError
 from .models import Contact, Prepared, RowResult, Status, Summary
-from .pipeline import Plan, open_ledger, run_files, unchanged_skipped
+from .pipeline import Plan, run_files
 from .read.results_input import CarriedRow, open_previous_results
 from .report.journal import RunHeader
 from .report.lock import RunLock
-from .report.results import open_results_writer
 from .report.summary import SummaryTally
+from .stages.filter import LedgerUnchanged, open_ledger
+from .stages.sink import ResultFiles
 
 ResultHook = Callable[[RowResult], None]
 
@@ -126,14 +127,11 @@ def recover_results(plan: Plan, *, reason: str, clock: Callable[[], float] = tim
             stack.callback(ledger.close)
             # The journal line is the proof each of these went through (see the ledger's rule).
             ledger.add_many(answers.sent_ok())
-        if options.results_copy is not None:
-            copy = open_results_writer(options.results_copy, plan.table.headers)
-            stack.enter_context(copy)  # entered first, so closed last
-        else:
-            copy = None
-        writer = stack.enter_context(open_results_writer(plan.results_path, plan.table.headers))
+        results = ResultFiles(plan.results_path, plan.table.headers, stack,
+                              copy=options.results_copy)
+        results.open()
         not_sent = f"not sent: {reason}"
-        items = unchanged_skipped(_answered(plan.prepared(), answers), ledger, options)
+        items = LedgerUnchanged(ledger, options)(_answered(plan.prepared(), answers))
         for item in items:
             line = item.previous
             answered = line is not None and answers.lines.get((item.row, line.chat_id)) is line
@@ -145,9 +143,7 @@ def recover_results(plan: Plan, *, reason: str, clock: Callable[[], float] = tim
             summary.results += 1
             summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
             tally.add(result, sent=answered)
-            writer.write(result)
-            if copy is not None:
-                copy.write(result)
+            results.write(result)
             if answered and on_sent is not None:
                 on_sent(result)
             if on_result is not None:

@@ -108,7 +108,7 @@ LAYERS = {
     "importer.atomic": 0, "importer.result_format": 0, "importer.config": 0,
     "importer.paths": 0,
     "importer.read": 1, "importer.normalize": 1, "importer.send": 1, "importer.report": 1,
-    "importer.pipeline": 2,
+    "importer.pipeline": 2, "importer.stages": 2,
     "importer.cli": 3, "importer.entry": 3, "importer.web": 3, "importer": 3,
     "importer.__main__": 3,
 }
