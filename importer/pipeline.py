@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import httpx
 
-from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
+from .config import options_kwargs
 from .errors import ConfigError, DryRunResults, InputFileError, OutputError, PreflightError
 from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
@@ -772,7 +772,7 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     values: dict[str, Any] = {}
     if config is not None:
         path = Path(config)
-        values = options_kwargs(load_config(path), path=path, ignore=CLI_ONLY_SETTINGS)
+        values = options_kwargs(path)
     # Keyword arguments are typed like a config's values; paths may come as text, as they
     # would on a command line, and stay relative to the current folder.
     values.update(typed_values(settings))
