@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 from . import __version__
 from .config import read_config
 from .entry import (
+    EXIT_INTERNAL,  # noqa: F401  (the exit codes are the command's, tests read them here)
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUTPUT,
@@ -583,7 +584,7 @@ def stopped(exc: BaseException, parser: argparse.ArgumentParser, args: argparse.
         return str(error)
 
     more = "" if args.verbose or args.log_file else "; -v shows more"
-    code = report_error(exc, console, describe=describe, more=more)
+    code = report_error(exc, console, describe=describe, more=more, logger=log)
     if isinstance(exc, DryRunResults) and exc.spreadsheet is not None:
         console.warn(f"to send them: {send_command(parser, args, exc.spreadsheet)}")
     if isinstance(exc, OutputError) and tick is not None and not args.dry_run:

@@ -43,7 +43,8 @@ EXIT_CODES: tuple[tuple[type[ImporterError], int], ...] = (
 
 
 def report_error(exc: BaseException, console: Console, *,
-                 describe: Callable[[ImporterError], str] = str, more: str = "") -> int:
+                 describe: Callable[[ImporterError], str] = str, more: str = "",
+                 logger: logging.Logger = log) -> int:
     """The line a command ends on when `exc` stops it, and the exit code it stands for.
 
     An ImporterError is worded by `describe` (a command words some in its own way: a ledger
@@ -59,7 +60,7 @@ def report_error(exc: BaseException, console: Console, *,
     if isinstance(exc, ImporterError):
         console.warn(f"error: {describe(exc)}")
         return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
-    log.error("internal error", exc_info=exc)
+    logger.error("internal error", exc_info=exc)
     console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this{more})")
     return EXIT_INTERNAL
 

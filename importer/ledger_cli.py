@@ -102,7 +102,7 @@ def main(argv: Sequence[str], *, default_ledger: Path, env: dict[str, str], out:
     try:
         return COMMAND_FUNCTIONS[args.command](args, path, env, console, clock)
     except (Exception, KeyboardInterrupt) as exc:
-        return report_error(exc, console, describe=lambda error: describe_unusable(
+        return report_error(exc, console, logger=log, describe=lambda error: describe_unusable(
             error, ledger_option=ledger_option) if isinstance(error, LedgerUnusable)
             else str(error))
 

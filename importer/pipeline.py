@@ -26,8 +26,8 @@ from .errors import ConfigError, DryRunResults, InputFileError, OutputError, Pre
 from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
 from .normalize.dedupe import not_sent_again
-from .normalize.phones import check_region, region_of_chat_id
-from .normalize.region_fit import RegionFit, judge_region
+from .normalize.phones import check_region
+from .normalize.region_fit import RegionFit, judge_region, resolve_region
 from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns, open_table
@@ -254,14 +254,8 @@ def instance_chat_id(info: dict[str, Any]) -> str:
 def instance_region(info: dict[str, Any]) -> tuple[str | None, str]:
     """The region of the instance's own number, and how to say where it came from
     ("the instance's number +20…"); (None, "") when the answer has no usable number."""
-    chat_id = instance_chat_id(info)
-    region = region_of_chat_id(chat_id) if chat_id else None
-    if region is None:
-        return None, ""
-    import phonenumbers
-
-    code = phonenumbers.country_code_for_region(region)
-    return region, f"the instance's number +{code}…"
+    choice = resolve_region(None, chat_id=instance_chat_id(info))
+    return choice.region, choice.source
 
 
 def asks_instance_region(options: ImportOptions) -> bool:
@@ -301,11 +295,9 @@ def plan_import(options: ImportOptions, *,
         raise InputFileError(f"{options.input.name} has no data rows{where}: nothing to import")
     # the region comes before the columns: the phone column is chosen by the numbers that
     # are valid for it
-    region, region_source = options.default_region, ""
     session_info: dict[str, Any] | None = None
     if asks_instance_region(options):
         session_info = fetch_session_info(options, transport=transport)
-        region, region_source = instance_region(session_info)
     # the columns are chosen on what the first rows hold, and a row wider than the header
     # names its extra columns "column 7"…; they are read ahead and put back in front of the
     # stream, so reading stays one pass
@@ -313,15 +305,27 @@ def plan_import(options: ImportOptions, *,
     table.rows = chain(head, table.rows)
     table.headers = widened_headers(table.headers, head)
     sample = [row.values for row in head]
-    phones_of_region = PhoneNormalizer(region)
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
-    columns = map_columns(table.headers, phone=phones[0] if phones else None,
-                          phone_fallbacks=phones[1:], name=options.name_column,
-                          first_name=options.first_name_column,
-                          last_name=options.last_name_column, sample=sample,
-                          judge=phones_of_region.classify,
-                          bare_lengths=phones_of_region.bare_lengths,
-                          header_row=table.info.header_row or None)
+
+    def columns_for(region: str | None) -> ColumnMap:
+        judge = PhoneNormalizer(region)
+        return map_columns(table.headers, phone=phones[0] if phones else None,
+                           phone_fallbacks=phones[1:], name=options.name_column,
+                           first_name=options.first_name_column,
+                           last_name=options.last_name_column, sample=sample,
+                           judge=judge.classify, bare_lengths=judge.bare_lengths,
+                           header_row=table.info.header_row or None)
+
+    chat_id = instance_chat_id(session_info) if session_info else ""
+    choice = resolve_region(options.default_region, chat_id=chat_id)
+    columns = columns_for(choice.region)
+    if choice.region is None:
+        # no region given nor the instance's: the one the phone column's numbers are
+        # plainly written in, if any (the columns are then chosen again, in it)
+        choice = resolve_region(None, cells=phone_cells(head, columns.phone))
+        if choice.region is not None:
+            columns = columns_for(choice.region)
+    region, region_source = choice.region, choice.source
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
                                missing_name=options.missing_name,

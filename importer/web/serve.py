@@ -91,9 +91,11 @@ def build_parser() -> argparse.ArgumentParser:
     return p
 
 
-def server_settings(*groups: str) -> list[Setting]:
-    """The settings of wawp-import that the server takes too (`Spec.server`), of `groups`."""
-    return [(f, spec) for f, spec in settings_fields() if spec.server and spec.group in groups]
+def server_settings(*groups: str, schemas: tuple[type, ...] = ()) -> list[Setting]:
+    """The settings of wawp-import that the server takes too (`Spec.server`), of `groups`
+    (and of `schemas`, when named)."""
+    return [(f, spec) for f, spec in settings_fields(*schemas)
+            if spec.server and spec.group in groups]
 
 
 def read_password(args: argparse.Namespace, env: dict[str, str], console: Console) -> str | None:
@@ -116,7 +118,8 @@ def read_password(args: argparse.Namespace, env: dict[str, str], console: Consol
 
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
     """The sending options every job starts from (each job brings its input and settings)."""
-    sending = settings_from_args(args, env, server_settings("normalizing", "sending"))
+    sending = settings_from_args(args, env, server_settings(
+        "normalizing", "sending", schemas=(ImportOptions,)))
     check_base_url(sending["base_url"], allow_insecure_http=args.allow_insecure_http)
     return ImportOptions(
         input=Path(),

@@ -664,13 +664,20 @@ function renderRegion(settings) {
   const box = $("default-region");
   if (document.activeElement !== box) box.value = settings.default_region || "";
   box.placeholder = "";
-  const source = settings.default_region && settings.default_region === info.default_region
-    && info.region_source ? ` (from ${info.region_source})` : "";
-  $("region-hint").textContent = settings.default_region
-    ? `Numbers written without a country code are read as ${settings.default_region} numbers${source}.`
+  // The region the check read the numbers in, when the box names none: the server's, the
+  // instance's own number's, or the one the numbers are plainly written in.
+  const used = settings.default_region || (job.region && job.region.code) || "";
+  let source = "";
+  if (!settings.default_region && used) {
+    source = job.region.source ? ` (from ${job.region.source})` : " (the server's setting)";
+  } else if (used === info.default_region && info.region_source) {
+    source = ` (from ${info.region_source})`;
+  }
+  $("region-hint").textContent = used
+    ? `Numbers written without a country code are read as ${used} numbers${source}.`
     : "No region: numbers written without a country code cannot be read. Type the country's "
       + "two-letter code (EG, SA, US…).";
-  $("region-hint").classList.toggle("field-error", !settings.default_region);
+  $("region-hint").classList.toggle("field-error", !used);
 }
 
 function countChips(counts) {
