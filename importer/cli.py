@@ -25,7 +25,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
@@ -40,6 +40,7 @@ from .entry import (
     EXIT_ROWS,
     Console,
     OneLineParser,
+    Setting,
     add_settings,
     enable_logging,
     read_token,
@@ -100,8 +101,9 @@ exit codes:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
-    """The command's flags: the input, --version, and one flag per setting (options.py)."""
+def build_parser(settings: Iterable[Setting] | None = None) -> argparse.ArgumentParser:
+    """The command's flags: the input, --version, and one flag per setting (options.py;
+    `settings` replaces them, e.g. a test's definition with one more field)."""
     p = OneLineParser(
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
@@ -113,7 +115,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
                    ".ods, or a vCard file (.vcf); - for standard input")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    add_settings(p, settings_fields())
+    add_settings(p, settings_fields() if settings is None else settings)
     return p
 
 

@@ -62,13 +62,14 @@ def load_config(path: Path) -> dict[str, Any]:
     return settings
 
 
-def read_config(path: Path) -> dict[str, Any]:
+def read_config(path: Path, *,
+                schemas: tuple[type, ...] = (ImportOptions, CommandSettings)) -> dict[str, Any]:
     """The settings of a TOML file, typed by the schema: `ImportOptions` fields and the
     command's own (`CommandSettings`); relative paths are beside the file. ConfigError names
     what cannot be used (an unknown key, a wrong value, the token)."""
     return typed_values(load_config(path), source=f"config file {path}",
-                        relative_to=path.parent, hint=UNKNOWN_HINT,
-                        schemas=(ImportOptions, CommandSettings), config=True)
+                        relative_to=path.parent, hint=UNKNOWN_HINT, schemas=schemas,
+                        config=True)
 
 
 def options_kwargs(path: Path) -> dict[str, Any]:

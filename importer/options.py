@@ -82,6 +82,12 @@ class Spec:
     config: bool | None = None
     #: The web page may set it per job.
     page: bool = False
+    #: The page's words for its box; a page setting with a label gets a box made from this
+    #: definition (a checkbox, a list of the choices, or a text box), the others have boxes
+    #: of their own (the column table, the region, the reading options).
+    label: str = ""
+    #: An example the page shows in an empty text box.
+    placeholder: str = ""
     #: `wawp-import serve` takes the flag too (for every job).
     server: bool = False
     #: Which printed commands repeat it: the retry command and the command that sends after
@@ -172,26 +178,32 @@ class ImportOptions:
         help="ISO country code for national numbers, e.g. EG (env WAWP_DEFAULT_REGION; "
         "default: the region of the instance's own number, else the one the numbers fit)",
         group="normalizing", env="WAWP_DEFAULT_REGION", page=True, server=True)
-    all_numbers: bool = setting(False, help="a cell with several numbers makes one contact "
-                                "per number (default: the first valid one, the others named "
-                                "in the detail)", group="normalizing", page=True)
-    title_case: bool = setting(False, help="write ALL-CAPS and all-lowercase names in name "
-                               "case (JOHN DOE -> John Doe)", group="normalizing", page=True)
-    missing_name: str = setting("invalid", help="a row without a name is invalid (default), "
-                                "or uses the number as its first name", group="normalizing",
-                                page=True, choices=dict(zip(MISSING_NAME_POLICIES, (
-                                    "skip it (invalid)", "use the number as its name"),
-                                    strict=True)))
     first_name_format: str | None = setting(
         help="compose the first name from columns, e.g. '{First Name} [{Role}]'",
-        group="normalizing", metavar="TEMPLATE", page=True)
+        group="normalizing", metavar="TEMPLATE", page=True, label="First name format",
+        placeholder="{First Name}")
     last_name_format: str | None = setting(
         help="compose the last name from columns, e.g. '{Last Name} - {Company}'; an empty "
-        "cell drops the text around it", group="normalizing", metavar="TEMPLATE", page=True)
+        "cell drops the text around it", group="normalizing", metavar="TEMPLATE", page=True,
+        label="Last name format", placeholder="{Last Name} - {Company}")
     duplicates: str = setting("first", help="of rows with the same number, send the first "
                               "(default) or the last", group="normalizing", page=True,
+                              label="Same number twice",
                               choices=dict(zip(DUPLICATE_POLICIES, (
                                   "send the first row", "send the last row"), strict=True)))
+    missing_name: str = setting("invalid", help="a row without a name is invalid (default), "
+                                "or uses the number as its first name", group="normalizing",
+                                page=True, label="Row without a name",
+                                choices=dict(zip(MISSING_NAME_POLICIES, (
+                                    "skip it (invalid)", "use the number as its name"),
+                                    strict=True)))
+    title_case: bool = setting(False, help="write ALL-CAPS and all-lowercase names in name "
+                               "case (JOHN DOE -> John Doe)", group="normalizing", page=True,
+                               label="JOHN DOE → John Doe")
+    all_numbers: bool = setting(False, help="a cell with several numbers makes one contact "
+                                "per number (default: the first valid one, the others named "
+                                "in the detail)", group="normalizing", page=True,
+                                label="one contact per number in a cell")
 
     # sending
     base_url: str = setting(DEFAULT_BASE_URL, help="WAWP API (env WAWP_BASE_URL, default "

@@ -3,7 +3,7 @@
     GET    /                          the page (lists jobs, takes an upload)
     GET    /jobs/<id>                 the same page, showing one job
     GET    /static/…                  the page's script and style (nothing from elsewhere)
-    GET    /api/info                  the instance imports go to, the upload limit
+    GET    /api/info                  the instance imports go to, the upload limit, the settings
     GET    /api/jobs                  every job in the data folder
     POST   /api/jobs?name=<file>      upload (the body is the file); the check starts
     GET    /api/jobs/<id>             one job: phase, reader's decisions, preview, progress…
@@ -44,7 +44,7 @@ from .files import DEFAULT_MAX_UPLOAD_BYTES
 from .job import INVALID, JobError
 from .jobs import JobStore
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
-from .settings import SettingError
+from .settings import SettingError, page_view
 
 STATIC = Path(__file__).parent / "static"
 #: Upload formats the page offers in its file picker (the reader goes by content anyway).
@@ -110,7 +110,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
                       "can_import": bool(template.instance_id and template.access_token),
                       "default_region": store.default_region(),
                       "region_source": store.region_source(),
-                      "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT})
+                      "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT,
+                      "settings": page_view()})
 
     def list_jobs(request: Request) -> Response:
         return _json({"jobs": store.listing()})

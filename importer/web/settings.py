@@ -31,9 +31,24 @@ class SettingError(ConfigError):
 RETIRED = frozenset({"changed_only"})
 
 
-def page_fields() -> list[dataclasses.Field[Any]]:
+def page_fields(schema: type = ImportOptions) -> list[dataclasses.Field[Any]]:
     """The settings the page may set (`Spec.page`), as the schema defines them."""
-    return [f for f, spec in settings_fields(ImportOptions) if spec.page]
+    return [f for f, spec in settings_fields(schema) if spec.page]
+
+
+def page_view(schema: type = ImportOptions) -> list[dict[str, Any]]:
+    """What the page needs to know of its settings, for `/api/info`: each one's name, kind
+    of box, words, choices and default, and whether it is about reading the file (a retry
+    of the results leaves those out, and changing one lets the columns be found again)."""
+    view = []
+    for f in page_fields(schema):
+        spec, kinds = spec_of(f), {part.strip() for part in str(f.type).split("|")}
+        kind = "bool" if "bool" in kinds else "int" if "int" in kinds else "text"
+        view.append({"name": f.name, "kind": kind, "label": spec.label,
+                     "placeholder": spec.placeholder, "default": f.default,
+                     "choices": [[k, v] for k, v in spec.choices.items()] if spec.choices
+                     else None, "reading": spec.repeat != "always"})
+    return view
 
 
 class _PageSettings:
@@ -75,7 +90,8 @@ class _PageSettings:
         """These settings for a retry of this job's results: the options about reading the
         original spreadsheet are left out, as the CLI's retry command leaves them out."""
         return dataclasses.replace(self, **{  # type: ignore[type-var]
-            f.name: f.default for f in page_fields() if spec_of(f).repeat != "always"})
+            f.name: f.default for f in dataclasses.fields(self)  # type: ignore[arg-type]
+            if spec_of(f).repeat != "always"})
 
     def options(self, template: ImportOptions, **run: Any) -> ImportOptions:
         """The server's options with these settings (and the run's own fields) filled in;
@@ -99,12 +115,17 @@ class _PageSettings:
 #: page's options go through `plan_import`, which validates them like any run's. The region
 #: code is checked here already, to name the field beside which the page shows the message.
 #: None means "as the CLI would decide": detected, guessed, or the server's default region.
-Settings = dataclasses.make_dataclass(
-    "Settings", [(f.name, f.type, dataclasses.field(default=f.default,
-                                                    metadata=f.metadata))
-                 for f in page_fields()],
-    bases=(_PageSettings,), frozen=True, slots=True)
-Settings.__module__ = __name__
+def settings_class(schema: type = ImportOptions) -> type:
+    """The page's settings of `schema`: a frozen dataclass of its fields marked `page`."""
+    made = dataclasses.make_dataclass(
+        "Settings", [(f.name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
+                     for f in page_fields(schema)],
+        bases=(_PageSettings,), frozen=True, slots=True)
+    made.__module__ = __name__
+    return made
+
+
+Settings = settings_class()
 
 
 def _from_page(name: str, value: Any, kind: str) -> Any:
@@ -137,4 +158,4 @@ def _row_number(value: Any) -> int | None:
         raise ConfigError(f"header row must be a row number, not {value!r}") from None
 
 
-__all__ = ["SettingError", "Settings"]
+__all__ = ["SettingError", "Settings", "page_view", "settings_class"]
