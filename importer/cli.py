@@ -560,7 +560,7 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
             restore_sigint()
             progress.close()
         summary.elapsed = time.monotonic() - started
-    except (Exception, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # every stop gets its line and exit code
         return stopped(exc, parser, args, env, console, tick)
     finally:
         spooled.close()

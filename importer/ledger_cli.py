@@ -101,7 +101,7 @@ def main(argv: Sequence[str], *, default_ledger: Path, env: dict[str, str], out:
     ledger_option = [] if args.ledger is None else ["--ledger", str(path)]
     try:
         return COMMAND_FUNCTIONS[args.command](args, path, env, console, clock)
-    except (Exception, KeyboardInterrupt) as exc:
+    except (Exception, KeyboardInterrupt) as exc:  # every stop gets its line and exit code
         return report_error(exc, console, logger=log, describe=lambda error: describe_unusable(
             error, ledger_option=ledger_option) if isinstance(error, LedgerUnusable)
             else str(error))
