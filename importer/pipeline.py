@@ -273,7 +273,9 @@ def plan_import(options: ImportOptions, *,
     """Open the input and map its columns; raises UsageError when it cannot be used.
 
     Without a default region, a run that can ask the API takes the region of the
-    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer).
+    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer),
+    else the one region the phone column's numbers are plainly written in, if any
+    (`normalize.region_fit.resolve_region`, the page's rule too).
     `transport` is the HTTP transport of that question (tests pass one).
 
     `workers` is how many processes normalize the rows (0: this process only); None lets
@@ -693,7 +695,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     and is not sent. `ledger=PATH` (or `ledger` in the config) names another file,
     `ledger=None` keeps none (every row is sent), `resend=True` sends every row and still
     records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without
-    `default_region`, the region of the instance's own number is used (see `plan_import`).
+    `default_region`, the region of the instance's own number is used, else the one the
+    numbers are plainly written in (see `plan_import`).
     Where the command would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError
     or OutputError.
 
