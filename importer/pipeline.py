@@ -22,12 +22,12 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
+from .config import options_kwargs
 from .errors import ConfigError, InputFileError
 from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
-from .normalize.phones import check_region, region_of_chat_id
-from .normalize.region_fit import RegionFit, judge_region
+from .normalize.phones import check_region
+from .normalize.region_fit import RegionFit, judge_region, resolve_region
 from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .paths import default_ledger
 from .read import ColumnMap, Table, map_columns
@@ -156,14 +156,8 @@ def instance_chat_id(info: dict[str, Any]) -> str:
 def instance_region(info: dict[str, Any]) -> tuple[str | None, str]:
     """The region of the instance's own number, and how to say where it came from
     ("the instance's number +20…"); (None, "") when the answer has no usable number."""
-    chat_id = instance_chat_id(info)
-    region = region_of_chat_id(chat_id) if chat_id else None
-    if region is None:
-        return None, ""
-    import phonenumbers
-
-    code = phonenumbers.country_code_for_region(region)
-    return region, f"the instance's number +{code}…"
+    choice = resolve_region(None, chat_id=instance_chat_id(info))
+    return choice.region, choice.source
 
 
 def asks_instance_region(options: ImportOptions) -> bool:
@@ -181,7 +175,9 @@ def plan_import(options: ImportOptions, *,
     """Open the input and map its columns; raises UsageError when it cannot be used.
 
     Without a default region, a run that can ask the API takes the region of the
-    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer).
+    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer),
+    else the one region the phone column's numbers are plainly written in, if any
+    (`normalize.region_fit.resolve_region`, the page's rule too).
     `transport` is the HTTP transport of that question (tests pass one).
 
     `workers` is how many processes normalize the rows (0: this process only); None lets
@@ -230,9 +226,6 @@ def _mapped(options: ImportOptions, table: Table, results_path: Path,
     """The plan: the columns mapped on the first rows, the normalizer built."""
     # the region comes before the columns: the phone column is chosen by the numbers that
     # are valid for it
-    region, region_source = options.default_region, ""
-    if session_info is not None:
-        region, region_source = instance_region(session_info)
     # the columns are chosen on what the first rows hold, and a row wider than the header
     # names its extra columns "column 7"…; they are read ahead and put back in front of the
     # stream, so reading stays one pass
@@ -240,15 +233,27 @@ def _mapped(options: ImportOptions, table: Table, results_path: Path,
     table.rows = chain(head, table.rows)
     table.headers = widened_headers(table.headers, head)
     sample = [row.values for row in head]
-    phones_of_region = PhoneNormalizer(region)
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
-    columns = map_columns(table.headers, phone=phones[0] if phones else None,
-                          phone_fallbacks=phones[1:], name=options.name_column,
-                          first_name=options.first_name_column,
-                          last_name=options.last_name_column, sample=sample,
-                          judge=phones_of_region.classify,
-                          bare_lengths=phones_of_region.bare_lengths,
-                          header_row=table.info.header_row or None)
+
+    def columns_for(region: str | None) -> ColumnMap:
+        judge = PhoneNormalizer(region)
+        return map_columns(table.headers, phone=phones[0] if phones else None,
+                           phone_fallbacks=phones[1:], name=options.name_column,
+                           first_name=options.first_name_column,
+                           last_name=options.last_name_column, sample=sample,
+                           judge=judge.classify, bare_lengths=judge.bare_lengths,
+                           header_row=table.info.header_row or None)
+
+    chat_id = instance_chat_id(session_info) if session_info else ""
+    choice = resolve_region(options.default_region, chat_id=chat_id)
+    columns = columns_for(choice.region)
+    if choice.region is None:
+        # no region given nor the instance's: the one the phone column's numbers are
+        # plainly written in, if any (the columns are then chosen again, in it)
+        choice = resolve_region(None, cells=phone_cells(head, columns.phone))
+        if choice.region is not None:
+            columns = columns_for(choice.region)
+    region, region_source = choice.region, choice.source
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
                                missing_name=options.missing_name,
@@ -460,7 +465,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     and is not sent. `ledger=PATH` (or `ledger` in the config) names another file,
     `ledger=None` keeps none (every row is sent), `resend=True` sends every row and still
     records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without
-    `default_region`, the region of the instance's own number is used (see `plan_import`).
+    `default_region`, the region of the instance's own number is used, else the one the
+    numbers are plainly written in (see `plan_import`).
     Where the command would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError
     or OutputError.
 
@@ -566,7 +572,7 @@ def _options(source: str | os.PathLike[str], config: str | os.PathLike[str] | No
     values: dict[str, Any] = {}
     if config is not None:
         path = Path(config)
-        values = options_kwargs(load_config(path), path=path, ignore=CLI_ONLY_SETTINGS)
+        values = options_kwargs(path)
     # Keyword arguments are typed like a config's values; paths may come as text, as they
     # would on a command line, and stay relative to the current folder.
     values.update(typed_values(settings))

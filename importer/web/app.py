@@ -3,7 +3,7 @@
     GET    /                          the page (lists jobs, takes an upload)
     GET    /jobs/<id>                 the same page, showing one job
     GET    /static/…                  the page's script and style (nothing from elsewhere)
-    GET    /api/info                  the instance imports go to, the upload limit
+    GET    /api/info                  the instance imports go to, the upload limit, the settings
     GET    /api/jobs                  every job in the data folder
     POST   /api/jobs?name=<file>      upload (the body is the file); the check starts
     GET    /api/jobs/<id>             one job: phase, reader's decisions, preview, progress…
@@ -51,7 +51,7 @@ from .instances import Instance
 from .job import INVALID, JobError
 from .jobs import JobStore
 from .security import CSRF_COOKIE, Guard, csrf_token, is_loopback
-from .settings import SettingError
+from .settings import SettingError, page_view
 from .users import Users
 
 STATIC = Path(__file__).parent / "static"
@@ -135,7 +135,8 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
         default = {k: v for k, v in numbers[0].items() if k != "name"}
         return _json({"version": __version__, **default, "instances": numbers,
                       "max_upload_bytes": store.max_upload_bytes, "accept": ACCEPT,
-                      "user": request.scope.get(USER_KEY), "users": users is not None})
+                      "user": request.scope.get(USER_KEY), "users": users is not None,
+                      "settings": page_view()})
 
     def list_jobs(request: Request) -> Response:
         return _json({"jobs": store.listing()})

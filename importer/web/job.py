@@ -111,6 +111,9 @@ class JobState:
     remaining: int | None = None
     #: The check's warning when the numbers look foreign to the region, naming a better one.
     region_warning: str | None = None
+    #: The region the check read the numbers in, and where it came from when the settings
+    #: did not name it ({"code": "EG", "source": "the instance's number +20…"}).
+    region: dict[str, Any] | None = None
     #: What kind of problem `message` is, when the page words it apart: "api_unreachable"
     #: (the WAWP API gave no answer; the file itself may be fine), else "".
     problem: str = ""

@@ -53,7 +53,7 @@ from .job import (
     JobBusy,
     JobError,
 )
-from .region import SAMPLE_SIZE, region_warning
+from .region import describe_region_fit
 from .settings import Settings
 from .storage import JobFolders
 from .views import (
@@ -332,8 +332,7 @@ class JobRunner:
         plan = plan_import(self._job_options(job, dry_run=True), workers=0)
         table, columns = table_view(plan.table), plan.columns
         examples = ExampleRows()
-        phones: list[str] = []
-        phone = columns.phone if job.state.kind == "import" else None
+        judged = job.state.kind == "import"  # a retry's results file: no region to judge
 
         samples = ColumnSamples(len(plan.table.headers))
         already = AlreadySent(None)
@@ -342,18 +341,19 @@ class JobRunner:
             examples.add(result)
             samples.add(result.values)
             already.add(result)
-            if phone is not None and len(phones) < SAMPLE_SIZE and phone < len(result.values):
-                phones.append(result.values[phone])
 
         with self._ledger_lookup(plan.options) as lookup:
             already.lookup = lookup
             summary = run_plan(plan, on_result=on_result, **self.run_kwargs)
             preview = summary_view(summary, examples)
             preview["already"] = already.view(preview["to_send"])
-        warning = region_warning(phones, plan.options.default_region) if phones else None
+        # the plan's own judgment, in the region its numbers were read in (given, the
+        # instance's, or the one they are plainly written in: pipeline.resolve_region)
+        warning = describe_region_fit(plan.region_fit) if judged else None
         table["samples"] = samples.view()
         return {"phase": CHECKED, "message": "", "problem": "", "field": None, "table": table,
                 "region_warning": warning,
+                "region": {"code": plan.region, "source": plan.region_source},
                 "columns": {"phone": columns.phone, "name": columns.name,
                             "first_name": columns.first_name, "last_name": columns.last_name,
                             "phone_reason": columns.phone_reason,
@@ -385,9 +385,11 @@ class JobRunner:
             view = table_view(opened)
             view["samples"] = samples.view()
             return {"phase": INVALID, "message": message, "problem": "", "field": None,
-                    "table": view, "columns": None, "preview": None, "region_warning": None}
+                    "table": view, "columns": None, "preview": None, "region_warning": None,
+                    "region": None}
         return {"phase": INVALID, "message": message, "problem": "", "field": None,
-                "table": None, "columns": None, "preview": None, "region_warning": None}
+                "table": None, "columns": None, "preview": None, "region_warning": None,
+                "region": None}
 
     # -- importing --
 

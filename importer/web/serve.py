@@ -20,15 +20,15 @@ from typing import TextIO
 from ..entry import (
     EXIT_USAGE,
     Console,
-    add_logging_arguments,
-    add_sending_arguments,
+    Setting,
+    add_settings,
     enable_logging,
     read_token,
-    sending_settings,
+    settings_from_args,
     update_log_redactor,
 )
 from ..errors import ImporterError, UsageError
-from ..options import ImportOptions
+from ..options import ImportOptions, settings_fields
 from ..paths import LEDGER_ENV, default_ledger
 from ..pipeline import check_base_url
 from ..redact import Redactor
@@ -80,8 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     g.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_BYTES / 2**20,
                    help=f"largest file the page takes, in MB (default "
                    f"{DEFAULT_MAX_UPLOAD_BYTES // 2**20})")
-    add_logging_arguments(g, verbose_help="log every request, and the traceback of an "
-                          "internal error, on stderr (the token is masked)")
+    add_settings(p, server_settings("output"), group=g)
 
     g = p.add_argument_group("reached from other machines (any --host but loopback needs one)")
     g.add_argument("--certfile", type=Path, help="serve https with this TLS certificate (PEM, "
@@ -96,16 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve another --host over plain http without a proxy: the password "
                    "and every uploaded number cross the network unencrypted")
 
-    g = p.add_argument_group("sending (as for wawp-import)")
+    g = p.add_argument_group("sending (as for wawp-import; the page can change the region "
+                             "per job)")
     g.add_argument("--instances", type=Path, metavar="FILE",
                    help="several WhatsApp numbers: a TOML file with one [[instance]] table "
                    "per number (name, instance_id, token_file; optional default_region, rate, "
                    "concurrency, base_url); the page then asks which number a file goes to. "
                    "Without it, one instance from the environment or the flags below")
-    g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
-                   "(env WAWP_DEFAULT_REGION); the page can change it per job")
-    add_sending_arguments(g)
+    add_settings(p, server_settings("normalizing", "sending"), group=g)
     return p
+
+
+def server_settings(*groups: str, schemas: tuple[type, ...] = ()) -> list[Setting]:
+    """The settings of wawp-import that the server takes too (`Spec.server`), of `groups`
+    (and of `schemas`, when named)."""
+    return [(f, spec) for f, spec in settings_fields(*schemas)
+            if spec.server and spec.group in groups]
 
 
 def read_password(args: argparse.Namespace, env: dict[str, str], console: Console) -> str | None:
@@ -153,12 +158,12 @@ def read_users(args: argparse.Namespace, password: str | None) -> Users | None:
 
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
     """The sending options every job starts from (each job brings its input and settings)."""
-    sending = sending_settings(args, env)
+    sending = settings_from_args(args, env, server_settings(
+        "normalizing", "sending", schemas=(ImportOptions,)))
     check_base_url(sending["base_url"], allow_insecure_http=args.allow_insecure_http)
     return ImportOptions(
         input=Path(),
         access_token=token,
-        default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
         **sending,
         # the user's ledger, the one the command uses: the page and `wawp-import` share one
         # record of what each address book holds

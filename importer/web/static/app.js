@@ -28,15 +28,14 @@ const PROBLEMS = {
   invalid: { api_unreachable: "The WAWP API could not be reached" },
   failed: { api_unreachable: "The import could not run: the WAWP API could not be reached" },
 };
-// Each setting's box; an error about a setting is shown beside it (the columns: the table).
-const FIELDS = {
-  header_row: "header-row", sheet: "sheet", encoding: "encoding", delimiter: "delimiter",
-  default_region: "default-region", first_name_format: "first-name-format",
-  last_name_format: "last-name-format", phone_column: "mapping", phone_columns: "mapping",
-  name_column: "mapping", first_name_column: "mapping", last_name_column: "mapping",
-};
-const READING = ["sheet", "header_row", "encoding", "delimiter"];
+// Each setting's box, by the setting's name (filled from /api/info: settingBoxes); an error
+// about a setting is shown beside it (the columns' errors: beside the table).
+let FIELDS = {};
+// The settings about reading the file: changing one lets the columns be found again.
+let READING = [];
 const NAME_FIELDS = ["name_column", "first_name_column", "last_name_column"];
+// The settings shown in the column table rather than in a box of their own.
+const MAPPING = ["phone_column", "phone_columns", ...NAME_FIELDS];
 const ROLES = [["", "ignored"], ["phone", "phone"], ["first_name", "first name"],
   ["last_name", "last name"], ["name", "full name"]];
 const FILTERS = {
@@ -331,7 +330,41 @@ async function clearUnreadable() {
 
 // -- one job ----------------------------------------------------------------------------------
 
+function boxId(name) {
+  return name.replaceAll("_", "-");
+}
+
+function settingBoxes() {
+  // The page's settings come from their one definition (/api/info): those with words of
+  // their own get a box made here, a checkbox, a list of the choices or a text box.
+  const grid = $("normalizing").querySelector(".grid");
+  for (const setting of info.settings) {
+    const id = boxId(setting.name);
+    if (!setting.label || $(id)) continue;
+    const error = h("small", { class: "field-error", id: `${id}-error`, role: "alert", hidden: true });
+    if (setting.kind === "bool") {
+      grid.append(h("label", { class: "check" },
+        h("input", { id, name: setting.name, type: "checkbox" }), ` ${setting.label}`, error));
+    } else if (setting.choices) {
+      grid.append(h("label", {}, `${setting.label} `,
+        h("select", { id, name: setting.name, "aria-describedby": `${id}-error` },
+          setting.choices.map(([value, text]) => h("option", { value, text }))), error));
+    } else {
+      grid.append(h("label", {}, `${setting.label} `,
+        h("input", { id, name: setting.name, placeholder: setting.placeholder || null,
+          "aria-describedby": `${id}-error` }), error));
+    }
+  }
+  FIELDS = {};
+  for (const setting of info.settings) {
+    if (MAPPING.includes(setting.name)) FIELDS[setting.name] = "mapping";
+    else if ($(boxId(setting.name))) FIELDS[setting.name] = boxId(setting.name);
+  }
+  READING = info.settings.filter((setting) => setting.reading).map((setting) => setting.name);
+}
+
 function setUpJobPage() {
+  settingBoxes();
   const form = $("settings");
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("change", (event) => changeSetting(event.target));
@@ -644,12 +677,12 @@ function renderForm() {
 
   renderMapping(table, settings);
   renderRegion(settings);
-  $("first-name-format").value = settings.first_name_format || "";
-  $("last-name-format").value = settings.last_name_format || "";
-  $("duplicates").value = settings.duplicates;
-  $("missing-name").value = settings.missing_name;
-  $("title-case").checked = settings.title_case;
-  $("all-numbers").checked = settings.all_numbers;
+  for (const setting of info.settings) {
+    if (!setting.label) continue;  // drawn above, each in its own way
+    const box = $(boxId(setting.name));
+    if (box.type === "checkbox") box.checked = Boolean(settings[setting.name]);
+    else box.value = settings[setting.name] ?? "";
+  }
   setFormDisabled(!job.can.edit);
   $("notes").replaceChildren(...(table ? table.notes : []).map((note) => h("li", { text: note })));
   $("region-warning").hidden = !job.region_warning;
@@ -707,14 +740,21 @@ function renderRegion(settings) {
   const box = $("default-region");
   if (document.activeElement !== box) box.value = settings.default_region || "";
   box.placeholder = "";
+  // The region the check read the numbers in, when the box names none: the server's, the
+  // instance's own number's, or the one the numbers are plainly written in.
   const number = numberOf(job) || {};
-  const source = settings.default_region && settings.default_region === number.default_region
-    && number.region_source ? ` (from ${number.region_source})` : "";
-  $("region-hint").textContent = settings.default_region
-    ? `Numbers written without a country code are read as ${settings.default_region} numbers${source}.`
+  const used = settings.default_region || (job.region && job.region.code) || "";
+  let source = "";
+  if (!settings.default_region && used) {
+    source = job.region.source ? ` (from ${job.region.source})` : " (the server's setting)";
+  } else if (used === number.default_region && number.region_source) {
+    source = ` (from ${number.region_source})`;
+  }
+  $("region-hint").textContent = used
+    ? `Numbers written without a country code are read as ${used} numbers${source}.`
     : "No region: numbers written without a country code cannot be read. Type the country's "
       + "two-letter code (EG, SA, US…).";
-  $("region-hint").classList.toggle("field-error", !settings.default_region);
+  $("region-hint").classList.toggle("field-error", !used);
 }
 
 function countChips(counts) {
