@@ -97,6 +97,8 @@ ALLOWED = {
     "phone_columns": "the page's column table; its list form",
     "input": "the command's positional input, the server's template; app.js: an HTML tag",
     "resend": "the page's 'Send again anyway' action, not a setting's box",
+    "limit": "web/app.py: the activity log's own ?limit= (how many entries), not --limit",
+    "token_file": "serve refuses --token-file beside --instances (each number has its own)",
 }
 
 
