@@ -30,6 +30,7 @@ from .normalize.phones import check_region, region_of_chat_id
 from .normalize.region_fit import RegionFit, judge_region
 from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .paths import default_ledger
+from .problems import Code
 from .read import ColumnMap, Table, map_columns, open_table
 from .read.dataframe import frame_as_csv, is_dataframe
 from .read.limits import mark_impossible_phones, widened_headers
@@ -43,7 +44,7 @@ from .read.results_input import (
 )
 from .read.scoring import SAMPLE_ROWS
 from .report.instance_lock import InstanceLock, WaitHook
-from .report.journal import SENT_EARLIER, JournalPlan, SentRows, plan_journal
+from .report.journal import JournalPlan, SentRows, plan_journal
 from .report.ledger import Ledger, check_ledger
 from .report.lock import RunLock
 from .report.results import ResultsWriter, check_results_path, open_results_writer
@@ -407,7 +408,8 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
 
     def record(result: RowResult, sent: bool = False) -> None:
         if (ledger is not None and not options.dry_run and result.status is Status.OK
-                and result.attempts == 0 and result.detail.startswith(SENT_EARLIER)):
+                and result.attempts == 0 and result.problem is not None
+                and result.problem.code is Code.SENT_EARLIER):
             # Resumed: its journal line (written before a kill) is the proof it went through;
             # the killed run may not have had time to commit it to the ledger.
             ledger.record(result)
