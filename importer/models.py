@@ -119,8 +119,10 @@ class ReasonCount:
     reason: str
     count: int
     examples: tuple[int, ...] = ()
-    #: The problem code the rows share ("" for lines of an older results file without one).
+    #: The problem code the rows share ("" for lines of an older results file without one),
+    #: and the first row's problem: a surface words the reason from it in its own words.
     code: str = ""
+    problem: Problem | None = None
 
 
 @dataclass(slots=True)

@@ -44,6 +44,7 @@ class Code(StrEnum):
     # invalid: the row as read, and its name
     ROW_TOO_WIDE = "row_too_wide"                        # cells, limit
     CELL_TOO_LONG = "cell_too_long"                      # column, chars, limit
+    CARD_UNREADABLE = "card_unreadable"  # card, reason (the vCard parser's words)
     NO_NAME = "no_name"
     # duplicate, unchanged, sent earlier
     DUPLICATE_OF = "duplicate_of"        # row; name, kept_name (when they differ); sent_ok
@@ -204,6 +205,8 @@ class Words:
             return f"more cells than the {found['limit']:,} columns allowed"
         if code is Code.CELL_TOO_LONG:
             return f"{found['column']}: cell longer than {found['limit']:,} characters"
+        if code is Code.CARD_UNREADABLE:
+            return "a vCard that cannot be read"
         if code is Code.DUPLICATE_OF:
             return "same number as row …" + (", already sent ok" if found.get("sent_ok")
                                              else "")
@@ -316,6 +319,9 @@ class Words:
     def _cell_too_long(self, found: Problem) -> str:
         return (f"{found['column']}: cell of {found['chars']:,} characters is longer than "
                 f"{found['limit']:,}")
+
+    def _card_unreadable(self, found: Problem) -> str:
+        return f"card {found['card']} cannot be read: {found['reason']}"
 
     def _no_name(self, found: Problem) -> str:
         return self.NO_NAME
