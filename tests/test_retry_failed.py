@@ -92,7 +92,7 @@ def test_retry_failed_sends_only_the_failures_and_carries_the_rest(sandbox: Sand
     assert set(state["contacts"]) == {r["chat_id"] for r in after if r["row"] in failed}
     with after_path.open(encoding="utf-8", newline="") as f:
         header = next(csv.reader(f))
-    assert header[8:] == ["Name", "Phone", "Notes"]
+    assert header[8:] == ["code", "params", "Name", "Phone", "Notes"]
     assert after[3]["Notes"] == "'=note 3"  # still guarded for Excel, not doubled
 
 
@@ -141,7 +141,7 @@ def test_retry_from_an_excel_results_file(sandbox: SandboxProcess, source: Path,
     sheet = openpyxl.load_workbook(tmp_path / "contacts.retry1.results.xlsx").active
     statuses = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert statuses.count("ok") == 12 and "failed" not in statuses
-    assert sheet["J2"].value == "0100 000 0000" and sheet["J2"].data_type == "s"
+    assert sheet["L2"].value == "0100 000 0000" and sheet["L2"].data_type == "s"
 
 
 def test_a_dry_run_after_a_real_run_leaves_its_results_for_the_printed_retry(
