@@ -37,6 +37,7 @@ MAX_REASONS = 50
 EXAMPLES_PER_REASON = 3
 REASONS_SHOWN_PER_STATUS = 3
 OTHER_REASONS = "(other reasons)"
+REASON_CACHE_SIZE = 256
 NO_DETAIL = "(no detail)"
 _MAX_REASON_CHARS = 200
 
@@ -76,6 +77,10 @@ class SummaryTally:
         self.max_reasons = max_reasons
         # Dicts keep first-seen order, which breaks ties between equal counts.
         self._reasons: dict[tuple[str, str, str], _Tally] = {}
+        # The reasons of the last problems seen, by identity (each entry holds its problem,
+        # so an id is never reused while cached): a million `unchanged` rows share a few
+        # problem objects, and wording them is the costly part of a row here.
+        self._reason_cache: dict[int, tuple[Problem, str, str]] = {}
 
     def add(self, result: RowResult, *, sent: bool = False) -> None:
         """Count one result (the pipeline calls this for every line it writes); `sent` when
@@ -84,7 +89,17 @@ class SummaryTally:
         if sent:
             self.summary.sent += 1
         if status in REASON_STATUSES:
-            self._add_reason(status.value, *reason_of(result), result.row, result.problem)
+            found = result.problem
+            cached = self._reason_cache.get(id(found)) if found is not None else None
+            if cached is not None and cached[0] is found:
+                code, reason = cached[1], cached[2]
+            else:
+                code, reason = reason_of(result)
+                if found is not None:
+                    if len(self._reason_cache) >= REASON_CACHE_SIZE:
+                        self._reason_cache.clear()
+                    self._reason_cache[id(found)] = (found, code, reason)
+            self._add_reason(status.value, code, reason, result.row, found)
         elif (status in (Status.READY, Status.OK) and result.chat_id
               and len(self.summary.preview) < self.preview_rows):
             self.summary.preview.append(RowResult(result.row, status, result.chat_id,
