@@ -28,6 +28,7 @@ from pathlib import Path
 from .errors import UsageError
 from .models import Contact, Prepared, RowResult, Status, Summary
 from .pipeline import Plan, run_files
+from .problems import WORDS, Code, Problem, problem
 from .read.results_input import CarriedRow, open_previous_results
 from .report.journal import RunHeader
 from .report.lock import RunLock
@@ -97,7 +98,8 @@ def _answer(data: dict[str, object]) -> RowResult | None:
                      last_name=str(data.get("last_name", "")),
                      attempts=attempts if isinstance(attempts, int) else 0,
                      http_status=http_status if isinstance(http_status, int) else None,
-                     detail=str(data.get("detail") or ""))
+                     detail=str(data.get("detail") or ""),
+                     problem=Problem.from_json(data.get("problem")))
 
 
 def recover_results(plan: Plan, *, reason: str, clock: Callable[[], float] = time.monotonic,
@@ -130,14 +132,16 @@ def recover_results(plan: Plan, *, reason: str, clock: Callable[[], float] = tim
         results = ResultFiles(plan.results_path, plan.table.headers, stack,
                               copy=options.results_copy)
         results.open()
-        not_sent = f"not sent: {reason}"
+        stopped = problem(Code.NOT_SENT, why=reason)
+        not_sent = WORDS.detail(stopped)
         items = LedgerUnchanged(ledger, options)(_answered(plan.prepared(), answers))
         for item in items:
             line = item.previous
             answered = line is not None and answers.lines.get((item.row, line.chat_id)) is line
             if item.status is Status.READY:
                 detail = f"{not_sent}; {item.detail}" if item.detail else not_sent
-                result = RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail)
+                result = RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail,
+                                                 problem=stopped)
             else:
                 result = RowResult.from_prepared(item)
             summary.results += 1
@@ -172,7 +176,7 @@ def _answered(items: Iterable[Prepared], answers: Answers) -> Iterator[Prepared]
         else:
             line.values = item.values
             yield Prepared(item.row, item.values, line.status, item.contact, line.detail,
-                           previous=line)
+                           previous=line, problem=line.problem)
 
 
 def results_summary(path: Path, *, on_result: ResultHook | None = None,

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..models import Prepared, SourceRow
 from ..options import DUPLICATE_POLICIES, MISSING_NAME_POLICIES, check_policies
+from ..problems import WORDS, Code, problem
 from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
 from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
 from .outcomes import Outcome, items, rejected
@@ -36,7 +37,7 @@ __all__ = ["DUPLICATE_POLICIES", "MAX_NAME_LENGTH", "MISSING_NAME_POLICIES", "Na
 #: that grows with the file, and most repeats are close together.
 NAME_CACHE_SIZE = 1 << 12
 
-NO_NAME = "no name: the row has no name (--missing-name phone uses the number instead)"
+NO_NAME = WORDS.NO_NAME
 #: Labels that mark a number as a mobile in a label column ("Phone 1 - Label" of Google
 #: Contacts, a vCard's TYPE), folded to lower case; "* " marks Google's primary number.
 MOBILE_LABELS = frozenset({
@@ -184,8 +185,9 @@ class RowNormalizer:
         header = self.headers[index] if index < len(self.headers) else ""
         return repr(header) if header.strip() else f"column {index + 1}"
 
-    def _pick(self, cells: tuple[str, ...]) -> tuple[str, str]:
-        """(the cell to use, a note when it is not the chosen column's): the first phone
+    def _pick(self, cells: tuple[str, ...]) -> tuple[str, str, str]:
+        """(the cell to use, a note when it is not the chosen column's, and that column's
+        name for the problem of the cell, "" for the chosen column): the first phone
         column, in the order of preference, that holds a valid number; a landline there
         gives way to a mobile of a later column (the one on WhatsApp; numbers that may be
         either, as in the US, count as mobiles, so the header's order stands)."""
@@ -198,7 +200,7 @@ class RowNormalizer:
             used = next((i for i in valid if is_mobile(results[i])),  # type: ignore[arg-type]
                         valid[0])
         if used == 0:
-            return cells[0], ""
+            return cells[0], "", ""
         first = results[0]
         if first is None:
             why = "is empty"
@@ -207,22 +209,26 @@ class RowNormalizer:
         else:
             why = "is a landline"
         chosen, other = self._phone_columns[0], self._phone_columns[used]
-        return cells[used], f"used {self._header(other)}: {self._header(chosen)} {why}"
+        return (cells[used], f"used {self._header(other)}: {self._header(chosen)} {why}",
+                self._header(other))
 
     def outcomes(self, cell: PhoneCells, name_key: NameKey) -> tuple[Outcome, ...]:
         """What a row with this phone cell (or these phone cells, best first) and these name
         cells becomes: one outcome, or one per valid number under `all_numbers`."""
-        note = ""
+        note = column = ""
         if not isinstance(cell, str):
-            cell, note = self._pick(cell)
+            cell, note, column = self._pick(cell)
         if self.all_numbers:
             found = self.phones.normalize_each(cell)
         else:
             found = (self.phones.normalize(cell),)
         first_found = found[0]
         if first_found.chat_id is None:
-            prefix = f"{note.split(':', 1)[0].removeprefix('used ')}: " if note else ""
-            return ((None, "", "", f"phone: {prefix}{first_found.detail}"),)
+            found_problem = first_found.problem
+            assert found_problem is not None
+            if column:
+                found_problem = found_problem.with_params(column=column)
+            return ((None, "", "", WORDS.detail(found_problem), found_problem),)
         person = self._names_of(name_key)
         if len(found) == 1:
             return (self._outcome(first_found, person, note),)
@@ -235,12 +241,15 @@ class RowNormalizer:
         phone_note = f"phone: {phone_note}" if phone_note else ""
         if not first:
             if self.missing_name != "phone":
-                return (chat_id, "", "", f"{phone_note}; {NO_NAME}" if phone_note else NO_NAME)
+                no_name = problem(Code.NO_NAME)
+                words = WORDS.detail(no_name)
+                return (chat_id, "", "", f"{phone_note}; {words}" if phone_note else words,
+                        no_name)
             first = display_number(chat_id)  # type: ignore[arg-type]
             name_note = "name: none in the row, the number is used"
         if phone_note and name_note:
-            return chat_id, first, last, f"{phone_note}; {name_note}"
-        return chat_id, first, last, phone_note or name_note
+            return chat_id, first, last, f"{phone_note}; {name_note}", None
+        return chat_id, first, last, phone_note or name_note, None
 
     def prepare(self, row: SourceRow) -> list[Prepared]:
         """The items for one row: one, or one per valid number under `all_numbers`."""

@@ -18,6 +18,7 @@ import sqlite3
 from collections.abc import Iterable, Iterator
 
 from ..models import Contact, Prepared, Status
+from ..problems import Code, Problem, detail_of
 
 
 def _key(chat_id: str) -> int:
@@ -82,15 +83,22 @@ class NumberIndex:
 
 def duplicate_of(item: Prepared, kept_row: int, kept_name: str) -> Prepared:
     """`item` marked as a duplicate of the row kept, saying when the names disagree."""
+    return _duplicate(item, kept_row, kept_name)
+
+
+def _duplicate(item: Prepared, kept_row: int, kept_name: str, *,
+               sent_ok: bool = False) -> Prepared:
     contact = item.contact
     assert contact is not None
-    detail = f"same number as row {kept_row}"
     name = _name(contact)
+    params: dict[str, object] = {"row": kept_row}
+    if sent_ok:
+        params["sent_ok"] = True
     if not _same_name(name, kept_name):
-        detail += f" (name differs: {name!r} here, {kept_name!r} in row {kept_row})"
-    if item.detail:
-        detail += f"; {item.detail}"
-    return Prepared(item.row, item.values, Status.DUPLICATE, contact, detail)
+        params.update(name=name, kept_name=kept_name)
+    found = Problem(Code.DUPLICATE_OF, params)
+    return Prepared(item.row, item.values, Status.DUPLICATE, contact,
+                    detail_of(found, item.detail), problem=found)
 
 
 def keep_first(items: Iterable[Prepared]) -> Iterator[Prepared]:
@@ -164,10 +172,7 @@ def not_sent_again(items: Iterable[Prepared], sent: NumberIndex) -> Iterator[Pre
             if kept is None or kept[0] == item.row:
                 yield item
                 continue
-            duplicate = duplicate_of(item, *kept)
-            prefix = f"same number as row {kept[0]}"
-            yield Prepared(duplicate.row, duplicate.values, Status.DUPLICATE, contact,
-                           duplicate.detail.replace(prefix, f"{prefix}, already sent ok", 1))
+            yield _duplicate(item, *kept, sent_ok=True)
     finally:
         sent.close()
 

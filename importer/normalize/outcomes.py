@@ -9,27 +9,30 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from ..models import Contact, Prepared, SourceRow, Status
+from ..problems import WORDS, Problem
 
-#: What one row (or one number of it) becomes: chat ID, first, last, detail. Ready when it
-#: has a first name, else invalid.
-Outcome = tuple["str | None", str, str, str]
+#: What one row (or one number of it) becomes: chat ID, first, last, detail, and the problem
+#: that keeps it from being sent (None: ready when it has a first name).
+Outcome = tuple["str | None", str, str, str, "Problem | None"]
 
 
 def rejected(row: SourceRow) -> Prepared:
     """A row the reader had to change (an over-long cell…): invalid, nothing sent."""
+    problems = getattr(row, "problems", ())
     return Prepared(row.number, row.values, Status.INVALID, None,
-                    "; ".join(getattr(row, "problems", ())))
+                    "; ".join(WORDS.detail(p) for p in problems), problem=problems[0])
 
 
 def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
     """The `Prepared` items of a row from its outcomes."""
-    for chat_id, first, last, detail in outcomes:
+    for chat_id, first, last, detail, found in outcomes:
         if first:  # a contact to send always has a first name
             yield Prepared(row.number, row.values, Status.READY, Contact(chat_id, first, last),
                            detail)
         else:
             contact = Contact(chat_id, "", "") if chat_id is not None else None
-            yield Prepared(row.number, row.values, Status.INVALID, contact, detail)
+            yield Prepared(row.number, row.values, Status.INVALID, contact, detail,
+                           problem=found)
 
 
 __all__ = ["Outcome", "items", "rejected"]

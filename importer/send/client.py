@@ -18,6 +18,7 @@ from tenacity.wait import wait_exponential_jitter
 
 from ..errors import ApiRejected, ApiUnreachable, ImporterError
 from ..models import Contact
+from ..problems import PROXY_HINT, WORDS, Code, Problem, problem
 from ..redact import Redactor
 from .answers import describe_body, is_json, is_ok_body, parse_json_object
 from .control import RunControl
@@ -28,8 +29,6 @@ log = logging.getLogger(__name__)
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 AUTH_STATUSES = frozenset({401, 403})
 MAX_RETRY_AFTER = 300.0
-#: Why a 2xx answer that is not JSON may come back: something other than WAWP answered.
-PROXY_HINT = "a proxy or captive portal may be answering instead of WAWP"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +47,14 @@ class UpsertOutcome:
     detail: str = ""
     rejected: bool = False
     stopped: bool = False
+    #: What went wrong, as data (`detail` says it in words).
+    problem: Problem | None = None
+
+    @classmethod
+    def failed(cls, attempts: int, http_status: int | None, found: Problem, *,
+               rejected: bool = False, stopped: bool = False) -> UpsertOutcome:
+        """A row that did not go through, with its problem and the problem's words."""
+        return cls(False, attempts, http_status, WORDS.detail(found), rejected, stopped, found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +66,13 @@ class ExistsOutcome:
     attempts: int
     http_status: int | None
     detail: str = ""
+    problem: Problem | None = None
+
+    @classmethod
+    def unanswered(cls, attempts: int, http_status: int | None,
+                   found: Problem) -> ExistsOutcome:
+        """No answer, with its problem and the problem's words."""
+        return cls(None, None, attempts, http_status, WORDS.detail(found), found)
 
 
 class _Stopped(Exception):
@@ -92,6 +106,19 @@ class UnexpectedAnswer(RetryableError):
         super().__init__(f"unexpected answer from the API: {what} (HTTP {http_status})",
                          http_status=http_status)
         self.from_api = from_api
+
+
+def gave_up(exc: RetryableError, attempts: int, *, check: bool = False) -> Problem:
+    """The problem of a request that failed `attempts` times, the last time with `exc`
+    (`check`: a check-exists call, which stores nothing)."""
+    params: dict[str, Any] = {"attempts": attempts, "reason": exc.reason}
+    if isinstance(exc, UnexpectedAnswer):
+        return Problem(Code.UNEXPECTED_ANSWER, {**params, "http_status": exc.http_status,
+                                                "from_api": exc.from_api,
+                                                **({"check": True} if check else {})})
+    if exc.http_status is not None:
+        return Problem(Code.API_ERROR, {**params, "http_status": exc.http_status})
+    return Problem(Code.API_NO_ANSWER, params)
 
 
 def parse_retry_after(value: str | None, *, now: float | None = None) -> float | None:
@@ -259,24 +286,21 @@ class WawpClient:
                         last = exc
                         raise
         except RetryableError as exc:
-            tries = "attempt" if attempts == 1 else "attempts"
-            detail = f"gave up after {attempts} {tries}: {exc.reason}"
-            if isinstance(exc, UnexpectedAnswer):
-                detail += ("; the API did not confirm it stored the contact"
-                           if exc.from_api else f"; {PROXY_HINT}")
-                detail += "; the contact was not recorded as sent"
-            return UpsertOutcome(False, attempts, exc.http_status, detail)
+            return UpsertOutcome.failed(attempts, exc.http_status, gave_up(exc, attempts))
         except ApiRejected as exc:
-            return UpsertOutcome(False, attempts, exc.status, str(exc), rejected=True)
+            return UpsertOutcome.failed(attempts, exc.status, problem(
+                Code.API_REJECTED_TOKEN, http_status=exc.status, message=str(exc)),
+                rejected=True)
         except _Stopped as exc:
             if last is None:
-                return UpsertOutcome(False, attempts, None, exc.reason, stopped=True)
-            return UpsertOutcome(False, attempts, last.http_status,
-                                 f"{last.reason}; not retried: {exc.reason}", stopped=True)
+                return UpsertOutcome.failed(attempts, None,
+                                            problem(Code.NOT_SENT, why=exc.reason), stopped=True)
+            return UpsertOutcome.failed(attempts, last.http_status, problem(
+                Code.NOT_RETRIED, reason=last.reason, why=exc.reason), stopped=True)
         except Exception as exc:  # a bug (ours or a library's) fails this row, not the run
             log.error("internal error sending a contact", exc_info=exc)
-            detail = f"internal error: {type(exc).__name__}: {self.redact(str(exc))}"
-            return UpsertOutcome(False, attempts, None, detail)
+            return UpsertOutcome.failed(attempts, None, problem(
+                Code.INTERNAL_ERROR, error=type(exc).__name__, message=self.redact(str(exc))))
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _retrying(self) -> AsyncRetrying:
@@ -311,13 +335,11 @@ class WawpClient:
                     attempts += 1
                     return await self._check_attempt(phone, attempts, pacer)
         except RetryableError as exc:
-            tries = "attempt" if attempts == 1 else "attempts"
-            detail = f"gave up after {attempts} {tries}: {exc.reason}"
-            if isinstance(exc, UnexpectedAnswer) and not exc.from_api:
-                detail += f"; {PROXY_HINT}"
-            return ExistsOutcome(None, None, attempts, exc.http_status, detail)
+            return ExistsOutcome.unanswered(attempts, exc.http_status,
+                                            gave_up(exc, attempts, check=True))
         except _Stopped as exc:
-            return ExistsOutcome(None, None, attempts - 1, None, f"not checked: {exc.reason}")
+            return ExistsOutcome.unanswered(attempts - 1, None,
+                                            problem(Code.NOT_CHECKED, why=exc.reason))
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _check_attempt(self, phone: str, attempt: int, pacer: Pacer) -> ExistsOutcome:
@@ -331,8 +353,9 @@ class WawpClient:
             raise RetryableError(self.describe_error(exc)) from None
         status = self._classify(response, pacer, sent_at=sent_at).status_code
         if not 200 <= status < 300:
-            return ExistsOutcome(None, None, attempt, status, "check-exists refused: "
-                                 f"HTTP {status} {self.api_message(response)}".rstrip())
+            return ExistsOutcome.unanswered(attempt, status, problem(
+                Code.API_REFUSED, http_status=status, message=self.api_message(response),
+                check=True))
         body = parse_json_object(response.content) if status == 200 else None
         if body is None or not isinstance(body.get("numberExists"), bool):
             raise self._unexpected(response)
@@ -355,8 +378,8 @@ class WawpClient:
                 raise self._unexpected(response)
             self.pacer.succeeded()
             return UpsertOutcome(True, attempt, status, "")
-        return UpsertOutcome(False, attempt, status, "rejected by the API: HTTP "
-                             f"{status} {self.api_message(response)}".rstrip())
+        return UpsertOutcome.failed(attempt, status, problem(
+            Code.API_REFUSED, http_status=status, message=self.api_message(response)))
 
     def _classify(self, response: httpx.Response, pacer: Pacer, *,
                   sent_at: float | None = None, repeat: bool = False) -> httpx.Response:

@@ -18,6 +18,7 @@ from typing import NamedTuple, Protocol
 
 from ..errors import ApiRejected
 from ..models import Contact, Prepared, RowResult, Status
+from ..problems import Code, detail_of, problem
 from ..redact import redact
 from .client import UpsertOutcome
 from .control import RunControl, Sleep
@@ -47,10 +48,9 @@ class Answer(NamedTuple):
 
 def not_attempted(item: Prepared, control: RunControl) -> RowResult:
     """The result of a row the run stopped before sending."""
-    detail = f"not sent: {control.stop_reason}"
-    if item.detail:
-        detail = f"{detail}; {item.detail}"
-    return RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail)
+    found = problem(Code.NOT_SENT, why=control.stop_reason)
+    return RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail_of(found, item.detail),
+                                   problem=found)
 
 
 def outcome_result(item: Prepared, outcome: UpsertOutcome, control: RunControl) -> RowResult:
@@ -60,7 +60,7 @@ def outcome_result(item: Prepared, outcome: UpsertOutcome, control: RunControl) 
     status = Status.OK if outcome.ok else Status.FAILED
     detail = "; ".join(d for d in (outcome.detail, item.detail) if d)
     return RowResult.from_prepared(item, status, detail, attempts=outcome.attempts,
-                                   http_status=outcome.http_status)
+                                   http_status=outcome.http_status, problem=outcome.problem)
 
 
 async def send_all(items: Iterable[Prepared], client: Upserter, *, concurrency: int,
@@ -173,11 +173,13 @@ class _Dispatcher:
         try:
             outcome = await self.client.upsert(contact)
         except ApiRejected as exc:  # an Upserter that raises instead of reporting
-            outcome = UpsertOutcome(False, 1, exc.status, str(exc), rejected=True)
+            outcome = UpsertOutcome.failed(1, exc.status, problem(
+                Code.API_REJECTED_TOKEN, http_status=exc.status, message=str(exc)),
+                rejected=True)
         except Exception as exc:  # a bug fails its row, not the run (token masked)
             log.error("internal error sending a contact", exc_info=exc)
-            outcome = UpsertOutcome(False, 0, None, redact(
-                f"internal error: {type(exc).__name__}: {exc}"))
+            outcome = UpsertOutcome.failed(0, None, problem(
+                Code.INTERNAL_ERROR, error=type(exc).__name__, message=redact(str(exc))))
         if outcome.rejected:
             self.control.abort(outcome.detail)
         result = outcome_result(item, outcome, self.control)

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, TypeAlias
 
 from ..errors import OutputError
 from ..models import RowResult, Status, Summary
-from ..report.journal import SENT_EARLIER, JournalPlan
+from ..problems import Code
+from ..report.journal import JournalPlan
 from ..report.ledger import Ledger
 from ..report.results import ResultsWriter, open_results_writer
 from ..report.summary import SummaryTally
@@ -94,7 +95,8 @@ class Sink:
     def __call__(self, answer: Answer) -> None:
         result, sent = answer
         if (self.ledger is not None and result.status is Status.OK and result.attempts == 0
-                and result.detail.startswith(SENT_EARLIER)):
+                and result.problem is not None
+                and result.problem.code is Code.SENT_EARLIER):
             self.ledger.record(result)
         summary = self.summary
         summary.results += 1
