@@ -8,6 +8,7 @@ import contextlib
 from pathlib import Path
 
 from importer.models import Contact, Prepared, RowResult, Status, Summary
+from importer.problems import Code, problem
 from importer.report.journal import SENT_EARLIER
 from importer.send.canary import Canary
 from importer.send.client import UpsertOutcome
@@ -232,7 +233,8 @@ def test_the_sink_records_a_resumed_row_in_the_ledger(tmp_path: Path) -> None:
         files = ResultFiles(tmp_path / "r.csv", ["Name", "Phone"], stack)
         files.open()
         sink = Sink(Summary(), files, ledger=ledger)  # type: ignore[arg-type]
-        resumed = Prepared(2, ready(2).values, Status.OK, ready(2).contact, SENT_EARLIER)
+        resumed = Prepared(2, ready(2).values, Status.OK, ready(2).contact, SENT_EARLIER,
+                           problem=problem(Code.SENT_EARLIER))
         sink(Answer(RowResult.from_prepared(resumed), False))
         sink(Answer(RowResult.from_prepared(invalid(3)), False))
     assert [r.row for r in ledger.recorded] == [2]
