@@ -9,6 +9,7 @@ import asyncio
 import email.utils
 import gc
 import gzip
+import json
 import logging
 from collections.abc import Callable, Iterator
 from urllib.parse import quote, urlencode
@@ -87,6 +88,15 @@ def test_the_request_is_the_one_the_api_documents() -> None:
     assert dict(request.url.params) == {"instance_id": "inst-1", "access_token": TOKEN}
     assert request.headers["content-type"] == "application/json"
     assert request.read() == b'{"firstName":"Ahmed","lastName":"Hassan"}'
+
+
+@pytest.mark.parametrize("name", ["محمد", 'A "B" \\ C', "line\nbreak\ttab\x00\x1f", "\u2028\u2029",
+                                  "emoji 👋🏽", ""])
+def test_the_body_is_the_compact_json_of_the_names(name: str) -> None:
+    handler, seen = answers(ok())
+    upsert(handler, contact=Contact("201001234567@c.us", name, name[::-1]))
+    assert seen[0].read() == json.dumps({"firstName": name, "lastName": name[::-1]},
+                                        ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def test_names_in_any_script_are_sent_as_they_are() -> None:

