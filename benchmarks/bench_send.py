@@ -125,11 +125,13 @@ def bare_child(args: argparse.Namespace) -> None:
             await asyncio.gather(*(worker() for _ in range(concurrency)))
         return ok
 
+    cpu = time.process_time()
     started = time.perf_counter()
     ok = asyncio.run(run())
     elapsed = time.perf_counter() - started
+    cpu = time.process_time() - cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"rows": len(rows), "ok": ok, "elapsed": elapsed, "cpu": 0.0,
+    print(json.dumps({"rows": len(rows), "ok": ok, "elapsed": elapsed, "cpu": cpu,
                       "rss_mb": rss_mb}))
 
 
