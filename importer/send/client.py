@@ -9,6 +9,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from json.encoder import encode_basestring
 from typing import Any
 from urllib.parse import quote, urlencode
 
@@ -20,7 +21,7 @@ from ..errors import ApiRejected, ApiUnreachable, ImporterError
 from ..models import Contact
 from ..problems import PROXY_HINT, WORDS, Code, Problem, problem
 from ..redact import Redactor
-from .answers import describe_body, is_json, is_ok_body, parse_json_object
+from .answers import OK_BODIES, describe_body, is_json, is_ok_body, parse_json_object
 from .control import RunControl
 from .pacing import Pacer
 
@@ -155,26 +156,29 @@ class WawpClient:
         self._stop = stop_after_attempt(max_attempts)
         self._retry = retry_if_exception_type(RetryableError)
         self._params = {"instance_id": instance_id, "access_token": access_token}
-        # The upsert is the hot path: its URL is built as one string and its request sent
-        # with `send`, because httpx's `params=` merging parses the URL three times and
-        # `build_request` costs as much again (a third of the client's CPU per row).
+        # The upsert is the hot path: its URL is built as one string, already in the form
+        # httpx gives it (the prefix is httpx's; the chat ID and the query are quoted to
+        # characters httpx keeps as they are), and sent through `exchange` with neither an
+        # httpx.Request nor an httpx.Response unless the answer is not the documented
+        # success (see transport.py).
         self._base_url = base_url.rstrip("/")
+        self._contacts_url = str(httpx.URL(f"{self._base_url}/v2/contacts/"))
         self._query = urlencode(self._params)
-        self._headers = httpx.Headers({"Content-Type": "application/json",
-                                       "Accept": "application/json",
-                                       "Accept-Encoding": "gzip, deflate",
-                                       "User-Agent": "wawp-importer"})
+        self._headers = (("Content-Type", "application/json"), ("Accept", "application/json"),
+                         ("Accept-Encoding", "gzip, deflate"), ("User-Agent", "wawp-importer"))
         # httpx's four timeouts bound each phase (a read timeout each read, which a server
         # trickling a byte at a time never trips); `total`, which the transport reads too,
         # bounds the whole request: connect, send, wait and read the whole answer.
         self._timeout = {**httpx.Timeout(timeout).as_dict(), "total": timeout}
         self._extensions = {"timeout": self._timeout}
         # Imported here: aiohttp takes ~0.2 s to import, and a dry run never sends.
-        from .transport import StatelessClient, default_transport
+        from .transport import StatelessClient, default_transport, exchange_over
 
-        self._http = StatelessClient(
+        transport = transport or default_transport(max_connections)
+        self._exchange = exchange_over(transport)  # the upserts
+        self._http = StatelessClient(  # the rest; it closes the transport
             base_url=base_url.rstrip("/"),
-            transport=transport or default_transport(max_connections),
+            transport=transport,
             timeout=timeout,
             headers={"Content-Type": "application/json", "User-Agent": "wawp-importer"},
         )
@@ -253,14 +257,14 @@ class WawpClient:
         last: RetryableError | None = None
         throttled = False  # this contact had a 429: another one is its own, not the run's
 
-        async def send_once(request: httpx.Request) -> UpsertOutcome:
+        async def send_once(request: tuple[str, bytes]) -> UpsertOutcome:
             nonlocal attempts, throttled
             self._check_not_stopped()
             sent_at = await self.pacer.acquire()
             self._check_not_stopped()  # the wait for a slot may have been cut short
             attempts += 1
             try:
-                return await self._attempt(request, attempts, sent_at, repeat=throttled)
+                return await self._attempt(*request, attempts, sent_at, repeat=throttled)
             except RetryableError as exc:
                 throttled = throttled or exc.http_status == 429
                 raise
@@ -313,12 +317,14 @@ class WawpClient:
         if control is not None and control.stopped:
             raise _Stopped(control.stop_reason)
 
-    def _upsert_request(self, contact: Contact) -> httpx.Request:
-        url = f"{self._base_url}/v2/contacts/{quote(contact.chat_id, safe='@')}?{self._query}"
-        body = json.dumps({"firstName": contact.first_name, "lastName": contact.last_name},
-                          ensure_ascii=False, separators=(",", ":")).encode()
-        return httpx.Request("PUT", url, headers=self._headers, content=body,
-                             extensions={"timeout": self._timeout})
+    def _upsert_request(self, contact: Contact) -> tuple[str, bytes]:
+        """The URL and body of a contact's PUT."""
+        url = f"{self._contacts_url}{quote(contact.chat_id, safe='@')}?{self._query}"
+        # json.dumps(…, ensure_ascii=False, separators=(",", ":")) byte for byte, at a tenth
+        # of its cost: the same string encoder, without building and walking a dict.
+        body = (f'{{"firstName":{encode_basestring(contact.first_name)},'
+                f'"lastName":{encode_basestring(contact.last_name)}}}').encode()
+        return url, body
 
     async def check_exists(self, phone: str, *, pacer: Pacer | None = None) -> ExistsOutcome:
         """`GET /v2/contacts/check-exists?phone=…`: is this number on WhatsApp, under which chat ID?
@@ -363,10 +369,18 @@ class WawpClient:
         return ExistsOutcome(body["numberExists"], chat_id if isinstance(chat_id, str) else None,
                              attempt, status)
 
-    async def _attempt(self, request: httpx.Request, attempt: int,
+    async def _attempt(self, url: str, body: bytes, attempt: int,
                        sent_at: float, *, repeat: bool = False) -> UpsertOutcome:
         try:
-            response = await self._http.send(request)
+            answer = await self._exchange.exchange("PUT", url, self._headers, body,
+                                                   self._timeout)
+            if log.isEnabledFor(logging.INFO):  # the line httpx logs for the other requests
+                log.info('HTTP Request: PUT %s "HTTP/1.1 %d %s"', url, answer.status,
+                         answer.reason)
+            if answer.status == 200 and not answer.encoded and answer.content in OK_BODIES:
+                self.pacer.succeeded()  # the documented success, byte for byte: nearly all
+                return UpsertOutcome(True, attempt, 200, "")
+            response = answer.response()  # decoding a body can fail (a DecodingError)
         except httpx.HTTPError as exc:
             raise RetryableError(self.describe_error(exc)) from None
         status = self._classify(response, self.pacer, sent_at=sent_at,
