@@ -29,7 +29,7 @@ from itertools import islice
 from typing import Any, Protocol
 
 from ..models import Prepared, SourceRow
-from .outcomes import Outcome, items, rejected
+from .outcomes import Outcome, chunk_items
 
 
 class ChunkNormalizer(Protocol):
@@ -181,12 +181,7 @@ def prepare_in_parallel(normalizer: ChunkNormalizer, rows: Iterable[SourceRow],
 
     def finished(chunk: list[SourceRow],
                  future: Future[list[tuple[Outcome, ...]]]) -> Iterator[Prepared]:
-        results = iter(future.result())
-        for row in chunk:
-            if getattr(row, "problems", ()):
-                yield rejected(row)
-            else:
-                yield from items(row, next(results))
+        return chunk_items(chunk, future.result())
 
     try:
         while True:

@@ -227,15 +227,20 @@ class Ledger:
             yield from items
             return
         oldest = -1.0 if max_age is None else self.clock() - max_age
+        entry_of = found.get
+        details: dict[int, str] = {}  # day → its detail: most entries share a few days
         for item in items:
             contact = item.contact
-            entry = (found.get(contact.chat_id)
+            entry = (entry_of(contact.chat_id)
                      if contact is not None and item.status is ready else None)
             if (entry is None or entry[3] <= oldest or entry[1] != contact.first_name  # type: ignore[union-attr]
                     or entry[2] != contact.last_name):  # type: ignore[union-attr]
                 yield item
                 continue
-            detail = unchanged_detail(int(entry[3] // 86400))
+            day = int(entry[3] // 86400)
+            detail = details.get(day)
+            if detail is None:
+                detail = details[day] = unchanged_detail(day)
             if item.detail:
                 detail = f"{detail}; {item.detail}"
             yield Prepared(item.row, item.values, unchanged, contact, detail, item.previous)
