@@ -134,7 +134,7 @@ class WorkerPool:
                                            initargs=(self.normalizer, os.getpid()))
                 try:
                     pool.submit(_started).result()
-                except BaseException:
+                except BaseException:  # a worker that could not start: none left behind
                     pool.shutdown(wait=True, cancel_futures=True)
                     raise
             finally:
