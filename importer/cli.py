@@ -534,6 +534,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         from .send.control import RunControl
 
         plan = plan_import(options)
+        # The normalizing workers are forked before the progress bar starts its thread.
+        spooled.callback(plan.normalizer.stop_workers)
+        plan.start_workers()
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
         for line in describe_outlook(plan):
             console.warn(line)

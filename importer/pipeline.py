@@ -104,6 +104,13 @@ class Plan:
         """The input's items, normalized: the first two stages."""
         return self.normalize()(self.source())
 
+    def start_workers(self) -> bool:
+        """Fork the normalizing workers now, for a long input: before the run's locks, HTTP
+        client, event loop and threads exist (`run_plan` does it first thing; a caller that
+        starts a thread of its own before `run_plan` calls it before that). Whether they run:
+        not for a short input, a plan without workers, or where forking is not safe here."""
+        return self.normalizer.start_workers(self.table.info.rows)
+
     def checked(self, rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
         """The rows, a phone cell that is a number no phone can be (1.797E+308) marked."""
         return self.source().checked(rows)
@@ -276,9 +283,11 @@ def phone_cells(rows: Iterable[SourceRow], column: int) -> Iterator[str]:
 
 def default_workers_for(options: ImportOptions) -> int:
     """How many processes normalize the rows of a run when its caller does not say."""
-    # a dry run is bound by parsing numbers: use the other cores (forked: only where no HTTP
-    # client threads are running); sending and --verify are bound by the API: one process
-    return default_workers() if options.dry_run and not options.verify else 0
+    # A dry run is bound by parsing numbers, and so is a re-import whose rows the ledger
+    # finds unchanged: use the other cores. The workers are forked before any thread exists
+    # (Plan.start_workers), or not at all. --verify is bound by the API (one question a
+    # second) and reads the input twice: one process.
+    return 0 if options.verify else default_workers()
 
 
 def run_files(results: Path) -> RunFiles:
@@ -339,7 +348,11 @@ async def run_plan_async(plan: Plan, *, transport: httpx.AsyncBaseTransport | No
     control.bind(asyncio.get_running_loop())
     canary = Canary(options.limit, dry_run=options.dry_run)
     pacer: Pacer | None = None
+    # Forked before the locks below are taken (a child holds copies of their descriptors)
+    # and before the HTTP client and any worker thread (asyncio.to_thread) start.
+    plan.start_workers()
     with contextlib.ExitStack() as files:
+        files.callback(plan.normalizer.stop_workers)
         # One run at a time on these results: a second one stops here, having sent nothing.
         files.enter_context(RunLock(plan.results_path))
         # Decided before anything is written or sent: a refused resume leaves no trace.

@@ -558,6 +558,29 @@ def test_the_forwarded_scheme_and_client_are_trusted_only_from_the_named_proxy(
 
 # -- import -------------------------------------------------------------------------------------
 
+def test_the_pages_import_never_forks_a_worker(serve: Callable[..., PageClient], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page runs imports in threads, where forking can deadlock the child: its rows are
+    normalized in the server's process, however long the input."""
+    from importer.normalize import parallel
+
+    monkeypatch.setattr(parallel, "WARMUP_ROWS", 50)
+    monkeypatch.setattr(parallel, "CHUNK_ROWS", 20)
+    forked: list[object] = []
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        forked.append(args)
+        raise AssertionError("the page's import forked a worker")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "book.csv", contacts(150)))
+    job = import_and_wait(client, job["id"])
+    assert job["phase"] == "done", job["message"]
+    assert job["summary"]["counts"] == {"ok": 150}
+    assert not forked
+
+
 def test_import_writes_the_address_book_and_both_results_files(
         serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path) -> None:
     client = serve()

@@ -19,10 +19,11 @@ from typing import TYPE_CHECKING
 from ..models import Prepared, SourceRow
 from ..options import DUPLICATE_POLICIES, MISSING_NAME_POLICIES, check_policies
 from ..problems import WORDS, Code, problem
+from . import parallel
 from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
 from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
 from .outcomes import Outcome, items, rejected
-from .parallel import default_workers, prepare_in_parallel
+from .parallel import WorkerPool, default_workers, prepare_in_parallel
 from .phones import PhoneNormalizer, PhoneResult, check_region, display_number, is_mobile
 
 if TYPE_CHECKING:  # only a type here: worker processes need not import the readers
@@ -81,6 +82,7 @@ class RowNormalizer:
         self.missing_name = missing_name
         self.duplicates = duplicates
         self.workers = workers
+        self._pool = WorkerPool(self, workers)
         self.first_template = (NameTemplate(first_name_format, headers,
                                             option="--first-name-format")
                                if first_name_format else None)
@@ -259,8 +261,21 @@ class RowNormalizer:
         """Every row's items in input order, before duplicates are marked (on `workers`
         extra processes for long inputs)."""
         if self.workers > 0:
-            return prepare_in_parallel(self, rows, self.workers)
+            return prepare_in_parallel(self, rows, self.workers, pool=self._pool)
         return self.prepare_in_process(rows)
+
+    def start_workers(self, rows: int | None) -> bool:
+        """Fork the `workers` now, for every pass over an input of `rows` rows until
+        `stop_workers`; whether they run. Not for a short input (or one of unknown length),
+        nor where forking is not safe here (another thread runs). Without this, a long input
+        forks workers of its own once it is past its first rows, if it is safe then."""
+        if rows is None or rows < parallel.WARMUP_ROWS:
+            return False
+        return self._pool.start()
+
+    def stop_workers(self) -> None:
+        """End the workers `start_workers` forked (nothing when there are none)."""
+        self._pool.close()
 
     def prepare_in_process(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
         """Every row's items in input order, in this process (`prepare_rows` may fork)."""

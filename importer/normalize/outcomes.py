@@ -35,4 +35,23 @@ def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
                            problem=found)
 
 
-__all__ = ["Outcome", "items", "rejected"]
+def chunk_items(rows: Iterable[SourceRow],
+                outcomes: Iterable[tuple[Outcome, ...]]) -> Iterator[Prepared]:
+    """The items of `rows` in order: a row with problems `rejected`, every other one made
+    from the next of `outcomes` (as `items` would, in one generator for all the rows)."""
+    answers = iter(outcomes)
+    ready, invalid = Status.READY, Status.INVALID
+    for row in rows:
+        if getattr(row, "problems", ()):
+            yield rejected(row)
+            continue
+        number, values = row.number, row.values
+        for chat_id, first, last, detail in next(answers):
+            if first:
+                yield Prepared(number, values, ready, Contact(chat_id, first, last), detail)
+            else:
+                contact = Contact(chat_id, "", "") if chat_id is not None else None
+                yield Prepared(number, values, invalid, contact, detail)
+
+
+__all__ = ["Outcome", "chunk_items", "items", "rejected"]

@@ -233,9 +233,10 @@ class Ledger:
             yield from items
             return
         oldest = -1.0 if max_age is None else self.clock() - max_age
+        entry_of = found.get
         for item in items:
             contact = item.contact
-            entry = (found.get(contact.chat_id)
+            entry = (entry_of(contact.chat_id)
                      if contact is not None and item.status is ready else None)
             if (entry is None or entry[3] <= oldest or entry[1] != contact.first_name  # type: ignore[union-attr]
                     or entry[2] != contact.last_name):  # type: ignore[union-attr]
