@@ -46,12 +46,12 @@ def chunk_items(rows: Iterable[SourceRow],
             yield rejected(row)
             continue
         number, values = row.number, row.values
-        for chat_id, first, last, detail in next(answers):
+        for chat_id, first, last, detail, found in next(answers):
             if first:
                 yield Prepared(number, values, ready, Contact(chat_id, first, last), detail)
             else:
                 contact = Contact(chat_id, "", "") if chat_id is not None else None
-                yield Prepared(number, values, invalid, contact, detail)
+                yield Prepared(number, values, invalid, contact, detail, problem=found)
 
 
 __all__ = ["Outcome", "chunk_items", "items", "rejected"]
