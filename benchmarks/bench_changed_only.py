@@ -85,8 +85,10 @@ def run_cli(source: Path, sandbox: Sandbox, folder: Path, ledger: Path, concurre
                PYTHONPATH=str(code))
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         started = time.perf_counter()
+        # run from `code`: `python -m` puts the current folder first on the path, so from
+        # another checkout it would run that checkout's importer whatever PYTHONPATH says
         child = subprocess.Popen(command, env=env, stdout=out, stderr=err,
-                                 stdin=subprocess.DEVNULL)
+                                 stdin=subprocess.DEVNULL, cwd=code)
         _, status, usage = os.wait4(child.pid, 0)
         elapsed = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)

@@ -38,8 +38,9 @@ _PUBLIC = {
     "SheetError": ".errors", "UsageError": ".errors",
     "Contact": ".models", "RowResult": ".models", "Status": ".models", "Summary": ".models",
     "ImportOptions": ".options",
-    "import_async": ".pipeline", "plan_import": ".pipeline", "run_import": ".pipeline",
-    "run_plan": ".pipeline",
+    "import_async": ".pipeline", "plan_import": ".pipeline",
+    "plan_import_async": ".pipeline", "run_import": ".pipeline", "run_plan": ".pipeline",
+    "run_plan_async": ".pipeline",
     "read_results": ".report.frames", "summary_frame": ".report.frames",
     "render_preview": ".report.summary", "render_summary": ".report.summary",
     "summary_to_dict": ".report.summary",
@@ -49,8 +50,8 @@ __all__ = [
     "ApiRejected", "ApiUnreachable", "ColumnError", "ConfigError", "Contact", "ImportOptions",
     "ImporterError", "InputFileError", "LedgerUnusable", "OutputError", "PreflightError",
     "RowResult", "SheetError", "Status", "Summary", "UsageError", "__version__", "import_async",
-    "plan_import", "read_results", "render_preview", "render_summary", "run_import", "run_plan",
-    "summary_frame", "summary_to_dict",
+    "plan_import", "plan_import_async", "read_results", "render_preview", "render_summary",
+    "run_import", "run_plan", "run_plan_async", "summary_frame", "summary_to_dict",
 ]
 
 if TYPE_CHECKING:
@@ -69,7 +70,14 @@ if TYPE_CHECKING:
     )
     from .models import Contact, RowResult, Status, Summary
     from .options import ImportOptions
-    from .pipeline import import_async, plan_import, run_import, run_plan
+    from .pipeline import (
+        import_async,
+        plan_import,
+        plan_import_async,
+        run_import,
+        run_plan,
+        run_plan_async,
+    )
     from .report.frames import read_results, summary_frame
     from .report.summary import render_preview, render_summary, summary_to_dict
 

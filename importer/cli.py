@@ -25,54 +25,39 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, TextIO
 
 from . import __version__
-from .config import UNKNOWN_HINT, load_config
+from .config import read_config
 from .entry import (
-    EXIT_INTERNAL,
+    EXIT_INTERNAL,  # noqa: F401  (the exit codes are the command's, tests read them here)
     EXIT_INTERRUPTED,
     EXIT_OK,
     EXIT_OUTPUT,
     EXIT_REJECTED,
     EXIT_ROWS,
-    EXIT_USAGE,
     Console,
     OneLineParser,
-    add_logging_arguments,
-    add_sending_arguments,
+    Setting,
+    add_settings,
     enable_logging,
     read_token,
-    sending_settings,
+    report_error,
+    settings_from_args,
     tolerate_unprintable,
     update_log_redactor,
 )
 from .errors import (
-    ApiRejected,
-    ConfigError,
     DryRunResults,
     ImporterError,
     LedgerUnusable,
     OutputError,
-    PreflightError,
-    StoppedWaiting,
-    UsageError,
 )
 from .models import RowResult, Status, Summary
-from .options import (
-    DEFAULT_MAX_AGE,
-    DEFAULT_VERIFY_RATE,
-    DUPLICATE_POLICIES,
-    MISSING_NAME_POLICIES,
-    ImportOptions,
-    check_known,
-    coerce,
-    field_kinds,
-    parse_age,
-)
-from .paths import LEDGER_ENV, default_ledger, default_verify_cache
+from .options import ImportOptions, settings_fields
+from .paths import default_ledger, default_verify_cache
 from .redact import Redactor
 from .report.summary import (
     render_preview,
@@ -117,7 +102,9 @@ exit codes:
 """
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(settings: Iterable[Setting] | None = None) -> argparse.ArgumentParser:
+    """The command's flags: the input, --version, and one flag per setting (options.py;
+    `settings` replaces them, e.g. a test's definition with one more field)."""
     p = OneLineParser(
         prog="wawp-import",
         description="Import a spreadsheet of contacts into a WhatsApp number's address book "
@@ -129,192 +116,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("input", type=Path, help="the spreadsheet: .csv, .tsv, .txt, .xlsx, .xls, "
                    ".ods, or a vCard file (.vcf); - for standard input")
     p.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
-    p.add_argument("--results", type=Path, help="results file (default: <input>.results.csv)")
-    p.add_argument("--dry-run", action="store_true", help="do everything but send")
-
-    g = p.add_argument_group("reading")
-    g.add_argument("--sheet", help="workbook sheet, by name or 1-based number "
-                   "(default: the first sheet with data)")
-    g.add_argument("--header-row", type=int, help="row number of the header, as the "
-                   "spreadsheet shows it (default: detected, skipping title rows)")
-    g.add_argument("--no-header", action="store_true",
-                   help="the file has no header row: every row is data and the columns are "
-                   "named by number (--phone-column 2 --name-column 1)")
-    g.add_argument("--encoding", help="text encoding of a CSV, e.g. cp1252 (default: detected)")
-    g.add_argument("--delimiter", help="CSV delimiter: one character or 'tab' "
-                   "(default: detected among , ; tab |)")
-    g.add_argument("--max-rows", type=int, help="refuse inputs with more data rows than this")
-    g.add_argument("--fixes", type=Path, metavar="FILE",
-                   help="cells fixed by hand, applied as the rows are read (the input is not "
-                   'changed): JSON {"rows": {"7": {"Mobile": "0100 123 4567"}}}, by row '
-                   "number and column header; the web page keeps one per job")
-
-    g = p.add_argument_group("columns (a header name or a 1-based column number)")
-    g.add_argument("--phone-column", action=ReplaceThenAppend, metavar="COLUMN",
-                   help="the phone column; repeat it to give the order in which a row falls "
-                   "back to other phone columns (given once: that column alone)")
-    g.add_argument("--name-column", help="a full-name column, split into first/last")
-    g.add_argument("--first-name-column")
-    g.add_argument("--last-name-column")
-    g.add_argument("--mapping-from", type=Path, metavar="FILE",
-                   help="use the columns and settings remembered for an earlier file of that "
-                   "name imported to this number (or for the spreadsheet of a results file); "
-                   "by default those of a file with the same headers are used")
-    g.add_argument("--no-remembered-mapping", action="store_true",
-                   help="choose the columns afresh, even when a file with these headers was "
-                   "imported to this number before")
-
-    g = p.add_argument_group("normalizing")
-    g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
-                   "(env WAWP_DEFAULT_REGION)")
-    g.add_argument("--all-numbers", action="store_true",
-                   help="a cell with several numbers makes one contact per number (default: "
-                   "the first valid one, the others named in the detail)")
-    g.add_argument("--title-case", action="store_true",
-                   help="write ALL-CAPS and all-lowercase names in name case "
-                   "(JOHN DOE -> John Doe)")
-    g.add_argument("--missing-name", choices=MISSING_NAME_POLICIES, default="invalid",
-                   help="a row without a name is invalid (default), or uses the number as its "
-                   "first name")
-    g.add_argument("--first-name-format", metavar="TEMPLATE",
-                   help="compose the first name from columns, e.g. '{First Name} [{Role}]'")
-    g.add_argument("--last-name-format", metavar="TEMPLATE",
-                   help="compose the last name from columns, e.g. '{Last Name} - {Company}'; "
-                   "an empty cell drops the text around it")
-    g.add_argument("--duplicates", choices=DUPLICATE_POLICIES, default="first",
-                   help="of rows with the same number, send the first (default) or the last")
-
-    g = p.add_argument_group("sending")
-    add_sending_arguments(g)
-    g.add_argument("--access-token", help=argparse.SUPPRESS)
-    g.add_argument("--limit", type=int, metavar="N",
-                   help="a canary: send only the first N contacts (rows with nothing to send "
-                   "do not count); the rest are not_attempted, and --resume sends them")
-    g.add_argument("--resume", action="store_true",
-                   help="continue an unfinished run (killed, interrupted, stopped by a 401): "
-                   "rows its journal has as sent ok are not sent again")
-    g.add_argument("--force", action="store_true",
-                   help="with --resume: resume even though the input or instance changed; "
-                   "without: start over although an unfinished run left a journal")
-    g.add_argument("--no-wait", action="store_true",
-                   help="when another wawp-import is sending to the same instance, stop at "
-                   "once (exit 2) instead of waiting for it to finish")
-
-    g = p.add_argument_group("output")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
-    add_logging_arguments(g, verbose_help="log every HTTP request, and the traceback of an "
-                          "internal error, on stderr (the token is masked)")
-    add_cockpit_arguments(p)
-    add_ledger_arguments(p)
+    add_settings(p, settings_fields() if settings is None else settings)
     return p
 
 
-class ReplaceThenAppend(argparse.Action):
-    """A repeatable option whose first use on the command line replaces the default (a
-    config file's list) instead of adding to it, as any other option overrides the file."""
-
-    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
-                 values: Any, option_string: str | None = None) -> None:
-        given = getattr(namespace, "_given_" + self.dest, False)
-        items = list(getattr(namespace, self.dest) or []) if given else []
-        setattr(namespace, self.dest, [*items, values])
-        setattr(namespace, "_given_" + self.dest, True)
-
-
-def add_ledger_arguments(p: argparse.ArgumentParser) -> None:
-    """What is already in the address book: the ledger decides (report/ledger.py)."""
-    g = p.add_argument_group(
-        "what is already in the address book (the ledger)",
-        "A contact sent ok to this instance with the same name within --max-age is not sent "
-        "again: its row is reported unchanged, whatever results file, retry or resume it "
-        "comes from.")
-    g.add_argument("--resend", action="store_true",
-                   help="send every row, even those the ledger has as already in the address "
-                   "book (what is sent ok is still recorded)")
-    g.add_argument("--max-age", metavar="AGE",
-                   help="send again a contact last sent longer ago than AGE (default 30d; "
-                   "e.g. 12h, 90m, 45s; 0 sends every row)")
-    g.add_argument("--changed-only", action="store_true",
-                   help="does nothing: only what changed is sent by default now (kept so "
-                   "older commands and configs still work)")
-    g.add_argument("--forget-ledger", action="store_true",
-                   help="clear the ledger of this instance and base URL before the run")
-    g.add_argument("--ledger", type=Path, metavar="FILE",
-                   help=f"the ledger's SQLite file (default: ${LEDGER_ENV}, else the user's "
-                   "data folder: ~/.local/share/wawp-importer/ledger.sqlite on Linux, "
-                   "~/Library/Application Support/wawp-importer/ on macOS, "
-                   "%%LOCALAPPDATA%%\\wawp-importer\\ on Windows)")
-
-
-def add_cockpit_arguments(p: argparse.ArgumentParser) -> None:
-    """Saved settings, re-running from a results file, checking numbers, the summary file."""
-    p.add_argument("--config", type=Path, metavar="FILE",
-                   help="TOML file of settings: any long option name without the --, e.g. "
-                   "default-region = \"EG\" (never the token); options given here override it")
-    g = p.add_argument_group("re-running from a results file (INPUT is then that file)")
-    g.add_argument("--retry-failed", action="store_true",
-                   help="send again the rows whose status was failed or not_attempted, reading "
-                   "them from the results file; other rows are carried over unchanged")
-    g.add_argument("--retry-invalid", action="store_true",
-                   help="send again the invalid and not_on_whatsapp rows, after you fixed their "
-                   "input columns in the results file")
-    g = p.add_argument_group("checking numbers on WhatsApp")
-    g.add_argument("--verify", action="store_true",
-                   help="ask WAWP whether each number is on WhatsApp before writing it; numbers "
-                   "that are not become not_on_whatsapp (slow: 1 per second, answers cached)")
-    g.add_argument("--verify-rate", type=float, default=DEFAULT_VERIFY_RATE, metavar="PER_SECOND",
-                   help=f"check-exists calls per second (default {DEFAULT_VERIFY_RATE:g}, "
-                   "WAWP's limit; 0 for no limit)")
-    g.add_argument("--verify-cache", type=Path, metavar="FILE",
-                   help="where check-exists answers are kept (default: the user's cache "
-                   "folder, e.g. ~/.cache/wawp-importer/<instance>/check-exists.json)")
-    g = p.add_argument_group("summary")
-    g.add_argument("--summary-json", type=Path, metavar="PATH",
-                   help="also write the summary as JSON to PATH (- for standard output)")
-
-
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
-    return ImportOptions(
-        input=args.input,
-        results=args.results,
-        sheet=args.sheet,
-        header_row=args.header_row,
-        no_header=args.no_header,
-        encoding=args.encoding,
-        delimiter=args.delimiter,
-        max_rows=args.max_rows,
-        fixes=args.fixes,
-        phone_column=args.phone_column[0] if args.phone_column else None,
-        phone_columns=tuple(args.phone_column) if len(args.phone_column or ()) > 1 else None,
-        name_column=args.name_column,
-        first_name_column=args.first_name_column,
-        last_name_column=args.last_name_column,
-        default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
-        all_numbers=args.all_numbers,
-        title_case=args.title_case,
-        missing_name=args.missing_name,
-        first_name_format=args.first_name_format,
-        last_name_format=args.last_name_format,
-        duplicates=args.duplicates,
-        access_token=token,
-        **sending_settings(args, env),
-        dry_run=args.dry_run,
-        resume=args.resume,
-        force=args.force,
-        no_wait=args.no_wait,
-        limit=args.limit,
-        retry_failed=args.retry_failed,
-        retry_invalid=args.retry_invalid,
-        verify=args.verify,
-        verify_rate=args.verify_rate,
-        verify_cache=args.verify_cache or default_verify_cache(
-            args.instance_id or env.get("WAWP_INSTANCE_ID", "")),
-        ledger=ledger_file(args.ledger, env),
-        changed_only=args.changed_only,
-        resend=args.resend,
-        max_age=DEFAULT_MAX_AGE if args.max_age is None else max_age_seconds(args.max_age),
-        forget_ledger=args.forget_ledger,
-    )
+    """The run's options from the flags (and the config file under them), the environment
+    where a flag names one, and the token `read_token` found."""
+    values = settings_from_args(args, env, settings_fields(ImportOptions))
+    values.update(input=args.input, access_token=token, ledger=ledger_file(args.ledger, env))
+    if values["verify_cache"] is None:
+        values["verify_cache"] = default_verify_cache(values["instance_id"])
+    return ImportOptions(**values)
 
 
 def describe_remembered(mapping: Mapping, *, asked: bool) -> str:
@@ -431,63 +244,15 @@ def describe_summary(summary: Summary, *, retry_command: str | None = None,
 
 # -- saved settings (--config) -----------------------------------------------------------------
 
-#: Options a config file cannot hold: the token, and what names the config or the input.
-NOT_IN_CONFIG = frozenset({"help", "version", "config", "access_token", "input"})
-
-
-def config_actions(parser: argparse.ArgumentParser) -> dict[str, argparse.Action]:
-    """The options a config file may set, by attribute name."""
-    return {a.dest: a for a in parser._actions
-            if a.option_strings and a.dest not in NOT_IN_CONFIG}
-
-
-#: Fields whose command-line form is text, kept as written so a retry command repeats it
-#: (`--max-age 30d`; parsed by `max_age_seconds`), not typed by their annotation.
-AS_WRITTEN = frozenset({"max_age"})
-
-
-def config_defaults(parser: argparse.ArgumentParser, path: Path) -> dict[str, object]:
-    """The settings of a config file, checked and typed like the options they stand for.
-
-    A setting that is an ImportOptions field is typed by the schema (options.py); one that
-    only the command has (`no-progress`, `token-file`…) by what its flag takes. Either way
-    it then passes through the flag's own `type=` and `choices`, as a flag's text would.
-    """
-    settings = load_config(path)  # refuses a token itself (config.SECRET_KEYS)
-    actions = config_actions(parser)
-    source = f"config file {path}"
-    check_known(settings, actions, source=source, hint=UNKNOWN_HINT)
-    kinds = field_kinds()
-    values: dict[str, object] = {}
-    for name, value in settings.items():
-        action = actions[name]
-        if name in kinds and name not in AS_WRITTEN:
-            kind = kinds[name]
-        elif action.nargs == 0:
-            kind = "bool"
-        elif action.type in (int, float):
-            kind = action.type.__name__
-        elif action.type is Path:
-            kind = "Path"
-        else:
-            kind = "str"
-        if isinstance(action, ReplaceThenAppend):
-            # `phone-column = "Mobile"` or `phone-column = ["Mobile", "Phone"]`
-            kind = "tuple[str, ...]"
-            value = [value] if isinstance(value, (str, int)) else value
-        value = coerce(name, value, kind, source=source, relative_to=path.parent)
-        if isinstance(action, ReplaceThenAppend):
-            value = list(value)
-        if kind == "str" and callable(action.type) and value is not None:
-            try:
-                value = action.type(value)
-            except (TypeError, ValueError, argparse.ArgumentTypeError) as exc:
-                raise ConfigError(f"config file {path}: {name}: {exc}") from None
-        if action.choices is not None and value not in action.choices:
-            choices = ", ".join(map(str, action.choices))
-            raise ConfigError(f"config file {path}: {name} must be one of {choices}, "
-                              f"got {value!r}")
-        values[name] = value
+def config_defaults(path: Path) -> dict[str, object]:
+    """The settings of a config file (read and checked as `run_import` reads one) as the
+    parser's defaults: what the flags then say overrides them."""
+    values = read_config(path)
+    for f, spec in settings_fields():
+        if spec.many and f.name in values:
+            # the repeatable flag's list: the fallbacks, else the one column
+            many = values.pop(spec.many, None)
+            values[f.name] = list(many) if many else [values[f.name]]
     return values
 
 
@@ -500,7 +265,7 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse
     if args.config is None:
         return args
     try:
-        defaults = config_defaults(parser, args.config)
+        defaults = config_defaults(args.config)
     except ImporterError as exc:
         parser.error(str(exc))
     if args.retry_failed or args.retry_invalid:
@@ -508,17 +273,6 @@ def parse_args(parser: argparse.ArgumentParser, argv: Sequence[str]) -> argparse
         defaults.pop("results", None)
     parser.set_defaults(**defaults)
     return parser.parse_args(argv)
-
-
-def max_age_seconds(text: str | None) -> float | None:
-    """`--max-age 30d` in seconds (kept as text until here, so a retry command repeats it
-    as it was written)."""
-    if text is None:
-        return None
-    try:
-        return parse_age(str(text))
-    except ValueError as exc:
-        raise ConfigError(f"--max-age: {exc}") from None
 
 
 def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
@@ -529,13 +283,15 @@ def ledger_file(given: Path | None, env: dict[str, str]) -> Path:
 
 # -- what to type next -------------------------------------------------------------------------
 
+def left_out(*repeat: str) -> frozenset[str]:
+    """The settings a printed command leaves out: those whose Spec does not say `repeat`
+    (the retry leaves out the reading options, which were the original spreadsheet's)."""
+    return frozenset(f.name for f, spec in settings_fields() if spec.repeat not in repeat)
+
+
 #: Options a retry command leaves out: the retry sets its own input, results and mode, the
 #: reading options were for the original spreadsheet, and the token is never repeated.
-NOT_REPEATED = frozenset({"input", "results", "retry_failed", "retry_invalid", "dry_run",
-                          "summary_json", "access_token", "sheet", "header_row", "no_header",
-                          "encoding", "delimiter", "max_rows", "resume", "force", "config", "help",
-                          "version", "forget_ledger", "resend", "changed_only",
-                          "limit", "mapping_from", "no_remembered_mapping"})
+NOT_REPEATED = left_out("always")
 
 
 def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, results: str,
@@ -550,9 +306,7 @@ def retry_command(parser: argparse.ArgumentParser, args: argparse.Namespace, res
 
 #: Options the command that sends after a dry run leaves out: it is the dry run's command
 #: without --dry-run, writing the real results where they belong.
-NOT_REPEATED_TO_SEND = frozenset({"input", "results", "retry_failed", "retry_invalid",
-                                  "dry_run", "summary_json", "access_token", "resume", "force",
-                                  "config", "help", "version", "forget_ledger"})
+NOT_REPEATED_TO_SEND = left_out("always", "to_send")
 
 
 def send_command(parser: argparse.ArgumentParser, args: argparse.Namespace,
@@ -806,6 +560,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         options, remembered = remembered_for(options, mapping_from=args.mapping_from,
                                              fresh=args.no_remembered_mapping)
         plan = plan_import(options)
+        # The normalizing workers are forked before the progress bar starts its thread.
+        spooled.callback(plan.normalizer.stop_workers)
+        plan.start_workers()
         console.warn(describe_plan(plan).replace("\n", "\nwawp-import: "))
         if remembered is not None and remembered.used is not None:
             console.warn(describe_remembered(remembered.used, asked=remembered.asked))
@@ -837,53 +594,41 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         if (remembered is not None and not options.dry_run and not summary.interrupted
                 and not summary.aborted):
             remember_mapping(remembered, plan, console)
-    except ApiRejected as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_REJECTED
-    except LedgerUnusable as exc:  # before anything was sent: say what to do about it
-        from .ledger_cli import describe_unusable
-
-        given = [] if args.ledger is None else ["--ledger", str(args.ledger)]
-        instance = args.instance_id or env.get("WAWP_INSTANCE_ID", "")
-        console.warn(f"error: {describe_unusable(exc, ledger_option=given, instance_id=instance)}")
-        return EXIT_USAGE
-    except DryRunResults as exc:
-        console.warn(f"error: {exc}")
-        if exc.spreadsheet is not None:
-            console.warn(f"to send them: {send_command(parser, args, exc.spreadsheet)}")
-        return EXIT_USAGE
-    except (UsageError, PreflightError) as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_USAGE
-    except OutputError as exc:
-        console.warn(f"error: {exc}")
-        if tick is not None and not args.dry_run:
-            sent = ("nothing was sent" if not tick.sent_ok else
-                    f"at least {tick.sent_ok:,} contact{'s were' if tick.sent_ok != 1 else ' was'}"
-                    " sent ok")
-            console.warn(f"{sent} before this; once there is room, run the same command again "
-                         "with --resume to send the rest (rows already sent are skipped)")
-        return EXIT_OUTPUT
-    except StoppedWaiting as exc:
-        console.warn(str(exc))
-        return EXIT_INTERRUPTED
-    except ImporterError as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        console.warn("interrupted")
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # a bug: one line here, the traceback (redacted) in the log
-        log.error("internal error", exc_info=exc)
-        more = "" if args.verbose or args.log_file else "; -v shows more"
-        console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this{more})")
-        return EXIT_INTERNAL
+    except (Exception, KeyboardInterrupt) as exc:  # every stop gets its line and exit code
+        return stopped(exc, parser, args, env, console, tick)
     finally:
         spooled.close()
     code = finish(summary, parser, args, console)
     if not summary.dry_run and (summary.interrupted or summary.aborted):
         console.warn("to send the rest later, run the same command again with --resume "
                      "(rows already sent ok are skipped)")
+    return code
+
+
+def stopped(exc: BaseException, parser: argparse.ArgumentParser, args: argparse.Namespace,
+            env: dict[str, str], console: Console, tick: ProgressTicker | None) -> int:
+    """The lines and exit code of a run that `exc` stopped (entry.report_error words it),
+    and what to type next where there is something to."""
+
+    def describe(error: ImporterError) -> str:
+        if isinstance(error, LedgerUnusable):  # before anything was sent: what to do about it
+            from .ledger_cli import describe_unusable
+
+            given = [] if args.ledger is None else ["--ledger", str(args.ledger)]
+            instance = args.instance_id or env.get("WAWP_INSTANCE_ID", "")
+            return describe_unusable(error, ledger_option=given, instance_id=instance)
+        return str(error)
+
+    more = "" if args.verbose or args.log_file else "; -v shows more"
+    code = report_error(exc, console, describe=describe, more=more, logger=log)
+    if isinstance(exc, DryRunResults) and exc.spreadsheet is not None:
+        console.warn(f"to send them: {send_command(parser, args, exc.spreadsheet)}")
+    if isinstance(exc, OutputError) and tick is not None and not args.dry_run:
+        sent = ("nothing was sent" if not tick.sent_ok else
+                f"at least {tick.sent_ok:,} contact{'s were' if tick.sent_ok != 1 else ' was'}"
+                " sent ok")
+        console.warn(f"{sent} before this; once there is room, run the same command again "
+                     "with --resume to send the rest (rows already sent are skipped)")
     return code
 
 

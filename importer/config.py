@@ -1,7 +1,9 @@
 """Reading a TOML file of settings (`--config`): what a command line can say, except the token.
 
-The settings themselves, their types and checks are the schema's (`ImportOptions`, options.py);
-this module only reads the file, names its keys as fields and keeps the token out of it.
+The settings themselves, their types and checks are the schema's (options.py: `ImportOptions`
+and `CommandSettings`, each field saying whether a config file may hold it); this module only
+reads the file, names its keys as fields and keeps the token out of it. The command and
+`run_import(config=…)` read a file the same way (`read_config`).
 
     # weekly.toml — the same import, the same way, every week
     phone-column = "Mobile"
@@ -18,16 +20,12 @@ command line overrides the file. The file never holds the token: a key such as
 from __future__ import annotations
 
 import tomllib
-from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError
-from .options import typed_values
+from .options import CommandSettings, ImportOptions, field_kinds, typed_values
 
-#: Settings that only mean something to the command (the Python API ignores them).
-CLI_ONLY_SETTINGS = frozenset({"no_progress", "verbose", "log_file", "summary_json",
-                               "token_file", "mapping_from", "no_remembered_mapping"})
 #: Keys that would put the token in the file.
 SECRET_KEYS = frozenset({"access_token", "token", "wawp_access_token", "api_key", "apikey",
                          "secret", "password"})
@@ -64,16 +62,21 @@ def load_config(path: Path) -> dict[str, Any]:
     return settings
 
 
-def options_kwargs(settings: Mapping[str, Any], *, path: Path, ignore: Collection[str] = (),
-                   ) -> dict[str, Any]:
-    """Config settings as `ImportOptions` keyword arguments, typed by the schema (options.py).
+def read_config(path: Path, *,
+                schemas: tuple[type, ...] = (ImportOptions, CommandSettings)) -> dict[str, Any]:
+    """The settings of a TOML file, typed by the schema: `ImportOptions` fields and the
+    command's own (`CommandSettings`); relative paths are beside the file. ConfigError names
+    what cannot be used (an unknown key, a wrong value, the token)."""
+    return typed_values(load_config(path), source=f"config file {path}",
+                        relative_to=path.parent, hint=UNKNOWN_HINT, schemas=schemas,
+                        config=True)
 
-    Settings in `ignore` (command-line-only ones such as `no-progress`) are dropped; any other
-    key that is not an option is refused; relative paths are beside the config file.
-    """
-    wanted = {k: v for k, v in settings.items() if k not in ignore}
-    return typed_values(wanted, source=f"config file {path}", relative_to=path.parent,
-                        hint=UNKNOWN_HINT)
+
+def options_kwargs(path: Path) -> dict[str, Any]:
+    """A config file's settings as `ImportOptions` keyword arguments: the command's own
+    (`no-progress`, `token-file`…) are read and checked, then left out."""
+    run = field_kinds(ImportOptions)
+    return {k: v for k, v in read_config(path).items() if k in run}
 
 
 #: The end of the message that refuses an unknown key of a config file.

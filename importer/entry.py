@@ -1,5 +1,7 @@
-"""What the two commands share, `wawp-import` and `wawp-import serve`: exit codes, the
-console, the argument parser's one-line errors, the access token and the sending flags.
+"""What the commands share, `wawp-import`, `wawp-import serve` and `wawp-import ledger`:
+exit codes and the errors they stand for, the console, the argument parser's one-line
+errors, the access token, and the flags of the settings (built from their definitions in
+options.py).
 
 Only the entry points (cli.py, web/serve.py) import this; the library never prints, exits
 or reads the environment.
@@ -9,25 +11,58 @@ from __future__ import annotations
 
 import argparse
 import codecs
+import dataclasses
 import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from .errors import UsageError
-from .options import (
-    DEFAULT_BASE_URL,
-    DEFAULT_CONCURRENCY,
-    DEFAULT_MAX_ATTEMPTS,
-    DEFAULT_RATE,
-    DEFAULT_TIMEOUT,
+from .errors import (
+    ApiRejected,
+    ConfigError,
+    ImporterError,
+    OutputError,
+    StoppedWaiting,
+    UsageError,
 )
+from .options import GROUPS, Spec, flag_of
 from .redact import Redactor
 
 EXIT_OK, EXIT_ROWS, EXIT_USAGE, EXIT_REJECTED, EXIT_OUTPUT, EXIT_INTERRUPTED = 0, 1, 2, 3, 4, 130
 EXIT_INTERNAL = 70
+
+log = logging.getLogger(__name__)
+
+#: The exit code of each error a command stops on, the first that matches; any other
+#: ImporterError is the command's or the input's (EXIT_USAGE).
+EXIT_CODES: tuple[tuple[type[ImporterError], int], ...] = (
+    (ApiRejected, EXIT_REJECTED), (OutputError, EXIT_OUTPUT),
+    (StoppedWaiting, EXIT_INTERRUPTED), (ImporterError, EXIT_USAGE))
+
+
+def report_error(exc: BaseException, console: Console, *,
+                 describe: Callable[[ImporterError], str] = str, more: str = "",
+                 logger: logging.Logger = log) -> int:
+    """The line a command ends on when `exc` stops it, and the exit code it stands for.
+
+    An ImporterError is worded by `describe` (a command words some in its own way: a ledger
+    that cannot be used); a Ctrl-C says so; anything else is a bug: one line, the traceback
+    (redacted) in the log, `more` saying how to see it.
+    """
+    if isinstance(exc, KeyboardInterrupt):
+        console.warn("interrupted")
+        return EXIT_INTERRUPTED
+    if isinstance(exc, StoppedWaiting):  # its message is the whole story, not an error
+        console.warn(str(exc))
+        return EXIT_INTERRUPTED
+    if isinstance(exc, ImporterError):
+        console.warn(f"error: {describe(exc)}")
+        return next(code for kind, code in EXIT_CODES if isinstance(exc, kind))
+    logger.error("internal error", exc_info=exc)
+    console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this{more})")
+    return EXIT_INTERNAL
 
 #: The loggers a verbose run shows: the library's tree and the HTTP clients it drives.
 LOGGERS = ("importer", "httpx", "httpcore", "aiohttp")
@@ -43,14 +78,6 @@ class RedactingFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         return self.redact(super().format(record))
-
-
-def add_logging_arguments(g: argparse._ArgumentGroup, *, verbose_help: str) -> None:
-    """`-v/--verbose` and `--log-file`, shared by `wawp-import` and `wawp-import serve`."""
-    g.add_argument("--verbose", "-v", action="store_true", help=verbose_help)
-    g.add_argument("--log-file", type=Path, metavar="FILE",
-                   help="write the debug log (HTTP requests, internal errors with their "
-                   "traceback; the token masked) to FILE, readable by you only")
 
 
 def enable_logging(redact: Redactor, *, err: TextIO | None,
@@ -100,25 +127,97 @@ def update_log_redactor(redact: Redactor) -> None:
             if isinstance(handler.formatter, RedactingFormatter):
                 handler.formatter.redact = redact
 
-def add_sending_arguments(g: argparse._ArgumentGroup) -> None:
-    """The connection and pacing flags, shared by `wawp-import` and `wawp-import serve`."""
-    g.add_argument("--base-url", help=f"WAWP API (env WAWP_BASE_URL, default {DEFAULT_BASE_URL})")
-    g.add_argument("--instance-id", help="WAWP instance (env WAWP_INSTANCE_ID)")
-    g.add_argument("--token-file", type=Path, help="file holding the access token "
-                   "(else env WAWP_ACCESS_TOKEN)")
-    g.add_argument("--concurrency", type=int, default=DEFAULT_CONCURRENCY,
-                   help=f"requests in flight at once (default {DEFAULT_CONCURRENCY})")
-    g.add_argument("--rate", type=float, default=DEFAULT_RATE,
-                   help=f"requests per second, 0 for no limit (default {DEFAULT_RATE:g})")
-    g.add_argument("--max-attempts", type=int, default=DEFAULT_MAX_ATTEMPTS,
-                   help=f"HTTP attempts per contact (default {DEFAULT_MAX_ATTEMPTS})")
-    g.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT,
-                   help="seconds an HTTP attempt may take in all: connect, send, wait and "
-                   f"read the whole answer (default {DEFAULT_TIMEOUT:g})")
-    g.add_argument("--skip-preflight", action="store_true",
-                   help="do not check GET /v2/session/info before sending")
-    g.add_argument("--allow-insecure-http", action="store_true",
-                   help="allow a non-loopback http:// base URL (the token travels in clear text)")
+# -- the flags of the settings (options.py defines them) ---------------------------------------
+
+Setting = tuple[dataclasses.Field[Any], Spec]
+
+
+class ReplaceThenAppend(argparse.Action):
+    """A repeatable option whose first use on the command line replaces the default (a
+    config file's list) instead of adding to it, as any other option overrides the file."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        given = getattr(namespace, "_given_" + self.dest, False)
+        items = list(getattr(namespace, self.dest) or []) if given else []
+        setattr(namespace, self.dest, [*items, values])
+        setattr(namespace, "_given_" + self.dest, True)
+
+
+def flag_default(f: dataclasses.Field[Any], spec: Spec) -> Any:
+    """The flag's default: the field's, or None where "not given" must stay visible (an
+    environment variable or the command decides then, or the flag keeps its text)."""
+    if spec.env or spec.text or spec.many or f.default is dataclasses.MISSING:
+        return None
+    return f.default
+
+
+def add_setting(g: argparse._ActionsContainer, f: dataclasses.Field[Any], spec: Spec) -> None:
+    """The flag of one setting, shaped by its annotation and Spec."""
+    names = [flag_of(f.name), *([spec.short] if spec.short else [])]
+    kinds = {part.strip() for part in str(f.type).split("|")}
+    shape: dict[str, Any] = {"dest": f.name, "default": flag_default(f, spec),
+                             "help": spec.help or argparse.SUPPRESS}
+    if spec.metavar:
+        shape["metavar"] = spec.metavar
+    if "bool" in kinds:
+        g.add_argument(*names, action="store_true", **shape)
+        return
+    if spec.many:
+        shape["action"] = ReplaceThenAppend
+    elif spec.text is None:
+        for name, type_ in (("int", int), ("float", float), ("Path", Path)):
+            if name in kinds:
+                shape["type"] = type_
+    if spec.choices is not None:
+        shape["choices"] = list(spec.choices)
+    g.add_argument(*names, **shape)
+
+
+def add_settings(p: argparse.ArgumentParser, settings: Iterable[Setting], *,
+                 group: argparse._ActionsContainer | None = None) -> None:
+    """The flags of `settings` (those that have one): into `group`, else each into its own
+    group (options.GROUPS, in that order)."""
+    chosen = [(f, spec) for f, spec in settings if spec.flag]
+    if group is not None:
+        for f, spec in chosen:
+            add_setting(group, f, spec)
+        return
+    for key, (title, description) in GROUPS.items():
+        members = [(f, spec) for f, spec in chosen if spec.group == key]
+        if not members:
+            continue
+        g = p if title is None else p.add_argument_group(title, description)
+        for f, spec in members:
+            add_setting(g, f, spec)
+
+
+def settings_from_args(args: argparse.Namespace, env: dict[str, str],
+                       settings: Iterable[Setting]) -> dict[str, Any]:
+    """The values of `settings` from the parsed flags: a flag not given falls back to its
+    environment variable, then to the field's default; a flag's text is read
+    (`--max-age 30d`); a repeated flag fills its `many` field too."""
+    values: dict[str, Any] = {}
+    for f, spec in settings:
+        if not spec.flag or not hasattr(args, f.name):
+            continue
+        value = getattr(args, f.name)
+        if spec.many:
+            items = list(value or ())
+            values[f.name] = items[0] if items else None
+            values[spec.many] = tuple(items) if len(items) > 1 else None
+            continue
+        if spec.env and not value:
+            value = env.get(spec.env) or None
+        if isinstance(value, str) and spec.text is not None:
+            try:
+                value = spec.text(value)
+            except ValueError as exc:
+                raise ConfigError(f"{flag_of(f.name)}: {exc}") from None
+        if value is None and f.default is not dataclasses.MISSING:
+            value = f.default
+        values[f.name] = value
+    return values
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -173,20 +272,6 @@ def read_token(args: argparse.Namespace, env: dict[str, str], console: Console) 
             raise UsageError(f"token file {args.token_file} is empty")
         return token
     return env.get("WAWP_ACCESS_TOKEN", "").strip()
-
-
-def sending_settings(args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
-    """The ImportOptions fields the flags of `add_sending_arguments` give, env as fallback."""
-    return {
-        "base_url": args.base_url or env.get("WAWP_BASE_URL") or DEFAULT_BASE_URL,
-        "instance_id": args.instance_id or env.get("WAWP_INSTANCE_ID", ""),
-        "concurrency": args.concurrency,
-        "rate": args.rate,
-        "max_attempts": args.max_attempts,
-        "timeout": args.timeout,
-        "skip_preflight": args.skip_preflight,
-        "allow_insecure_http": args.allow_insecure_http,
-    }
 
 
 def tolerate_unprintable(*streams: TextIO) -> None:

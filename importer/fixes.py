@@ -22,6 +22,8 @@ from .errors import ConfigError
 from .models import SourceRow
 
 FIXES_VERSION = 1
+#: How a fixed row's detail says which cells were fixed (after its problem, if any).
+FIXED_NOTE = "fixed: "
 #: The longest value a fix may hold: a spreadsheet cell's own limit (Excel's).
 MAX_FIX_CHARS = 32_767
 
@@ -134,7 +136,7 @@ class RowFixes:
 
 def fixed_note(fixed: Sequence[str]) -> str:
     """The detail note of a row whose cells were fixed before it was normalized."""
-    return "fixed: " + ", ".join(repr(header) for header in fixed)
+    return FIXED_NOTE + ", ".join(repr(header) for header in fixed)
 
 
-__all__ = ["FIXES_VERSION", "RowFixes", "fixed_note"]
+__all__ = ["FIXED_NOTE", "FIXES_VERSION", "RowFixes", "fixed_note"]

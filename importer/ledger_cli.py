@@ -25,15 +25,12 @@ from typing import TYPE_CHECKING, TextIO
 
 from .atomic import AtomicFile
 from .entry import (
-    EXIT_INTERNAL,
-    EXIT_INTERRUPTED,
     EXIT_OK,
-    EXIT_OUTPUT,
-    EXIT_USAGE,
     Console,
     OneLineParser,
+    report_error,
 )
-from .errors import ImporterError, LedgerUnusable, OutputError, UsageError
+from .errors import LedgerUnusable, OutputError, UsageError
 from .options import DEFAULT_BASE_URL, base_url_key
 from .redact import Redactor
 from .result_format import RESULTS_ENCODING, safe_cell
@@ -104,25 +101,10 @@ def main(argv: Sequence[str], *, default_ledger: Path, env: dict[str, str], out:
     ledger_option = [] if args.ledger is None else ["--ledger", str(path)]
     try:
         return COMMAND_FUNCTIONS[args.command](args, path, env, console, clock)
-    except LedgerUnusable as exc:
-        console.warn(f"error: {describe_unusable(exc, ledger_option=ledger_option)}")
-        return EXIT_USAGE
-    except UsageError as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_USAGE
-    except OutputError as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_OUTPUT
-    except ImporterError as exc:
-        console.warn(f"error: {exc}")
-        return EXIT_USAGE
-    except KeyboardInterrupt:
-        console.warn("interrupted")
-        return EXIT_INTERRUPTED
-    except Exception as exc:  # noqa: BLE001  (a bug: as the import does, one line on stderr)
-        log.error("internal error", exc_info=exc)
-        console.warn(f"internal error: {type(exc).__name__}: {exc} (please report this)")
-        return EXIT_INTERNAL
+    except (Exception, KeyboardInterrupt) as exc:  # every stop gets its line and exit code
+        return report_error(exc, console, logger=log, describe=lambda error: describe_unusable(
+            error, ledger_option=ledger_option) if isinstance(error, LedgerUnusable)
+            else str(error))
 
 
 def describe_unusable(exc: LedgerUnusable, *, ledger_option: Sequence[str] = (),

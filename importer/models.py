@@ -6,6 +6,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from .problems import Problem
+
 
 class Status(StrEnum):
     """The outcome of one input row (the `status` column of the results)."""
@@ -30,7 +32,7 @@ class SourceRow:
     """One data row as read: its row number as the spreadsheet shows it and its cells as text.
 
     `problems` holds what the reader had to change in this row (an over-long cell cut to the
-    limit…); a row with problems is reported invalid with them as its detail.
+    limit…); a row with problems is reported invalid with them (the first is its problem).
 
     A row whose cells were fixed by hand (fixes.py) is normalized with `values`; `original`
     holds the cells the file has, which its result carries, and `fixed` the fixed headers.
@@ -38,7 +40,7 @@ class SourceRow:
 
     number: int
     values: tuple[str, ...]
-    problems: tuple[str, ...] = ()
+    problems: tuple[Problem, ...] = ()
     original: tuple[str, ...] = ()
     fixed: tuple[str, ...] = ()
 
@@ -57,7 +59,8 @@ class Prepared:
     """A row after normalization: a contact ready to send, or the reason it is not sent.
 
     `status` is READY for a contact to send, else INVALID, DUPLICATE, UNCHANGED or a status
-    carried over from an earlier run; `detail` holds notes either way.
+    carried over from an earlier run; `detail` holds notes either way, and `problem` why
+    the row is not sent (as data: the detail says it in words).
     """
 
     row: int
@@ -67,11 +70,17 @@ class Prepared:
     detail: str = ""
     #: The line an earlier run wrote for this row, written again unchanged (`--retry-failed`).
     previous: RowResult | None = None
+    problem: Problem | None = None
 
 
 @dataclass(slots=True)
 class RowResult:
-    """One line of the results file."""
+    """One line of the results file.
+
+    `problem` is what went wrong (or, for a row sent in an earlier run, why it was not sent
+    now) as a code and its parameters; `detail` says it in words, with the row's notes. A
+    line of a results file written before the code column has no problem.
+    """
 
     row: int
     status: Status
@@ -82,10 +91,13 @@ class RowResult:
     http_status: int | None = None
     detail: str = ""
     values: tuple[str, ...] = ()
+    problem: Problem | None = None
 
     @classmethod
     def from_prepared(cls, item: Prepared, status: Status | None = None, detail: str | None = None,
-                      *, attempts: int = 0, http_status: int | None = None) -> RowResult:
+                      *, attempts: int = 0, http_status: int | None = None,
+                      problem: Problem | None = None) -> RowResult:
+        """The line of `item`; a new `status` comes with its `detail` and `problem`."""
         if item.previous is not None and status is None and detail is None:
             # A row carried over from an earlier run keeps its line, attempts included.
             return dataclasses.replace(item.previous)
@@ -100,6 +112,7 @@ class RowResult:
             http_status=http_status,
             detail=item.detail if detail is None else detail,
             values=item.values,
+            problem=item.problem if problem is None else problem,
         )
 
 
@@ -111,6 +124,10 @@ class ReasonCount:
     reason: str
     count: int
     examples: tuple[int, ...] = ()
+    #: The problem code the rows share ("" for lines of an older results file without one),
+    #: and the first row's problem: a surface words the reason from it in its own words.
+    code: str = ""
+    problem: Problem | None = None
 
 
 @dataclass(slots=True)

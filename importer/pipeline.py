@@ -1,74 +1,72 @@
-"""One import run: read → normalize → send → report.
+"""One import run: source → normalize → filter → send → sink (importer/stages/).
 
 `plan_import` opens the input and decides the mapping (nothing is sent, so the CLI can
-show what was decided); `run_plan` does the work and returns the summary.
+show what was decided); `run_plan` does the work and returns the summary. Both are sync
+fronts over an async core (`plan_import_async`, `run_plan_async`): async callers await the
+core on their own loop; sync callers work in a script (asyncio.run) and inside a running
+loop alike (a private loop in a worker thread, as in a notebook cell).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import os
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from itertools import chain, islice
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
 
-from .config import CLI_ONLY_SETTINGS, load_config, options_kwargs
-from .errors import ConfigError, DryRunResults, InputFileError, OutputError, PreflightError
+from .config import options_kwargs
+from .errors import ConfigError, InputFileError
 from .fixes import RowFixes
-from .models import Contact, Prepared, RowResult, SourceRow, Status, Summary
+from .models import Prepared, RowResult, SourceRow, Status, Summary
 from .normalize import PhoneNormalizer, RowNormalizer, default_workers
-from .normalize.dedupe import not_sent_again
-from .normalize.phones import check_region, region_of_chat_id
-from .normalize.region_fit import RegionFit, judge_region
+from .normalize.phones import check_region
+from .normalize.region_fit import RegionFit, judge_region, resolve_region
 from .options import ImportOptions, check_base_url, dry_run_results_path, typed_values
 from .paths import default_ledger
-from .read import ColumnMap, Table, map_columns, open_table
+from .read import ColumnMap, Table, map_columns
 from .read.dataframe import frame_as_csv, is_dataframe
-from .read.limits import mark_impossible_phones, widened_headers
-from .read.results_input import (
-    SENT_STATUSES,
-    RetryCounts,
-    merge_retried,
-    open_previous_results,
-    results_statuses,
-    sent_ok_numbers,
-)
+from .read.limits import widened_headers
+from .read.results_input import RetryCounts
 from .read.scoring import SAMPLE_ROWS
 from .report.instance_lock import InstanceLock, WaitHook
-from .report.journal import SENT_EARLIER, JournalPlan, SentRows, plan_journal
-from .report.ledger import Ledger, check_ledger
+from .report.journal import plan_journal
+from .report.ledger import check_ledger
 from .report.lock import RunLock
-from .report.results import ResultsWriter, check_results_path, open_results_writer
 from .report.run_files import RunFiles
-from .report.summary import RETRY_FAILED_STATUSES, RETRY_INVALID_STATUSES, SummaryTally
+from .report.targets import check_not_dry_run_results, check_paths
 from .send.canary import Canary
 from .send.client import WawpClient
+from .send.control import RunControl
 from .send.pacing import Pacer
-from .send.runner import RunControl, send_all
-from .send.verify import CheckCache, Verifier, VerifyProgress
+from .send.verify import VerifyProgress
+from .stages.filter import (
+    Filter,
+    LedgerUnchanged,
+    SentEarlier,
+    open_ledger,
+    through,
+    unchanged_skipped,
+    uses_ledger,
+)
+from .stages.normalize import Fresh, Normalize, Retried, warmed
+from .stages.send import ApiSend, DrySend, Send, Verify, preflight, sending_client
+from .stages.sink import AnswerLog, ResultFiles, Sink, flushing
+from .stages.source import TableSource, open_input, retry_statuses
 
 if TYPE_CHECKING:
     import pandas
 
-    from .report.xlsx import XlsxResultsWriter  # openpyxl: loaded only for .xlsx results
-
 ResultHook = Callable[[RowResult], None]
 VerifyHook = Callable[[VerifyProgress], None]
-
-
-class _Record(Protocol):
-    """How `_send` hands a result to `run_plan`: `sent` when this run sent its row."""
-
-    def __call__(self, result: RowResult, sent: bool = False) -> None: ...
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -93,34 +91,33 @@ class Plan:
     #: them better when they look foreign to it; None when there were too few to judge.
     region_fit: RegionFit | None = None
     #: Cells fixed by hand (`fixes`), applied as the rows are read.
-    fixes: RowFixes = dataclasses.field(default_factory=RowFixes)
+    fixes: RowFixes = field(default_factory=RowFixes)
+
+    def source(self) -> TableSource:
+        """The first stage: the input's rows, with their cells fixed by hand."""
+        return TableSource(self.options, self.table, self.columns, self.fixes)
+
+    def normalize(self) -> Normalize:
+        """The second stage: a spreadsheet's rows normalized, or a retry's merged."""
+        if self.retry_counts is not None:
+            return Retried(self.normalizer, self.options, self.retry_counts)
+        return Fresh(self.normalizer)
 
     def prepared(self) -> Iterator[Prepared]:
-        if self.retry_counts is not None:
-            # a number an earlier run already sent ok is not sent again from a fixed row,
-            # nor from its own row when that row is retried for its other numbers
-            earlier = SentRows()
-            sent = sent_ok_numbers(self.options.input, retry=retry_statuses(self.options),
-                                   on_retried_ok=lambda line: earlier.add(line.row, Contact(
-                                       line.chat_id, line.first_name, line.last_name)))
-            prepare_all = self.normalizer.prepare_all
+        """The input's items, normalized: the first two stages."""
+        return self.normalize()(self.source())
 
-            def prepare(rows: Iterable[SourceRow]) -> Iterator[Prepared]:
-                return not_sent_again(earlier.skip(prepare_all(rows)), sent)
-
-            return merge_retried(self.checked(self.table.rows), prepare, self.retry_counts)
-        # --duplicates last needs a first pass over the rows: it gets a fresh copy of the input
-        return self.normalizer.prepare_all(
-            self.checked(self.table.rows),
-            reopen=lambda: self.checked(open_input(self.options).rows))
+    def start_workers(self) -> bool:
+        """Fork the normalizing workers now, for a long input: before the run's locks, HTTP
+        client, event loop and threads exist (`run_plan` does it first thing; a caller that
+        starts a thread of its own before `run_plan` calls it before that). Whether they run:
+        not for a short input, a plan without workers, or where forking is not safe here."""
+        return self.normalizer.start_workers(self.table.info.rows)
 
     def checked(self, rows: Iterable[SourceRow]) -> Iterator[SourceRow]:
         """The rows with their cells fixed by hand, and a phone cell that is a number no
         phone can be (1.797E+308) marked."""
-        columns = self.columns
-        rows = self.fixes.apply(rows, self.table.headers)
-        return mark_impossible_phones(rows, columns.phone, columns.phone_alternatives,
-                                      self.table.headers)
+        return self.source().checked(rows)
 
     def reopen(self) -> None:
         """Open the input again for another pass over its rows (--verify reads it twice)."""
@@ -130,102 +127,10 @@ class Plan:
         if self.retry_counts is not None:
             self.retry_counts = RetryCounts()
 
-
-def check_paths(options: ImportOptions) -> Path:
-    """The results path, once the input and results paths are known to be usable (before
-    anything is read or sent); raises UsageError naming the path otherwise."""
-    if options.input.is_dir():
-        raise InputFileError(f"{options.input} is a folder: name the spreadsheet to import, "
-                             "e.g. wawp-import contacts.xlsx")
-    results_path = options.results_path()
-    check_results_path(results_path)
-    if options.results_copy is not None:
-        check_results_path(options.results_copy)
-    if results_path.is_dir():
-        raise ConfigError(f"the results path {results_path} is a folder: name a file, e.g. "
-                          f"--results {results_path / 'contacts.results.csv'}")
-    folder = results_path.parent
-    if not folder.is_dir():
-        raise ConfigError(f"cannot write the results to {results_path}: the folder {folder} "
-                          "does not exist")
-    if results_path.resolve() == options.input.resolve():
-        raise ConfigError(f"the results would overwrite the input {options.input}: name "
-                          "another file with --results")
-    if options.dry_run:
-        check_dry_run_target(results_path, options)
-    elif options.retrying and options.results is None:
-        check_not_retried_already(results_path, options)
-    return results_path
-
-
-def check_not_retried_already(results_path: Path, options: ImportOptions) -> None:
-    """Refuse a retry whose results are there already from a real run: that retry was run,
-    and doing it again would send its rows again (the rows still to retry are in its
-    results). A retry left unfinished (its journal is there) is resumed, not refused."""
-    if options.resume or RunFiles.of(results_path).unfinished():
-        return
-    counts = results_statuses(results_path) if results_path.is_file() else None
-    if counts and sum(counts[status] for status in SENT_STATUSES):
-        flag = "--retry-failed" if options.retry_failed else "--retry-invalid"
-        raise ConfigError(
-            f"{options.input.name} was retried already: the results of that retry are in "
-            f"{results_path}. Retry those instead ({flag} {results_path}), or name other "
-            "results with --results to retry this file again")
-
-
-def check_dry_run_target(results_path: Path, options: ImportOptions) -> None:
-    """Refuse a dry run that would overwrite a real run's results (rows sent ok, failed or
-    not attempted, or a journal beside them): a --retry-failed printed by that run reads
-    them, and would take a dry run's `ready` rows for rows to send."""
-    default = dataclasses.replace(options, results=None).results_path()
-    hint = ("name another file with --results" if default == results_path
-            else f"leave --results out (a dry run writes {default.name}) or name another file")
-    journal = RunFiles.of(results_path).journal
-    if journal.exists():
-        raise ConfigError(f"a dry run does not write over {results_path}: an unfinished run "
-                          f"left its journal {journal.name} beside it; {hint}")
-    if not results_path.is_file():
-        return
-    counts = results_statuses(results_path)
-    sent = sum(counts[status] for status in SENT_STATUSES) if counts else 0
-    if sent:
-        raise ConfigError(f"a dry run does not write over {results_path}: it holds the "
-                          f"results of a real run ({sent:,} rows sent ok, failed or not "
-                          f"attempted); {hint}")
-
-
-def check_not_dry_run_results(path: Path) -> None:
-    """Refuse to retry a dry run's results (rows `ready`): nothing was sent, so nothing is
-    to be retried; the import itself is what sends them."""
-    counts = results_statuses(path)
-    ready = counts[Status.READY] if counts else 0
-    if not ready:
-        return
-    spreadsheet = spreadsheet_of(path)
-    raise DryRunResults(
-        f"nothing to retry: {path.name} holds a dry run's results ({ready:,} rows ready, "
-        "nothing was sent); to send them, run the import of "
-        + (spreadsheet.name if spreadsheet is not None else "the spreadsheet")
-        + " without --dry-run", spreadsheet=spreadsheet)
-
-
-#: The kinds of spreadsheet an import reads (to find the one a dry run's results came from).
-SPREADSHEET_SUFFIXES = frozenset({".csv", ".tsv", ".txt", ".xlsx", ".xls", ".ods", ".vcf"})
-
-
-def spreadsheet_of(results: Path) -> Path | None:
-    """The one spreadsheet beside `results` whose name it was given (book.dry-run.csv →
-    book.xlsx), or None when there is none or more than one."""
-    stem = results.name.partition(".dry-run.")[0].partition(".results.")[0]
-    stem = stem.rpartition(".retry")[0] if ".retry" in stem else stem
-    found = [p for p in results.parent.glob(f"{glob_escape(stem)}.*")
-             if p.suffix.lower() in SPREADSHEET_SUFFIXES and p.stem == stem and p.is_file()]
-    return found[0] if len(found) == 1 else None
-
-
-def glob_escape(text: str) -> str:
-    """`text` matched literally by Path.glob."""
-    return "".join(f"[{c}]" if c in "*?[" else c for c in text)
+    def again(self) -> Iterator[Prepared]:
+        """The input's items, from a fresh pass over its rows."""
+        self.reopen()
+        return self.prepared()
 
 
 def _client(options: ImportOptions, transport: httpx.AsyncBaseTransport | None) -> WawpClient:
@@ -241,13 +146,16 @@ def fetch_session_info(options: ImportOptions, *,
     Raises ApiRejected when the API refuses the credentials, ConfigError for a base URL
     that would send the token in clear text, ImporterError when the API cannot be asked.
     """
+    return run_sync(lambda: fetch_session_info_async(options, transport=transport))
+
+
+async def fetch_session_info_async(options: ImportOptions, *,
+                                   transport: httpx.AsyncBaseTransport | None = None
+                                   ) -> dict[str, Any]:
+    """`fetch_session_info` for async callers."""
     check_base_url(options.base_url, allow_insecure_http=options.allow_insecure_http)
-
-    async def ask() -> dict[str, Any]:
-        async with _client(options, transport) as client:
-            return await client.session_info()
-
-    return asyncio.run(ask())
+    async with _client(options, transport) as client:
+        return await client.session_info()
 
 
 def instance_chat_id(info: dict[str, Any]) -> str:
@@ -259,14 +167,8 @@ def instance_chat_id(info: dict[str, Any]) -> str:
 def instance_region(info: dict[str, Any]) -> tuple[str | None, str]:
     """The region of the instance's own number, and how to say where it came from
     ("the instance's number +20…"); (None, "") when the answer has no usable number."""
-    chat_id = instance_chat_id(info)
-    region = region_of_chat_id(chat_id) if chat_id else None
-    if region is None:
-        return None, ""
-    import phonenumbers
-
-    code = phonenumbers.country_code_for_region(region)
-    return region, f"the instance's number +{code}…"
+    choice = resolve_region(None, chat_id=instance_chat_id(info))
+    return choice.region, choice.source
 
 
 def asks_instance_region(options: ImportOptions) -> bool:
@@ -284,13 +186,36 @@ def plan_import(options: ImportOptions, *,
     """Open the input and map its columns; raises UsageError when it cannot be used.
 
     Without a default region, a run that can ask the API takes the region of the
-    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer).
+    instance's own number (`GET /v2/session/info`, asked once: `run_plan` reuses the answer),
+    else the one region the phone column's numbers are plainly written in, if any
+    (`normalize.region_fit.resolve_region`, the page's rule too).
     `transport` is the HTTP transport of that question (tests pass one).
 
     `workers` is how many processes normalize the rows (0: this process only); None lets
     the pipeline choose. A caller with threads of its own (a server) passes 0: forking a
     process while another thread holds a lock can deadlock the child.
+
+    Works in a script and inside a running event loop alike; async callers await
+    `plan_import_async`.
     """
+    return run_sync(lambda: plan_import_async(options, transport=transport, workers=workers))
+
+
+async def plan_import_async(options: ImportOptions, *,
+                            transport: httpx.AsyncBaseTransport | None = None,
+                            workers: int | None = None) -> Plan:
+    """`plan_import` for async callers: the files are opened and read in a worker thread
+    (a big workbook takes a while), the API is asked on the caller's loop."""
+    results_path, table = await asyncio.to_thread(_opened, options)
+    session_info: dict[str, Any] | None = None
+    if asks_instance_region(options):
+        session_info = await fetch_session_info_async(options, transport=transport)
+    return await asyncio.to_thread(_mapped, options, table, results_path, session_info,
+                                   workers)
+
+
+def _opened(options: ImportOptions) -> tuple[Path, Table]:
+    """The results path and the opened input, once both are known to be usable."""
     results_path = check_paths(options)
     if options.retrying:
         check_not_dry_run_results(options.input)
@@ -304,13 +229,14 @@ def plan_import(options: ImportOptions, *,
         # an empty export is a failure a weekly job must notice, not a quiet success
         where = f" below its header (row {table.info.header_row})" if table.info.header_row else ""
         raise InputFileError(f"{options.input.name} has no data rows{where}: nothing to import")
+    return results_path, table
+
+
+def _mapped(options: ImportOptions, table: Table, results_path: Path,
+            session_info: dict[str, Any] | None, workers: int | None) -> Plan:
+    """The plan: the columns mapped on the first rows, the normalizer built."""
     # the region comes before the columns: the phone column is chosen by the numbers that
     # are valid for it
-    region, region_source = options.default_region, ""
-    session_info: dict[str, Any] | None = None
-    if asks_instance_region(options):
-        session_info = fetch_session_info(options, transport=transport)
-        region, region_source = instance_region(session_info)
     # the columns are chosen on what the first rows hold, and a row wider than the header
     # names its extra columns "column 7"…; they are read ahead and put back in front of the
     # stream, so reading stays one pass
@@ -318,15 +244,27 @@ def plan_import(options: ImportOptions, *,
     table.rows = chain(head, table.rows)
     table.headers = widened_headers(table.headers, head)
     sample = [row.values for row in head]
-    phones_of_region = PhoneNormalizer(region)
     phones = options.phone_columns or ((options.phone_column,) if options.phone_column else ())
-    columns = map_columns(table.headers, phone=phones[0] if phones else None,
-                          phone_fallbacks=phones[1:], name=options.name_column,
-                          first_name=options.first_name_column,
-                          last_name=options.last_name_column, sample=sample,
-                          judge=phones_of_region.classify,
-                          bare_lengths=phones_of_region.bare_lengths,
-                          header_row=table.info.header_row or None)
+
+    def columns_for(region: str | None) -> ColumnMap:
+        judge = PhoneNormalizer(region)
+        return map_columns(table.headers, phone=phones[0] if phones else None,
+                           phone_fallbacks=phones[1:], name=options.name_column,
+                           first_name=options.first_name_column,
+                           last_name=options.last_name_column, sample=sample,
+                           judge=judge.classify, bare_lengths=judge.bare_lengths,
+                           header_row=table.info.header_row or None)
+
+    chat_id = instance_chat_id(session_info) if session_info else ""
+    choice = resolve_region(options.default_region, chat_id=chat_id)
+    columns = columns_for(choice.region)
+    if choice.region is None:
+        # no region given nor the instance's: the one the phone column's numbers are
+        # plainly written in, if any (the columns are then chosen again, in it)
+        choice = resolve_region(None, cells=phone_cells(head, columns.phone))
+        if choice.region is not None:
+            columns = columns_for(choice.region)
+    region, region_source = choice.region, choice.source
     normalizer = RowNormalizer(columns, headers=table.headers, default_region=region,
                                all_numbers=options.all_numbers, title_case=options.title_case,
                                missing_name=options.missing_name,
@@ -351,34 +289,17 @@ def phone_cells(rows: Iterable[SourceRow], column: int) -> Iterator[str]:
 
 def default_workers_for(options: ImportOptions) -> int:
     """How many processes normalize the rows of a run when its caller does not say."""
-    # a dry run is bound by parsing numbers: use the other cores (forked: only where no HTTP
-    # client threads are running); sending and --verify are bound by the API: one process
-    return default_workers() if options.dry_run and not options.verify else 0
+    # A dry run is bound by parsing numbers, and so is a re-import whose rows the ledger
+    # finds unchanged: use the other cores. The workers are forked before any thread exists
+    # (Plan.start_workers), or not at all. --verify is bound by the API (one question a
+    # second) and reads the input twice: one process.
+    return 0 if options.verify else default_workers()
 
 
 def run_files(results: Path) -> RunFiles:
     """The files a run writing `results` keeps beside it (partial results, journal, lock),
     and whether one was left unfinished."""
     return RunFiles.of(results)
-
-
-def retry_statuses(options: ImportOptions) -> frozenset[Status]:
-    """The statuses of an earlier run's rows that this run sends again."""
-    statuses: frozenset[Status] = frozenset()
-    if options.retry_failed:
-        statuses |= RETRY_FAILED_STATUSES
-    if options.retry_invalid:
-        statuses |= RETRY_INVALID_STATUSES
-    return statuses
-
-
-def open_input(options: ImportOptions) -> Table:
-    """The input's rows: the spreadsheet, or for a retry the earlier run's results file."""
-    if options.retrying:
-        return open_previous_results(options.input, retry=retry_statuses(options))
-    return open_table(options.input, sheet=options.sheet, encoding=options.encoding,
-                      delimiter=options.delimiter, header_row=options.header_row,
-                      max_rows=options.max_rows, no_header=options.no_header)
 
 
 def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
@@ -402,35 +323,42 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
     it is over; `lock_pause` sleeps between two tries. With `no_wait` it raises InstanceBusy
     instead; a stop (`control`) while waiting raises StoppedWaiting. Either way nothing is
     sent and no results or journal are written.
+
+    Works in a script and inside a running event loop alike (there, the run has a loop of
+    its own in a worker thread, and Ctrl-C stops it through `control`); async callers
+    await `run_plan_async`.
     """
+    control = control or RunControl()
+    return run_sync(lambda: run_plan_async(
+        plan, transport=transport, sleep=sleep, on_result=on_result, control=control,
+        clock=clock, on_verify=on_verify, wall_clock=wall_clock, on_sent=on_sent,
+        on_wait=on_wait, lock_pause=lock_pause), control)
+
+
+async def run_plan_async(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
+                         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+                         on_result: ResultHook | None = None,
+                         control: RunControl | None = None,
+                         clock: Callable[[], float] = time.monotonic,
+                         on_verify: VerifyHook | None = None,
+                         wall_clock: Callable[[], float] = time.time,
+                         on_sent: ResultHook | None = None, on_wait: WaitHook | None = None,
+                         lock_pause: Callable[[float], None] = time.sleep) -> Summary:
+    """`run_plan` for async callers, on their loop: the stages of importer/stages/ composed,
+    source → normalize → filter → send → sink. A dry run (without --verify) and a sending
+    run differ only in their `send` stage."""
     options = plan.options
     started = clock()
     summary = Summary(results_path=str(plan.results_path), dry_run=options.dry_run)
-    tally = SummaryTally(summary)
     control = control or RunControl()
-
-    writer: ResultsWriter | XlsxResultsWriter | None = None
-    copy: ResultsWriter | XlsxResultsWriter | None = None
-
-    def record(result: RowResult, sent: bool = False) -> None:
-        if (ledger is not None and not options.dry_run and result.status is Status.OK
-                and result.attempts == 0 and result.detail.startswith(SENT_EARLIER)):
-            # Resumed: its journal line (written before a kill) is the proof it went through;
-            # the killed run may not have had time to commit it to the ledger.
-            ledger.record(result)
-        summary.results += 1
-        summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
-        tally.add(result, sent=sent)
-        assert writer is not None
-        writer.write(result)
-        if copy is not None:
-            copy.write(result)
-        if sent and on_sent is not None:
-            on_sent(result)
-        if on_result is not None:
-            on_result(result)
-
+    control.bind(asyncio.get_running_loop())
+    canary = Canary(options.limit, dry_run=options.dry_run)
+    pacer: Pacer | None = None
+    # Forked before the locks below are taken (a child holds copies of their descriptors)
+    # and before the HTTP client and any worker thread (asyncio.to_thread) start.
+    plan.start_workers()
     with contextlib.ExitStack() as files:
+        files.callback(plan.normalizer.stop_workers)
         # One run at a time on these results: a second one stops here, having sent nothing.
         files.enter_context(RunLock(plan.results_path))
         # Decided before anything is written or sent: a refused resume leaves no trace.
@@ -441,222 +369,82 @@ def run_plan(plan: Plan, *, transport: httpx.AsyncBaseTransport | None = None,
             # One sending run per instance: its rate is shared, never doubled. Taken after
             # the refusals above (none of them waits) and before the ledger is read, so the
             # ledger holds what the run waited for; released last, once all is written.
-            files.enter_context(InstanceLock(options.instance_id, options.base_url,
-                                             no_wait=options.no_wait, on_wait=on_wait,
-                                             stopped=lambda: control.stopped,
-                                             pause=lock_pause, clock=wall_clock))
+            await _hold(files, InstanceLock(options.instance_id, options.base_url,
+                                            no_wait=options.no_wait, on_wait=on_wait,
+                                            stopped=lambda: control.stopped,
+                                            pause=lock_pause, clock=wall_clock), control)
         ledger = open_ledger(options, clock=wall_clock)
         if ledger is not None:
             files.callback(ledger.close)
-
-        def start_writing() -> None:
-            """Open the results, once nothing can stop the run before its first row."""
-            nonlocal writer, copy
-            if writer is None:
-                if options.results_copy is not None:
-                    # opened first, so closed last: once the results file is complete
-                    copy = open_results_writer(options.results_copy, plan.table.headers)
-                    files.push(_closer(copy))
-                writer = files.enter_context(open_results_writer(plan.results_path,
-                                                                 plan.table.headers))
-
-        canary = Canary(options.limit, dry_run=options.dry_run)
-        if options.dry_run and not options.verify:
-            start_writing()
-            for item in canary(unchanged_skipped(plan.prepared(), ledger, options)):
-                record(RowResult.from_prepared(item))
-        else:
-            # what was sent is on record before any wait (a Retry-After, the pacer), and a
-            # stop cuts every wait short
-            sleep = _flushing(sleep, ledger)
-            pacer = Pacer(options.rate, sleep=control.interruptible(sleep))
-            asyncio.run(_send(plan, record, transport=transport, sleep=sleep, control=control,
-                              summary=summary, on_verify=on_verify, journal=journal,
-                              ledger=ledger, start_writing=start_writing, pacer=pacer,
-                              canary=canary))
-            summary.slowdowns = pacer.slowdowns
-            start_writing()  # an input without a single row still gets its results file
+        results = ResultFiles(plan.results_path, plan.table.headers, files,
+                              copy=options.results_copy)
+        sink = Sink(summary, results, ledger=None if options.dry_run else ledger,
+                    on_result=on_result, on_sent=on_sent)
+        filters: list[Filter] = [LedgerUnchanged(ledger, options), canary]
+        if journal is not None:
+            filters.insert(0, SentEarlier(journal))
+        async with contextlib.AsyncExitStack() as api:
+            items: Iterable[Prepared] = plan.prepared()
+            send: Send = DrySend()
+            if not options.dry_run or options.verify:
+                # what was sent is on record before any wait (a Retry-After, the pacer),
+                # and a stop cuts every wait short
+                pause = control.interruptible(flushing(sleep, ledger))
+                pacer = Pacer(options.rate, sleep=pause)
+                client = await api.enter_async_context(sending_client(
+                    options, transport, pacer=pacer, sleep=pause, control=control))
+                if not options.skip_preflight:
+                    # asked already while planning when the default region came from the
+                    # instance
+                    await preflight(client, options, plan.session_info)
+                if ledger is not None and options.forget_ledger and not options.dry_run:
+                    ledger.forget()  # asked for, and the run is going ahead: nothing refused it
+                if options.verify:  # --dry-run --verify: numbers checked, nothing written
+                    items = await Verify(client, options, control=control, sleep=pause,
+                                         on_verify=on_verify)(items, plan.again, summary)
+                if not options.dry_run:
+                    send = ApiSend(client, AnswerLog(journal, ledger),
+                                   concurrency=options.concurrency, control=control)
+                # (a plain dry run is not warmed: it may fork workers to normalize, and no
+                # thread must run when it does)
+                items = await warmed(items)
+            # opened once nothing can stop the run before its first row; an input without a
+            # single row still gets its results file
+            results.open()
+            async with contextlib.aclosing(send(through(items, filters))) as answers:
+                async for answer in answers:
+                    sink(answer)
+    if pacer is not None:
+        summary.slowdowns = pacer.slowdowns
     summary.limited = canary.held
     if journal is not None and not control.stopped and not canary.held:
         # every row has its line in the complete results file; a canary's rest waits for
         # --resume
         journal.finished()
-    tally.finish()
+    sink.finish()
     if plan.retry_counts is not None:
         summary.retried = plan.retry_counts.retried
         summary.carried = plan.retry_counts.carried
-    summary.rows = summary.results
     summary.elapsed = clock() - started
     summary.aborted = control.stop_reason if control.aborted_by_api else ""
     summary.interrupted = control.interrupted
     return summary
 
 
-def _closer(copy: ResultsWriter | XlsxResultsWriter) -> Callable[..., bool]:
-    """Closes the copy of the results as complete, or not; a copy that cannot be saved
-    after a failure does not hide that failure."""
-
-    def close(exc_type: type[BaseException] | None, *_: object) -> bool:
-        try:
-            copy.close(complete=exc_type is None)
-        except OutputError:
-            if exc_type is None:
-                raise
-        return False
-
-    return close
-
-
-def _noted(items: Iterable[Prepared], handed: deque[bool]) -> Iterator[Prepared]:
-    """`items`, noting in `handed` whether each goes to the API (READY, with a contact):
-    the sender answers in input order, so its results pair with these notes."""
-    for item in items:
-        handed.append(item.status is Status.READY and item.contact is not None)
-        yield item
-
-
-def _was_sent(handed: deque[bool], result: RowResult) -> bool:
-    """Whether `result` answers a row this run sent (not one stopped before it went)."""
-    return handed.popleft() and result.status in (Status.OK, Status.FAILED)
-
-
-def uses_ledger(options: ImportOptions) -> bool:
-    """Whether this run reads or writes the ledger: every run that has one, but a dry run
-    that would skip nothing by it (--resend, --forget-ledger) leaves it alone."""
-    if options.ledger is None:
-        if options.forget_ledger:
-            raise ConfigError("--forget-ledger needs a ledger file (the `ledger` setting)")
-        return False
-    return not (options.dry_run and (options.resend or options.forget_ledger))
-
-
-def open_ledger(options: ImportOptions, *,
-                clock: Callable[[], float] = time.time) -> Ledger | None:
-    """The ledger of this run's instance; None without one.
-
-    A dry run reads it (to show what would not be sent again) but never changes it, and
-    without a ledger file there is nothing to read. --forget-ledger clears it once the
-    preflight has passed (see `_send`).
-    """
-    if not uses_ledger(options):
-        return None
-    assert options.ledger is not None
-    if options.dry_run and not options.ledger.exists():
-        return None  # nothing to compare with, and a dry run creates nothing
-    return Ledger(options.ledger, instance_id=options.instance_id, base_url=options.base_url,
-                  clock=clock, read_only=options.dry_run)
-
-
-def unchanged_skipped(items: Iterable[Prepared], ledger: Ledger | None,
-                      options: ImportOptions) -> Iterable[Prepared]:
-    """`items`, with the contacts the ledger has as already in the address book (same chat
-    ID and name, within --max-age) made UNCHANGED; every item on its way to `send_all`
-    passes here, whether from a new run, a retry or a resume. --resend sends them anyway."""
-    if ledger is None or options.resend:
-        return items
-    return ledger.skip_unchanged(items, max_age=options.max_age)
-
-
-def _flushing(sleep: Callable[[float], Awaitable[None]],
-              ledger: Ledger | None) -> Callable[[float], Awaitable[None]]:
-    """`sleep`, writing the ledger's waiting entries first: no write transaction waits on
-    the network, and what was sent is on record before the run pauses."""
-    if ledger is None:
-        return sleep
-
-    async def flushed(seconds: float) -> None:
-        ledger.flush()
-        await sleep(seconds)
-
-    return flushed
-
-
-async def _send(plan: Plan, record: _Record, *, transport: httpx.AsyncBaseTransport | None,
-                sleep: Callable[[float], Awaitable[None]], control: RunControl,
-                summary: Summary, on_verify: VerifyHook | None = None,
-                journal: JournalPlan | None = None, ledger: Ledger | None = None,
-                start_writing: Callable[[], None] = lambda: None,
-                pacer: Pacer | None = None, canary: Canary | None = None) -> None:
-    options = plan.options
-    control.bind(asyncio.get_running_loop())
-    pause = control.interruptible(sleep)  # a stop cuts every wait short
-    pacer = pacer or Pacer(options.rate, sleep=pause)
-    canary = canary or Canary()
-    async with WawpClient(options.base_url, options.instance_id, options.access_token,
-                          transport=transport, timeout=options.timeout,
-                          max_attempts=options.max_attempts,
-                          max_connections=options.concurrency, pacer=pacer,
-                          sleep=pause, control=control) as client:
-        if not options.skip_preflight:
-            # asked already while planning when the default region came from the instance
-            info = (plan.session_info if plan.session_info is not None
-                    else await client.session_info())
-            status = str(info.get("status", ""))
-            if status != "WORKING":
-                raise PreflightError(
-                    f"the WhatsApp session of instance {options.instance_id} is "
-                    f"{status or 'unknown'}, not WORKING: open the WAWP dashboard and connect "
-                    "the number (scan the QR code), then run again")
-        if ledger is not None and options.forget_ledger and not options.dry_run:
-            ledger.forget()  # asked for, and the run is going ahead: nothing refused it
-        items = plan.prepared()
-        if options.verify:
-            items = await _verify(plan, client, control=control, sleep=pause, summary=summary,
-                                  on_verify=on_verify)
-        start_writing()
-        if options.dry_run:  # --dry-run --verify: numbers checked, nothing written
-            for item in canary(unchanged_skipped(items, ledger, options)):
-                record(RowResult.from_prepared(item))
-            return
-        handed: deque[bool] = deque()
-        if journal is None:
-            async for result in send_all(_noted(canary(unchanged_skipped(items, ledger,
-                                                                         options)),
-                                                handed), client,
-                                         concurrency=options.concurrency, control=control,
-                                         on_done=ledger.record if ledger else None):
-                record(result, _was_sent(handed, result))
-            return
-        with journal.open(redact=client.redact) as written:
-            on_done = written.record
-            if ledger is not None:
-                def on_done(result: RowResult) -> None:
-                    written.record(result)  # flushed first: the ledger never gets ahead of it
-                    ledger.record(result)
-            try:
-                async for result in send_all(
-                        _noted(canary(unchanged_skipped(journal.skip_sent(items), ledger,
-                                                        options)),
-                               handed), client,
-                        concurrency=options.concurrency, control=control, on_done=on_done):
-                    record(result, _was_sent(handed, result))
-            except BaseException:  # any stop, Ctrl-C too: keep or drop the journal, re-raise
-                if written.lines == 0 and not journal.resuming:
-                    # failed before any row was answered: there is nothing to resume
-                    written.close()
-                    journal.finished()
-                raise
-
-
-async def _verify(plan: Plan, client: WawpClient, *, control: RunControl,
-                  sleep: Callable[[float], Awaitable[None]], summary: Summary,
-                  on_verify: VerifyHook | None) -> Iterator[Prepared]:
-    """Check every number to send on WhatsApp (a pass of its own), then the rows to send.
-
-    The first pass over the input finds the numbers the cache cannot answer, so how long the
-    check takes is known before it starts; the second pass applies the answers.
-    """
-    options = plan.options
-    verifier = Verifier(client, CheckCache(options.verify_cache), rate=options.verify_rate,
-                        control=control, sleep=sleep)
-    numbers = verifier.numbers_to_check(plan.prepared())
-    summary.check_cached = verifier.cached
+async def _hold(stack: contextlib.ExitStack, lock: InstanceLock, control: RunControl) -> None:
+    """Take `lock` into `stack`. Its wait sleeps between tries, so it waits in a worker
+    thread, the loop free meanwhile; a cancel stops the wait (through `control`) and
+    leaves the lock as it found it."""
+    taking = asyncio.ensure_future(asyncio.to_thread(lock.__enter__))
     try:
-        await verifier.check_all(numbers, on_verify)
-    finally:
-        summary.checked = verifier.checked
-    plan.reopen()
-    return verifier.apply(plan.prepared())
+        await asyncio.shield(taking)
+    except asyncio.CancelledError:
+        control.interrupt()  # the wait looks at control.stopped between tries, and ends
+        with contextlib.suppress(Exception):  # StoppedWaiting: it never took the lock
+            await taking
+            lock.__exit__(None, None, None)
+        raise
+    stack.push(lock)
 
 
 #: Keywords of `run_import` that go to `run_plan`; every other one is an ImportOptions field.
@@ -696,7 +484,8 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
     and is not sent. `ledger=PATH` (or `ledger` in the config) names another file,
     `ledger=None` keeps none (every row is sent), `resend=True` sends every row and still
     records it. An `ImportOptions` source is taken as it is (its `ledger` included). Without
-    `default_region`, the region of the instance's own number is used (see `plan_import`).
+    `default_region`, the region of the instance's own number is used, else the one the
+    numbers are plainly written in (see `plan_import`).
     Where the command would exit 2, 3 or 4 this raises UsageError, ApiRejected/PreflightError
     or OutputError.
 
@@ -708,34 +497,47 @@ def run_import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame
         # cell's loop must not be blocked by a nested one: the run gets its own loop in a
         # worker thread, and this call waits for it, as in a script.
         settings, control = _with_control(settings)
-        with ThreadPoolExecutor(max_workers=1) as pool:
-            future = pool.submit(_import, source, config, settings)
-            try:
-                return future.result()
-            except KeyboardInterrupt:
-                # Interrupting the cell stops the run as Ctrl-C stops the command: nothing
-                # new is sent, the results are written; leaving `with` waits for that.
-                control.interrupt()
-                raise
-    return _import(source, config, settings)
+        return run_sync(lambda: _import(source, config, settings), control)
+    return run_sync(lambda: _import(source, config, settings))
 
 
 async def import_async(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame, /, *,
                        config: str | os.PathLike[str] | None = None, **settings: Any) -> Summary:
     """`run_import` for async callers: `summary = await import_async(df, ...)`.
 
-    The run (reading, normalizing and sending) goes on in a worker thread with its own
-    event loop, so the caller's loop keeps serving other tasks meanwhile. Cancelling the
-    task stops the run (nothing new is sent, the results are written) before it re-raises.
+    The run goes on in the caller's event loop: the requests are sent from it, while
+    opening and reading the input (and writing a DataFrame out) go to worker threads, and
+    a long dry run hands the loop back every few hundred rows, so the loop keeps serving
+    its other tasks. Cancelling the task stops the run (nothing new is sent, the results
+    are written) before it re-raises.
     """
     settings, control = _with_control(settings)
-    run = asyncio.ensure_future(asyncio.to_thread(_import, source, config, settings))
+    run = asyncio.ensure_future(_import(source, config, settings))
     try:
         return await asyncio.shield(run)
     except asyncio.CancelledError:
         control.interrupt("cancelled by the caller")
         await asyncio.wait([run])
         raise
+
+
+def run_sync(start: Callable[[], Coroutine[Any, Any, T]],
+             control: RunControl | None = None) -> T:
+    """The sync front of an async core: `asyncio.run(start())` in a script; inside a running
+    loop (a notebook cell), the same on a private loop in a worker thread, this call waiting
+    for it. Interrupting the wait (Ctrl-C in the cell) stops the run through `control`:
+    nothing new is sent, the results are written, and the interrupt is raised once they are."""
+    if not _loop_running():
+        return asyncio.run(start())
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        future = pool.submit(lambda: asyncio.run(start()))
+        try:
+            return future.result()
+        except KeyboardInterrupt:
+            # leaving `with` waits for the run to end
+            if control is not None:
+                control.interrupt()
+            raise
 
 
 def _with_control(settings: dict[str, Any]) -> tuple[dict[str, Any], RunControl]:
@@ -751,35 +553,45 @@ def _loop_running() -> bool:
     return True
 
 
-def _import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame,
-            config: str | os.PathLike[str] | None, settings: dict[str, Any]) -> Summary:
+async def _import(source: ImportOptions | str | os.PathLike[str] | pandas.DataFrame,
+                  config: str | os.PathLike[str] | None, settings: dict[str, Any]) -> Summary:
     settings = dict(settings)
     run_kwargs = {name: settings.pop(name) for name in list(settings) if name in RUN_ARGUMENTS}
     if is_dataframe(source):
-        with frame_as_csv(source) as path:
+        with contextlib.ExitStack() as stack:
+            # the frame is written out (a while, for a long one) off the caller's loop
+            path = await asyncio.to_thread(stack.enter_context, frame_as_csv(source))
             # The frame's text is written exactly: nothing to detect when reading it back.
             settings.update(encoding="utf-8", delimiter=",", header_row=1, sheet=None)
-            return _run_import(path, config, settings, run_kwargs,
-                               default_results=Path(FRAME_RESULTS))
-    return _run_import(source, config, settings, run_kwargs)
+            return await _run_import(path, config, settings, run_kwargs,
+                                     default_results=Path(FRAME_RESULTS))
+    return await _run_import(source, config, settings, run_kwargs)
 
 
 #: Where the results of a DataFrame go when `results` is not given (the current folder).
 FRAME_RESULTS = "dataframe.results.csv"
 
 
-def _run_import(source: ImportOptions | str | os.PathLike[str],
-                config: str | os.PathLike[str] | None, settings: dict[str, Any],
-                run_kwargs: dict[str, Any], *, default_results: Path | None = None) -> Summary:
+async def _run_import(source: ImportOptions | str | os.PathLike[str],
+                      config: str | os.PathLike[str] | None, settings: dict[str, Any],
+                      run_kwargs: dict[str, Any], *,
+                      default_results: Path | None = None) -> Summary:
     if isinstance(source, ImportOptions):
         if settings or config is not None:
             raise ConfigError("give run_import either an ImportOptions or settings, not both")
-        return run_plan(plan_import(source, transport=run_kwargs.get("transport")),
-                        **run_kwargs)
+        options = source
+    else:
+        options = _options(source, config, settings, default_results)
+    plan = await plan_import_async(options, transport=run_kwargs.get("transport"))
+    return await run_plan_async(plan, **run_kwargs)
+
+
+def _options(source: str | os.PathLike[str], config: str | os.PathLike[str] | None,
+             settings: dict[str, Any], default_results: Path | None) -> ImportOptions:
     values: dict[str, Any] = {}
     if config is not None:
         path = Path(config)
-        values = options_kwargs(load_config(path), path=path, ignore=CLI_ONLY_SETTINGS)
+        values = options_kwargs(path)
     # Keyword arguments are typed like a config's values; paths may come as text, as they
     # would on a command line, and stay relative to the current folder.
     values.update(typed_values(settings))
@@ -789,9 +601,11 @@ def _run_import(source: ImportOptions | str | os.PathLike[str],
     if options.results is None and default_results is not None:
         options.results = (dry_run_results_path(default_results) if options.dry_run
                            else default_results)
-    return run_plan(plan_import(options, transport=run_kwargs.get("transport")), **run_kwargs)
+    return options
 
 
 __all__ = ["Plan", "RunFiles", "Status", "check_base_url", "check_paths", "fetch_session_info",
-           "import_async", "instance_chat_id", "instance_region", "plan_import", "run_files",
-           "run_import", "run_plan"]
+           "fetch_session_info_async", "import_async", "instance_chat_id", "instance_region",
+           "open_input", "open_ledger", "plan_import", "plan_import_async", "retry_statuses",
+           "run_files", "run_import", "run_plan", "run_plan_async", "run_sync",
+           "unchanged_skipped", "uses_ledger"]

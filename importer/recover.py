@@ -27,12 +27,14 @@ from pathlib import Path
 
 from .errors import UsageError
 from .models import Contact, Prepared, RowResult, Status, Summary
-from .pipeline import Plan, open_ledger, run_files, unchanged_skipped
+from .pipeline import Plan, run_files
+from .problems import WORDS, Code, Problem, problem
 from .read.results_input import CarriedRow, open_previous_results
 from .report.journal import RunHeader
 from .report.lock import RunLock
-from .report.results import open_results_writer
 from .report.summary import SummaryTally
+from .stages.filter import LedgerUnchanged, open_ledger
+from .stages.sink import ResultFiles
 
 ResultHook = Callable[[RowResult], None]
 
@@ -96,7 +98,8 @@ def _answer(data: dict[str, object]) -> RowResult | None:
                      last_name=str(data.get("last_name", "")),
                      attempts=attempts if isinstance(attempts, int) else 0,
                      http_status=http_status if isinstance(http_status, int) else None,
-                     detail=str(data.get("detail") or ""))
+                     detail=str(data.get("detail") or ""),
+                     problem=Problem.from_json(data.get("problem")))
 
 
 def recover_results(plan: Plan, *, reason: str, clock: Callable[[], float] = time.monotonic,
@@ -126,28 +129,25 @@ def recover_results(plan: Plan, *, reason: str, clock: Callable[[], float] = tim
             stack.callback(ledger.close)
             # The journal line is the proof each of these went through (see the ledger's rule).
             ledger.add_many(answers.sent_ok())
-        if options.results_copy is not None:
-            copy = open_results_writer(options.results_copy, plan.table.headers)
-            stack.enter_context(copy)  # entered first, so closed last
-        else:
-            copy = None
-        writer = stack.enter_context(open_results_writer(plan.results_path, plan.table.headers))
-        not_sent = f"not sent: {reason}"
-        items = unchanged_skipped(_answered(plan.prepared(), answers), ledger, options)
+        results = ResultFiles(plan.results_path, plan.table.headers, stack,
+                              copy=options.results_copy)
+        results.open()
+        stopped = problem(Code.NOT_SENT, why=reason)
+        not_sent = WORDS.detail(stopped)
+        items = LedgerUnchanged(ledger, options)(_answered(plan.prepared(), answers))
         for item in items:
             line = item.previous
             answered = line is not None and answers.lines.get((item.row, line.chat_id)) is line
             if item.status is Status.READY:
                 detail = f"{not_sent}; {item.detail}" if item.detail else not_sent
-                result = RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail)
+                result = RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail,
+                                                 problem=stopped)
             else:
                 result = RowResult.from_prepared(item)
             summary.results += 1
             summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
             tally.add(result, sent=answered)
-            writer.write(result)
-            if copy is not None:
-                copy.write(result)
+            results.write(result)
             if answered and on_sent is not None:
                 on_sent(result)
             if on_result is not None:
@@ -176,7 +176,7 @@ def _answered(items: Iterable[Prepared], answers: Answers) -> Iterator[Prepared]
         else:
             line.values = item.values
             yield Prepared(item.row, item.values, line.status, item.contact, line.detail,
-                           previous=line)
+                           previous=line, problem=line.problem)
 
 
 def results_summary(path: Path, *, on_result: ResultHook | None = None,

@@ -1,7 +1,9 @@
 """The results file's format, for the writers that make it and the reader that retries it.
 
-One line per input row: eight columns of ours (`RESULT_COLUMNS`), then the input's own
-cells. A cell that Excel would run as a formula is written with a leading ' (`safe_cell`);
+One line per input row: ten columns of ours (`RESULT_COLUMNS`), then the input's own
+cells. The last two, `code` and `params`, are the row's problem as data (see problems.py);
+files written before them have the first eight only, and are read back all the same. A cell
+that Excel would run as a formula is written with a leading ' (`safe_cell`);
 `unsafe_cell` reads it back.
 
 The CSV is UTF-8 with a byte order mark (`RESULTS_ENCODING`): Excel opens a CSV without one
@@ -14,9 +16,12 @@ from __future__ import annotations
 import re
 
 from .models import RowResult, Status
+from .problems import encode_params
 
 RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
-                  "http_status", "detail")
+                  "http_status", "detail", "code", "params")
+#: The columns of a results file written before the problem code.
+RESULT_COLUMNS_BEFORE_CODE = RESULT_COLUMNS[:8]
 
 _GREEN, _RED, _GREY, _AMBER, _BLUE = "C6EFCE", "FFC7CE", "E7E6E6", "FFEB9C", "DDEBF7"
 #: The colour each status is shown in (RGB hex): the workbook's status cells, the web
@@ -64,18 +69,29 @@ def result_cells(result: RowResult, width: int) -> list[str]:
     values = list(result.values)
     if len(values) < width:
         values.extend([""] * (width - len(values)))
+    found = result.problem
     return [
         str(result.row), result.status.value, result.chat_id, result.first_name,
         result.last_name, str(result.attempts),
         "" if result.http_status is None else str(result.http_status), result.detail,
+        "" if found is None else found.code.value, encode_params(found),
         *values,
     ]
 
 
 def is_results_header(headers: list[str]) -> bool:
-    """Whether a header row starts with the columns of a results file."""
-    return tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS
+    """Whether a header row starts with the columns of a results file (of any version)."""
+    return tuple(headers[:len(RESULT_COLUMNS_BEFORE_CODE)]) == RESULT_COLUMNS_BEFORE_CODE
 
 
-__all__ = ["CELL_RISKY_FIRST", "RESULTS_ENCODING", "RESULT_COLUMNS", "STATUS_COLOURS",
-           "is_results_header", "result_cells", "safe_cell", "unsafe_cell"]
+def result_columns(headers: list[str]) -> int:
+    """How many of a results file's first columns are ours: 10, or 8 in a file written
+    before the problem code (its input's own columns follow)."""
+    if tuple(headers[:len(RESULT_COLUMNS)]) == RESULT_COLUMNS:
+        return len(RESULT_COLUMNS)
+    return len(RESULT_COLUMNS_BEFORE_CODE)
+
+
+__all__ = ["CELL_RISKY_FIRST", "RESULTS_ENCODING", "RESULT_COLUMNS", "RESULT_COLUMNS_BEFORE_CODE",
+           "STATUS_COLOURS", "is_results_header", "result_cells", "result_columns", "safe_cell",
+           "unsafe_cell"]

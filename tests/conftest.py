@@ -52,6 +52,21 @@ def sandbox(sandbox_server: SandboxProcess) -> SandboxProcess:
     return sandbox_server
 
 
+@pytest.fixture(scope="session")
+def other_sandbox_server() -> Iterator[SandboxProcess]:
+    """A second WAWP instance for tests of a server with several numbers; its own number is
+    Egyptian (the first sandbox's is a US one)."""
+    with SandboxProcess("--me-phone", "201001234567") as server:
+        yield server
+
+
+@pytest.fixture
+def other_sandbox(other_sandbox_server: SandboxProcess) -> SandboxProcess:
+    """The second sandbox with an empty address book and no faults."""
+    other_sandbox_server.reset()
+    return other_sandbox_server
+
+
 @pytest.fixture
 def background() -> Iterator[list[Cli]]:
     """Commands started in the background (`background.append(Cli(...))`), ended after."""

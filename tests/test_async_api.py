@@ -156,3 +156,86 @@ def test_the_readme_await_example_runs_in_a_running_loop(
     asyncio.run(cell())
     assert namespace["summary"].counts == {"ok": 1}  # type: ignore[attr-defined]
     assert list(sandbox.state()["contacts"]) == ["201001234567@c.us"]
+
+
+def test_await_import_async_sends_on_the_caller_s_loop_while_its_other_tasks_run(
+        sandbox: SandboxProcess, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The async core runs in the caller's loop: its hooks are called on the loop's thread
+    (no worker thread runs the send), and another task of that loop goes on meanwhile."""
+    import threading
+
+    monkeypatch.chdir(tmp_path)
+    source = tmp_path / "many.csv"
+    source.write_text("Name,Phone\n" + "".join(f"Name {i},0100{i:07d}\n" for i in range(8)),
+                      encoding="utf-8")
+
+    async def caller() -> tuple[list[int], set[int], int]:
+        ticks = 0
+
+        async def ticker() -> None:
+            nonlocal ticks
+            while True:
+                ticks += 1
+                await asyncio.sleep(0)
+
+        threads: set[int] = set()
+        seen: list[int] = []
+
+        def on_sent(_: object) -> None:
+            threads.add(threading.get_ident())
+            seen.append(ticks)
+
+        task = asyncio.create_task(ticker())
+        summary = await import_async(source, on_sent=on_sent, concurrency=1,
+                                     **_connection(sandbox))
+        task.cancel()
+        assert summary.counts == {"ok": 8}
+        return seen, threads, threading.get_ident()
+
+    seen, threads, loop_thread = asyncio.run(caller())
+    assert threads == {loop_thread}
+    assert len(seen) == 8
+    assert all(a < b for a, b in zip(seen, seen[1:], strict=False))  # ticked between sends
+    assert len(sandbox.state()["contacts"]) == 8
+
+
+def test_plan_import_asks_the_instance_s_region_inside_a_running_loop(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """The sync fronts all work in a notebook cell, planning included (it asks the API)."""
+    from importer import ImportOptions
+    from importer.pipeline import plan_import, run_plan
+
+    options = ImportOptions(input=_csv(tmp_path), base_url=sandbox.base_url,
+                            instance_id=sandbox.instance_id, access_token=sandbox.token,
+                            rate=0)
+
+    async def cell() -> Summary:
+        plan = plan_import(options)
+        assert plan.region_source.startswith("the instance's number")
+        return run_plan(plan)
+
+    assert asyncio.run(cell()).counts == {"ok": 1, "invalid": 1}
+
+
+def test_the_async_core_step_by_step_runs_a_dry_run_on_the_caller_s_loop(
+        tmp_path: Path) -> None:
+    """plan_import_async then run_plan_async: the rows' hooks are called on the loop's
+    thread; nothing is sent, nothing needs the API."""
+    import threading
+
+    from importer import ImportOptions, plan_import_async, run_plan_async
+
+    options = ImportOptions(input=_csv(tmp_path), default_region="EG", dry_run=True,
+                            ledger=None)
+
+    async def caller() -> tuple[Summary, set[int], int]:
+        threads: set[int] = set()
+        plan = await plan_import_async(options)
+        summary = await run_plan_async(
+            plan, on_result=lambda _: threads.add(threading.get_ident()))
+        return summary, threads, threading.get_ident()
+
+    summary, threads, loop_thread = asyncio.run(caller())
+    assert summary.counts == {"ready": 1, "invalid": 1}
+    assert threads == {loop_thread}
+    assert (tmp_path / "contacts.dry-run.csv").is_file()

@@ -185,3 +185,31 @@ def test_the_numbers_never_sit_in_a_file_anyone_can_open() -> None:
         assert all(link.endswith("(deleted)") for link in temporary), temporary
     finally:
         index.close()
+
+
+def test_first_many_answers_as_first_does_one_by_one() -> None:
+    entries = [(201000000000 + n % 7, n + 2, f"Person {n}") for n in range(40)]
+    one_by_one, at_once = NumberIndex(), NumberIndex()
+    try:
+        one_by_one.first(201000000003, 1, "Earlier")
+        at_once.first(201000000003, 1, "Earlier")
+        assert at_once.first_many(entries) == [one_by_one.first(*e) for e in entries]
+        assert len(at_once) == len(one_by_one) == 7
+    finally:
+        one_by_one.close()
+        at_once.close()
+
+
+def test_keep_first_gives_the_rows_read_before_a_reading_error_then_raises() -> None:
+    def items() -> Iterator[Prepared]:
+        yield ready(2, "201001234567")
+        yield ready(3, "201001234568")
+        yield ready(4, "201001234567")
+        raise OSError("disk gone")
+
+    out: list[Prepared] = []
+    with pytest.raises(OSError, match="disk gone"):
+        for item in keep_first(items()):
+            out.append(item)
+    assert [(i.row, i.status) for i in out] == [(2, Status.READY), (3, Status.READY),
+                                                (4, Status.DUPLICATE)]

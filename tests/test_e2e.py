@@ -58,7 +58,7 @@ def test_input_columns_follow_the_result_columns_unchanged(sandbox: SandboxProce
     header = (contacts_csv.with_name("contacts.results.csv").read_text(encoding="utf-8-sig")
               .splitlines()[0])
     assert header == ("row,status,chat_id,first_name,last_name,attempts,http_status,detail,"
-                      "Name,Phone")
+                      "code,params,Name,Phone")
     results = read_results(contacts_csv.with_name("contacts.results.csv"))
     assert [(r["status"], r["Name"], r["Phone"]) for r in results] == [
         ("ok", "John Doe", "+20 100 123 4567"), ("ok", "Doe, Jane", "0100 123 4568"),

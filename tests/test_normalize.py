@@ -10,6 +10,7 @@ import pytest
 from importer.errors import ColumnError, ConfigError
 from importer.models import Contact, Prepared, SourceRow, Status
 from importer.normalize import MAX_NAME_LENGTH, RowNormalizer, parallel
+from importer.problems import Code, problem
 from importer.read.columns import ColumnMap
 
 HEADERS = ["Phone", "Name", "First Name", "Last Name", "Company", "Role"]
@@ -101,11 +102,14 @@ def test_phone_and_name_notes_are_both_kept() -> None:
 
 
 def test_a_row_the_reader_had_to_change_is_invalid_with_its_problems() -> None:
-    source = SourceRow(7, ("0100 123 4567", "John Doe", "", "", "", ""),
-                       ("Name: cell of 40,000 characters cut", "Company: cut"))
+    too_long = problem(Code.CELL_TOO_LONG, column="column 'Name'", chars=40_000, limit=32_767)
+    too_wide = problem(Code.ROW_TOO_WIDE, cells=1_005, limit=1_000)
+    source = SourceRow(7, ("0100 123 4567", "John Doe", "", "", "", ""), (too_long, too_wide))
     (item,) = prepare(FULL, [source])
-    assert (item.row, item.status, item.contact, item.detail) == (
-        7, Status.INVALID, None, "Name: cell of 40,000 characters cut; Company: cut")
+    assert (item.row, item.status, item.contact, item.problem, item.detail) == (
+        7, Status.INVALID, None, too_long,
+        "column 'Name': cell of 40,000 characters is longer than 32,767; 1,005 cells, more than "
+        "the 1,000 columns allowed; the cells after column 1,000 were dropped")
 
 
 def test_all_numbers_gives_one_contact_per_number_on_the_same_row() -> None:

@@ -70,7 +70,7 @@ def test_none_stays_none() -> None:
     ({"results": 3}, "config file w.toml: results must be a file name"),
     ({"phone_column": [["a"]]}, "config file w.toml: phone_column must be a list of columns"),
     ({"phone_columns": "Mobile"}, "config file w.toml: phone_columns must be a list of columns"),
-    ({"max_age": "soon"}, "max_age: not an age: 'soon'"),
+    ({"max_age": "soon"}, "config file w.toml: max_age: not an age: 'soon'"),
 ])
 def test_wrong_values_are_named(values: dict[str, Any], message: str) -> None:
     with pytest.raises(ConfigError) as caught:

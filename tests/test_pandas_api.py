@@ -81,7 +81,7 @@ def test_run_import_sends_a_dataframe(sandbox: SandboxProcess, tmp_path: Path,
     results = summary_frame(summary)
     assert list(results.columns[:8]) == ["row", "status", "chat_id", "first_name", "last_name",
                                          "attempts", "http_status", "detail"]
-    assert list(results.columns[8:]) == ["Name", "WhatsApp", "Score"]
+    assert list(results.columns[8:]) == ["code", "params", "Name", "WhatsApp", "Score"]
     assert results["row"].tolist() == [2, 3, 4, 5]
     assert results["row"].dtype == "int64" and results["attempts"].dtype == "int64"
     assert results["status"].tolist() == ["ok", "ok", "invalid", "ok"]

@@ -58,7 +58,9 @@ def transport(puts: list[str], refuse: str | None = None) -> httpx.MockTransport
 def test_workers_none_is_the_pipelines_choice_and_a_caller_can_say_zero(source: Path) -> None:
     assert plan_import(options(source, dry_run=True)).normalizer.workers == default_workers()
     assert plan_import(options(source, dry_run=True), workers=0).normalizer.workers == 0
-    assert plan_import(options(source)).normalizer.workers == 0  # sending: one process
+    # sending is bound by normalizing too when the ledger finds the rows unchanged
+    assert plan_import(options(source)).normalizer.workers == default_workers()
+    assert plan_import(options(source, verify=True)).normalizer.workers == 0  # bound by the API
     assert plan_import(options(source), workers=2).normalizer.workers == 2
 
 

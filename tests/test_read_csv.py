@@ -9,6 +9,7 @@ import pytest
 
 from importer.errors import ConfigError, InputFileError
 from importer.models import SourceRow
+from importer.problems import WORDS, Code, problem
 from importer.read import open_table
 from importer.read.csvfile import sniff_delimiter
 from importer.read.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORD_CHARS
@@ -193,8 +194,9 @@ def test_an_overlong_cell_is_cut_and_reported_on_its_row(tmp_path):
     text = f"Name,Phone,Notes\nAnn,0100,{notes}\nBob,0111,short\n"
     rows = list(open_table(write(tmp_path, text)).rows)
     assert rows[0].values[2] == "x" * MAX_CELL_CHARS
-    assert rows[0].problems == (
-        "column 'Notes': cell of 1,000,000 characters is longer than 32,767",)
+    assert [WORDS.detail(p) for p in rows[0].problems] == [
+        "column 'Notes': cell of 1,000,000 characters is longer than 32,767"]
+    assert rows[0].problems[0].code is Code.CELL_TOO_LONG
     assert rows[1] == SourceRow(3, ("Bob", "0111", "short"))
 
 
@@ -225,7 +227,8 @@ def test_a_data_row_with_too_many_cells_is_cut_and_reported(tmp_path):
     cells = ",".join("v" for _ in range(MAX_COLUMNS + 5))
     row = next(open_table(write(tmp_path, f"Name,Phone\n{cells}\n")).rows)
     assert len(row.values) == MAX_COLUMNS
-    assert "1,005 cells" in row.problems[0]
+    assert row.problems[0] == problem(Code.ROW_TOO_WIDE, cells=1_005, limit=MAX_COLUMNS)
+    assert "1,005 cells" in WORDS.detail(row.problems[0])
 
 
 def test_max_rows_refuses_before_any_row_is_read(tmp_path):

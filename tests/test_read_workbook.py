@@ -13,6 +13,7 @@ import pytest
 from openpyxl.styles import PatternFill
 
 from importer.errors import InputFileError, SheetError
+from importer.problems import WORDS
 from importer.read import open_table
 from importer.read.sheets import SheetScore
 
@@ -268,7 +269,8 @@ def test_an_overlong_cell_in_a_workbook_is_cut_and_reported(tmp_path):
                      [["Name", "Phone", "Notes"], ["Ann", "0100", "z" * 40_000]])
     row = next(open_table(path).rows)
     assert len(row.values[2]) == 32_767
-    assert row.problems == ("column 'Notes': cell of 40,000 characters is longer than 32,767",)
+    assert [WORDS.detail(p) for p in row.problems] == [
+        "column 'Notes': cell of 40,000 characters is longer than 32,767"]
 
 
 def test_xlsm_is_read(tmp_path):

@@ -72,8 +72,8 @@ def test_ragged_rows_are_padded_and_extra_cells_kept(tmp_path: Path) -> None:
         writer.write(RowResult(2, Status.INVALID, detail="x", values=("1",)))
         writer.write(RowResult(3, Status.INVALID, detail="y", values=("1", "2", "3", "4")))
     lines = path.read_text(encoding="utf-8-sig").splitlines()
-    assert lines[1] == "2,invalid,,,,0,,x,1,,"
-    assert lines[2] == "3,invalid,,,,0,,y,1,2,3,4"
+    assert lines[1] == "2,invalid,,,,0,,x,,,1,,"
+    assert lines[2] == "3,invalid,,,,0,,y,,,1,2,3,4"
 
 
 def test_a_failed_run_leaves_no_half_written_results_in_place(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from importer import ImportOptions
 from importer.errors import PreflightError, UsageError
 from importer.models import Contact, Prepared, RowResult, Status
 from importer.pipeline import plan_import, run_plan
+from importer.problems import Code, Problem, problem
 from importer.report.journal import (
     JournalWriter,
     RunHeader,
@@ -74,9 +75,13 @@ def test_each_line_is_on_disk_as_soon_as_it_is_recorded(tmp_path: Path, source: 
 
 def test_details_are_redacted(tmp_path: Path, source: Path) -> None:
     path = tmp_path / "j.jsonl"
+    found = problem(Code.INTERNAL_ERROR, error="ValueError", message=f"boom {TOKEN}")
     with JournalWriter(path, header(source), redact=lambda t: t.replace(TOKEN, "***")) as w:
-        w.record(RowResult(2, Status.FAILED, chat(0), "A", "", 1, None, f"boom {TOKEN}"))
+        w.record(RowResult(2, Status.FAILED, chat(0), "A", "", 1, None, f"boom {TOKEN}",
+                           problem=found))
     assert TOKEN not in path.read_text(encoding="utf-8")
+    line = json.loads(path.read_text(encoding="utf-8").splitlines()[-1])
+    assert Problem.from_json(line["problem"]) == found.with_params(message="boom ***")
 
 
 def test_reading_skips_a_torn_last_line_and_later_lines_win(tmp_path: Path,
@@ -157,6 +162,7 @@ def test_skip_turns_sent_rows_into_ok_results() -> None:
              Prepared(4, (), Status.INVALID, None, "phone: empty")]
     out = list(sent.skip(items))
     assert (out[0].status, out[0].detail) == (Status.OK, "sent in an earlier run; note")
+    assert out[0].problem == problem(Code.SENT_EARLIER)
     assert out[1] is items[1] and out[2] is items[2]
 
 
@@ -320,3 +326,30 @@ def test_an_empty_journal_is_no_obstacle(tmp_path: Path, source: Path) -> None:
     resumed = plan_journal(tmp_path / "r.csv", source, instance_id="i", base_url="u",
                            resume=True)
     assert resumed.resuming and len(resumed.previous.sent) == 0  # type: ignore[union-attr]
+
+
+def test_resume_after_a_journal_from_before_problem_codes(source: Path, tmp_path: Path) -> None:
+    puts: list[str] = []
+    first = run_plan(plan_import(options(source, concurrency=1)),
+                     transport=recording_transport(puts, fail={chat(8)}), sleep=no_sleep)
+    assert first.aborted
+    journal = journal_path(Path(first.results_path))
+    # as an earlier wawp-import wrote it: no "problem" on any line
+    lines = [json.loads(line) for line in journal.read_text(encoding="utf-8").splitlines()]
+    assert any("problem" in line for line in lines)
+    journal.write_text("".join(json.dumps({k: v for k, v in line.items() if k != "problem"})
+                               + "\n" for line in lines), encoding="utf-8")
+
+    ledger = tmp_path / "ledger.sqlite"
+    second = run_plan(plan_import(options(source, resume=True, ledger=ledger)),
+                      transport=recording_transport(puts := []), sleep=no_sleep)
+    assert sorted(puts) == [chat(i) for i in range(8, 20)]
+    results = read_results(Path(second.results_path))
+    assert [(r["status"], r["code"], r["detail"]) for r in results[:8]] == [
+        ("ok", "sent_earlier", "sent in an earlier run")] * 8
+    assert all(r["code"] == "" for r in results[8:])  # sent now: no problem
+    # The rows of the earlier run went into the ledger on the strength of their code: a run
+    # after this one sends none of the 20 again.
+    third = run_plan(plan_import(options(source, ledger=ledger)),
+                     transport=recording_transport(puts := []), sleep=no_sleep)
+    assert puts == [] and third.count(Status.UNCHANGED) == 20

@@ -92,7 +92,7 @@ def test_retry_failed_sends_only_the_failures_and_carries_the_rest(sandbox: Sand
     assert set(state["contacts"]) == {r["chat_id"] for r in after if r["row"] in failed}
     with after_path.open(encoding="utf-8", newline="") as f:
         header = next(csv.reader(f))
-    assert header[8:] == ["Name", "Phone", "Notes"]
+    assert header[8:] == ["code", "params", "Name", "Phone", "Notes"]
     assert after[3]["Notes"] == "'=note 3"  # still guarded for Excel, not doubled
 
 
@@ -141,7 +141,7 @@ def test_retry_from_an_excel_results_file(sandbox: SandboxProcess, source: Path,
     sheet = openpyxl.load_workbook(tmp_path / "contacts.retry1.results.xlsx").active
     statuses = [row[1] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert statuses.count("ok") == 12 and "failed" not in statuses
-    assert sheet["J2"].value == "0100 000 0000" and sheet["J2"].data_type == "s"
+    assert sheet["L2"].value == "0100 000 0000" and sheet["L2"].data_type == "s"
 
 
 def test_a_dry_run_after_a_real_run_leaves_its_results_for_the_printed_retry(
@@ -239,3 +239,35 @@ def test_a_retry_stopped_half_way_is_resumed_not_refused(sandbox: SandboxProcess
     assert resumed.returncode == 1, resumed.stderr  # the invalid row
     state = sandbox.state()
     assert len(state["contacts"]) > 1 and all(state["put_counts"][c] == 1 for c in stored)
+
+
+def test_retry_failed_reads_a_results_file_from_before_the_code_column(
+        sandbox: SandboxProcess, tmp_path: Path) -> None:
+    # A results file as wawp-import wrote it before the code and params columns: the input's
+    # own columns follow `detail` directly.
+    old = write_csv(tmp_path / "book.results.csv", [
+        ["row", "status", "chat_id", "first_name", "last_name", "attempts", "http_status",
+         "detail", "Name", "Phone"],
+        ["2", "ok", "201000000001@c.us", "Ann", "", "1", "200", "", "Ann", "0100 000 0001"],
+        ["3", "failed", "201000000002@c.us", "Bob", "", "5", "503",
+         "gave up after 5 attempts: HTTP 503 Service Unavailable", "Bob", "0100 000 0002"],
+        ["4", "invalid", "", "", "", "0", "", "phone: too short for EG (3 digits; EG numbers "
+         "have 8 to 10 after +20)", "Cy", "012"],
+    ])
+    done = run_cli(["--retry-failed", old, "--default-region", "EG", "--rate", "0",
+                    "--skip-preflight"], env=sandbox.env())
+    assert done.returncode == 1, done.stderr  # row 4 is still invalid
+    assert "Retried 1 row; 2 carried over" in done.stdout
+    # the carried line has no code: its reason is its detail as written
+    assert ("invalid: 1 — phone: too short for EG (3 digits; EG numbers have 8 to 10 after "
+            "+20) (row 4)") in done.stdout
+    assert sandbox.state()["contacts"]["201000000002@c.us"] == {"firstName": "Bob",
+                                                                "lastName": ""}
+    with (tmp_path / "book.retry1.results.csv").open(encoding="utf-8-sig", newline="") as f:
+        lines = list(csv.reader(f))
+    assert lines[0][8:] == ["code", "params", "Name", "Phone"]
+    assert [(line[0], line[1], line[8], line[10:]) for line in lines[1:]] == [
+        ("2", "ok", "", ["Ann", "0100 000 0001"]),
+        ("3", "ok", "", ["Bob", "0100 000 0002"]),
+        ("4", "invalid", "", ["Cy", "012"]),
+    ]

@@ -8,7 +8,11 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import gc
+import gzip
+import json
+import logging
 from collections.abc import Callable, Iterator
+from urllib.parse import quote, urlencode
 
 import httpx
 import pytest
@@ -18,6 +22,7 @@ from importer.models import Contact
 from importer.send.client import ExistsOutcome, UpsertOutcome, WawpClient, parse_retry_after
 from importer.send.control import RunControl
 from importer.send.pacing import Pacer
+from importer.send.transport import AiohttpTransport, Answer
 
 TOKEN = "secret-token-0123456789"
 CONTACT = Contact("201001234567@c.us", "Ahmed", "Hassan")
@@ -83,6 +88,15 @@ def test_the_request_is_the_one_the_api_documents() -> None:
     assert dict(request.url.params) == {"instance_id": "inst-1", "access_token": TOKEN}
     assert request.headers["content-type"] == "application/json"
     assert request.read() == b'{"firstName":"Ahmed","lastName":"Hassan"}'
+
+
+@pytest.mark.parametrize("name", ["محمد", 'A "B" \\ C', "line\nbreak\ttab\x00\x1f", "\u2028\u2029",
+                                  "emoji 👋🏽", ""])
+def test_the_body_is_the_compact_json_of_the_names(name: str) -> None:
+    handler, seen = answers(ok())
+    upsert(handler, contact=Contact("201001234567@c.us", name, name[::-1]))
+    assert seen[0].read() == json.dumps({"firstName": name, "lastName": name[::-1]},
+                                        ensure_ascii=False, separators=(",", ":")).encode()
 
 
 def test_names_in_any_script_are_sent_as_they_are() -> None:
@@ -512,3 +526,111 @@ def test_429s_on_the_session_check_leave_the_sending_rate_alone() -> None:
     assert asyncio.run(go())["status"] == "WORKING"
     assert len(seen) == 3 and waits.seconds.count(3.0) >= 2  # each waited its Retry-After
     assert pacer.slowdowns == 0 and pacer.current == 20
+
+
+@pytest.mark.parametrize("base_url", ["https://wawp.example", "https://wawp.example:443/api/",
+                                      "http://127.0.0.1:8080", "https://bücher.example/a b"])
+@pytest.mark.parametrize("chat_id", ["201001234567@c.us", "1203630@g.us", "20 100/1?x#y@c.us"])
+def test_the_upsert_url_is_built_as_httpx_would_build_it(base_url: str, chat_id: str) -> None:
+    """The upsert's URL skips httpx's parsing: it must already be what httpx made of the
+    URL the client gave it before (its `str` is what goes on the wire)."""
+    client = WawpClient(base_url, "inst 1&x=y", TOKEN + "/+=")
+    url, _ = client._upsert_request(Contact(chat_id, "A", ""))
+    query = urlencode({"instance_id": "inst 1&x=y", "access_token": TOKEN + "/+="})
+    before = httpx.Request("PUT", f"{base_url.rstrip('/')}/v2/contacts/"
+                                  f"{quote(chat_id, safe='@')}?{query}")
+    assert url == str(before.url)
+
+
+def test_each_upsert_is_logged_as_httpx_logs_a_request(caplog: pytest.LogCaptureFixture) -> None:
+    handler, _ = answers(error(503), ok())
+    with caplog.at_level(logging.INFO, logger="importer"):
+        assert upsert(handler).ok
+    lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("HTTP")]
+    assert lines == [
+        f'HTTP Request: PUT https://wawp.example/v2/contacts/201001234567@c.us?instance_id='
+        f'inst-1&access_token={TOKEN} "HTTP/1.1 {status}"' for status in
+        ("503 Service Unavailable", "200 OK")]
+
+
+class CannedTransport(AiohttpTransport):
+    """The aiohttp transport, answering from a list instead of a server: what the client
+    does with the raw answers it gets from aiohttp (bodies not decoded yet)."""
+
+    def __init__(self, *answers: Answer) -> None:
+        super().__init__()
+        self.answers = list(answers)
+        self.sent: list[tuple[str, str, bytes, dict[str, object]]] = []
+
+    async def exchange(self, method: str, url: str, headers: object, content: bytes,
+                       timeout: dict[str, object]) -> Answer:
+        self.sent.append((method, url, content, timeout))
+        return self.answers.pop(0)
+
+
+def canned_upsert(*answers: Answer, max_attempts: int = 5) -> tuple[UpsertOutcome,
+                                                                     CannedTransport]:
+    transport = CannedTransport(*answers)
+
+    async def go() -> UpsertOutcome:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN, transport=transport,
+                              sleep=Waits(), max_attempts=max_attempts, timeout=7.0) as client:
+            return await client.upsert(CONTACT)
+
+    return asyncio.run(go()), transport
+
+
+GZIP = [(b"Content-Encoding", b"gzip"), (b"Content-Type", b"application/json")]
+
+
+def test_the_raw_documented_answer_is_ok_at_once() -> None:
+    outcome, transport = canned_upsert(Answer(200, b'{"ok":true}', reason="OK"))
+    assert outcome == UpsertOutcome(True, 1, 200, "")
+    [(method, url, content, timeout)] = transport.sent
+    assert method == "PUT" and url.startswith("https://wawp.example/v2/contacts/2010")
+    assert content == b'{"firstName":"Ahmed","lastName":"Hassan"}'
+    assert timeout["total"] == 7.0 and timeout["read"] == 7.0
+
+
+def test_a_compressed_documented_answer_is_decoded_then_ok() -> None:
+    answer = Answer(200, gzip.compress(b'{"ok": true}'), headers=GZIP, encoded=True)
+    outcome, _ = canned_upsert(answer)
+    assert outcome == UpsertOutcome(True, 1, 200, "")
+
+
+def test_the_documented_bytes_under_a_content_encoding_are_not_taken_as_ok() -> None:
+    """Raw bytes that read `{"ok": true}` but claim gzip are not what the API documents: httpx
+    cannot decode them, so the attempt fails and is retried (as it was through httpx)."""
+    outcome, transport = canned_upsert(*[Answer(200, b'{"ok": true}', headers=GZIP,
+                                                encoded=True)] * 2, max_attempts=2)
+    assert not outcome.ok and outcome.attempts == 2 and len(transport.sent) == 2
+    assert outcome.detail.startswith("gave up after 2 attempts: DecodingError")
+
+
+@pytest.mark.parametrize(("answer", "detail"), [
+    (Answer(200, b'{"ok": false}'), 'unexpected answer from the API: {"ok": false}'),
+    (Answer(200, b"<html><title>Sign in</title>", headers=[(b"Content-Type", b"text/html")]),
+     'an HTML page titled "Sign in"'),
+    (Answer(200, b'{"ok": true, "id": 7}'), ""),
+])
+def test_other_raw_answers_are_read_as_httpx_responses(answer: Answer, detail: str) -> None:
+    outcome, _ = canned_upsert(answer, max_attempts=1)
+    assert outcome.ok is (detail == "")
+    assert detail in outcome.detail
+
+
+def test_a_raw_429_waits_its_retry_after_and_slows_the_run() -> None:
+    waits = Waits()
+    transport = CannedTransport(Answer(429, b'{"error": "slow down"}',
+                                       headers=[(b"Retry-After", b"3")]),
+                                Answer(200, b'{"ok": true}'))
+    pacer = Pacer(0, sleep=waits)
+
+    async def go() -> UpsertOutcome:
+        async with WawpClient("https://wawp.example", "inst-1", TOKEN, transport=transport,
+                              sleep=waits, pacer=pacer) as client:
+            return await client.upsert(CONTACT)
+
+    outcome = asyncio.run(go())
+    assert (outcome.ok, outcome.attempts, outcome.http_status) == (True, 2, 200)
+    assert 3.0 in waits.seconds

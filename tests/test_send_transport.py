@@ -9,6 +9,7 @@ import socket
 import ssl
 
 import httpx
+import pytest
 
 from importer.send.transport import AiohttpTransport
 from tests.support.sandbox import SandboxProcess
@@ -134,3 +135,69 @@ def test_upserts_over_this_transport_leave_no_reference_cycles(sandbox: SandboxP
                 gc.enable()
 
     assert asyncio.run(go()) == 0
+
+
+def client_upsert(sandbox: SandboxProcess, *, max_attempts: int = 5,
+                  waits: list[float] | None = None) -> object:
+    """One upsert through WawpClient over this transport (its fast path), waits recorded."""
+    from importer.models import Contact
+    from importer.send.client import WawpClient
+    from importer.send.pacing import Pacer
+
+    slept = [] if waits is None else waits
+
+    async def sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    async def go() -> object:
+        async with WawpClient(sandbox.base_url, sandbox.instance_id, sandbox.token,
+                              max_attempts=max_attempts, sleep=sleep,
+                              pacer=Pacer(0, sleep=sleep)) as client:
+            return await client.upsert(Contact("201001234567@c.us", "A", ""))
+
+    return asyncio.run(go())
+
+
+def test_exchange_gives_the_answer_raw_and_whole(sandbox: SandboxProcess) -> None:
+    transport = AiohttpTransport()
+
+    async def go() -> object:
+        try:
+            return await transport.exchange(
+                "PUT", str(put(sandbox).url), [("Content-Type", "application/json")],
+                b'{"firstName":"A","lastName":""}', timed(put(sandbox), 5).extensions["timeout"])
+        finally:
+            await transport.aclose()
+
+    answer = asyncio.run(go())
+    assert (answer.status, answer.content, answer.encoded) == (200, b'{"ok": true}', False)
+    assert answer.reason == "OK"
+    assert answer.response().json() == {"ok": True}
+    assert sandbox.state()["contacts"]["201001234567@c.us"]["firstName"] == "A"
+
+
+def test_a_429_over_aiohttp_waits_its_retry_after_then_succeeds(sandbox: SandboxProcess) -> None:
+    sandbox.configure(first_429=1, retry_after=2)
+    waits: list[float] = []
+    outcome = client_upsert(sandbox, waits=waits)
+    assert (outcome.ok, outcome.attempts, outcome.http_status) == (True, 2, 200)
+    assert 2.0 in waits
+    assert sandbox.state()["puts"] == 2
+
+
+@pytest.mark.parametrize(("kind", "said"), [("html", 'an HTML page titled "Sign in'),
+                                             ("ok-false", '{"ok": false}'),
+                                             ("empty", "an empty body")])
+def test_an_unexpected_answer_over_aiohttp_is_never_ok(sandbox: SandboxProcess, kind: str,
+                                                       said: str) -> None:
+    sandbox.configure(bad_body=kind, bad_body_first=2)
+    outcome = client_upsert(sandbox, max_attempts=2)
+    assert not outcome.ok and outcome.attempts == 2 and outcome.http_status == 200
+    assert said in outcome.detail and sandbox.token not in outcome.detail
+
+
+def test_rejected_credentials_over_aiohttp_are_rejected(sandbox: SandboxProcess) -> None:
+    sandbox.configure(unauthorized_after=0)
+    outcome = client_upsert(sandbox)
+    assert outcome.rejected and outcome.attempts == 1 and outcome.http_status == 401
+    assert sandbox.token not in outcome.detail

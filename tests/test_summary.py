@@ -11,6 +11,7 @@ import pytest
 
 from importer import ImportOptions, plan_import, run_plan
 from importer.models import RowResult, Status, Summary
+from importer.problems import WORDS, Code, Problem, problem
 from importer.report.summary import (
     OTHER_REASONS,
     SummaryTally,
@@ -28,21 +29,44 @@ from tests.support.sandbox import SandboxProcess
 FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.mark.parametrize(("detail", "reason"), [
-    ("phone: not a valid number for EG", "phone: not a valid number for EG"),
-    ("phone: too short for EG (5 digits; EG numbers have 8 to 10 after +20)",
-     "phone: too short for EG"),
-    ("same number as row 2", "same number as row …"),
-    ("gave up after 5 attempts: HTTP 500 Internal Server Error",
+TOO_SHORT_EG = problem(Code.PHONE_TOO_SHORT, region="EG", digits=5, country_code=20,
+                       lengths="8 to 10")
+
+
+@pytest.mark.parametrize(("found", "reason"), [
+    (problem(Code.PHONE_INVALID, region="EG", digits=9, country_code=20),
+     "phone: not a valid number for EG"),
+    (TOO_SHORT_EG, "phone: too short for EG"),
+    (TOO_SHORT_EG.with_params(column="'Mobile'"), "phone: 'Mobile': too short for EG"),
+    (problem(Code.PHONE_NOT_A_NUMBER, text="abc-def"), "phone: not a phone number"),
+    (problem(Code.DUPLICATE_OF, row=2), "same number as row …"),
+    (problem(Code.DUPLICATE_OF, row=2, sent_ok=True, name="A", kept_name="B"),
+     "same number as row …, already sent ok"),
+    (problem(Code.UNCHANGED, day="2026-12-01"),
+     "already in the address book: sent on … with the same name; --resend to send it again"),
+    (problem(Code.API_ERROR, attempts=5, http_status=500,
+             reason="HTTP 500 Internal Server Error"),
      "gave up after 5 attempts: HTTP 500 Internal Server Error"),
-    ("rejected by the API: HTTP 400 Bad Request — 201001234568@c.us is not a WhatsApp account",
-     "rejected by the API: HTTP 400 Bad Request — … is not a WhatsApp account"),
-    ("phone: cannot read 'abc-def' as a number", "phone: cannot read '…' as a number"),
+    (problem(Code.API_REFUSED, http_status=400,
+             message="Bad Request — 201001234568@c.us is not a WhatsApp account"),
+     "rejected by the API: HTTP 400"),
+    (problem(Code.INTERNAL_ERROR, error="KeyError", message="'firstName'"),
+     "internal error: KeyError"),
+])
+def test_reasons_leave_out_what_belongs_to_one_row(found: Problem, reason: str) -> None:
+    assert reason_of(RowResult(2, Status.INVALID, problem=found)) == (found.code.value, reason)
+
+
+@pytest.mark.parametrize(("detail", "reason"), [
+    ("phone: too short for EG (5 digits; EG numbers have 8 to 10 after +20)",
+     "phone: too short for EG (5 digits; EG numbers have 8 to 10 after +20)"),
     ("", "(no detail)"),
     ("  spaced\n  out ", "spaced out"),
 ])
-def test_reasons_leave_out_what_belongs_to_one_row(detail: str, reason: str) -> None:
-    assert reason_of(detail) == reason
+def test_a_line_without_a_code_keeps_its_whole_detail_as_reason(detail: str,
+                                                                 reason: str) -> None:
+    # a line of a results file from before the code column: nothing is read into its words
+    assert reason_of(RowResult(2, Status.INVALID, detail=detail)) == ("", reason)
 
 
 def _tally(results: list[RowResult], **kwargs: int) -> Summary:
@@ -55,24 +79,79 @@ def _tally(results: list[RowResult], **kwargs: int) -> Summary:
     return tally.finish()
 
 
-def _row(row: int, status: Status, detail: str = "", chat_id: str = "") -> RowResult:
+def _row(row: int, status: Status, detail: str | Problem = "", chat_id: str = "") -> RowResult:
+    """A result; a problem as `detail` gives the result that problem and its words."""
     # rows that went to the API made an attempt: `_tally` counts those as sent
     attempts = 1 if status in (Status.OK, Status.FAILED) else 0
-    return RowResult(row, status, chat_id, "First", "Last", attempts=attempts, detail=detail)
+    found = detail if isinstance(detail, Problem) else None
+    words = WORDS.detail(found) if found is not None else detail
+    return RowResult(row, status, chat_id, "First", "Last", attempts=attempts,
+                     detail=words, problem=found)  # type: ignore[arg-type]
+
+
+INVALID_EG = problem(Code.PHONE_INVALID, region="EG", digits=9, country_code=20)
+GAVE_UP_500 = problem(Code.API_ERROR, attempts=5, http_status=500, reason="HTTP 500")
 
 
 def test_reasons_are_counted_with_their_first_three_rows_most_common_first() -> None:
     results = [_row(2, Status.OK, chat_id="201001234567@c.us")]
-    results += [_row(n, Status.INVALID, "phone: not a valid number for EG") for n in (12, 40, 41,
-                                                                                      50)]
-    results += [_row(n, Status.INVALID, "no name") for n in (3, 4)]
-    results += [_row(7, Status.FAILED, "gave up after 5 attempts: HTTP 500")]
+    results += [_row(n, Status.INVALID, INVALID_EG) for n in (12, 40, 41, 50)]
+    results += [_row(n, Status.INVALID, problem(Code.NO_NAME)) for n in (3, 4)]
+    results += [_row(7, Status.FAILED, GAVE_UP_500)]
     summary = _tally(results)
-    assert [(r.status, r.reason, r.count, r.examples) for r in summary.reasons] == [
-        ("invalid", "phone: not a valid number for EG", 4, (12, 40, 41)),
-        ("invalid", "no name", 2, (3, 4)),
-        ("failed", "gave up after 5 attempts: HTTP 500", 1, (7,)),
+    assert [(r.status, r.code, r.reason, r.count, r.examples) for r in summary.reasons] == [
+        ("invalid", "phone_invalid", "phone: not a valid number for EG", 4, (12, 40, 41)),
+        ("invalid", "no_name", WORDS.NO_NAME, 2, (3, 4)),
+        ("failed", "api_error", "gave up after 5 attempts: HTTP 500", 1, (7,)),
     ]
+
+
+def test_rows_are_grouped_by_their_problem_not_by_their_words() -> None:
+    # The words of these details differ only in what belongs to each row (the row kept, the
+    # digits, the cell's text): the rows group by their code.
+    results = [_row(n, Status.DUPLICATE, problem(Code.DUPLICATE_OF, row=n - 1)) for n in (3, 5)]
+    results += [_row(n, Status.INVALID, TOO_SHORT_EG.with_params(digits=n)) for n in (6, 7)]
+    results += [_row(n, Status.INVALID, problem(Code.PHONE_NOT_A_NUMBER, text=f"n/a {n}"))
+                for n in (8, 9)]
+    # Two problems whose words are alike are two reasons: an unexpected "+" in the number is
+    # not the "+" of an unknown country code, and a check that failed is not a send that did.
+    results += [_row(10, Status.INVALID, problem(Code.PHONE_UNEXPECTED_CHARACTER,
+                                                 character="+"))]
+    # Short numbers outside brackets and quotes, which no pattern over the text could tell
+    # from words: "unknown country code +999" and "+998", a cell of two short numbers.
+    results += [_row(n, Status.INVALID, problem(Code.PHONE_UNKNOWN_COUNTRY_CODE,
+                                                country_code=str(988 + n)))
+                for n in (11, 12)]
+    results += [_row(n, Status.INVALID, problem(Code.PHONE_NONE_VALID, numbers=(
+        (str(n), problem(Code.PHONE_TOO_SHORT, digits=2)),
+        (str(n * 7), problem(Code.PHONE_TOO_SHORT, digits=2))))) for n in (13, 14)]
+    results += [_row(15, Status.FAILED, GAVE_UP_500)]
+    results += [_row(16, Status.FAILED, problem(Code.CHECK_FAILED, problem=GAVE_UP_500))]
+    summary = _tally(results)
+    assert [(r.status, r.code, r.count, r.examples) for r in summary.reasons] == [
+        ("duplicate", "duplicate_of", 2, (3, 5)),
+        ("invalid", "phone_too_short", 2, (6, 7)),
+        ("invalid", "phone_not_a_number", 2, (8, 9)),
+        ("invalid", "phone_unknown_country_code", 2, (11, 12)),
+        ("invalid", "phone_none_valid", 2, (13, 14)),
+        ("invalid", "phone_unexpected_character", 1, (10,)),
+        ("failed", "api_error", 1, (15,)),
+        ("failed", "check_failed", 1, (16,)),
+    ]
+
+
+def test_two_codes_said_in_the_same_words_stay_two_reasons(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    class Same(type(WORDS)):  # type: ignore[misc]
+        def reason(self, found: Problem) -> str:
+            return "the same words"
+
+    monkeypatch.setattr("importer.report.summary.WORDS", Same())
+    summary = _tally([_row(2, Status.FAILED, GAVE_UP_500),
+                      _row(3, Status.FAILED, problem(Code.API_NO_ANSWER, attempts=5,
+                                                     reason="x"))])
+    assert [(r.code, r.reason, r.count) for r in summary.reasons] == [
+        ("api_error", "the same words", 1), ("api_no_answer", "the same words", 1)]
 
 
 def test_distinct_reasons_are_capped_and_the_rest_still_counted() -> None:
@@ -86,11 +165,14 @@ def test_distinct_reasons_are_capped_and_the_rest_still_counted() -> None:
 
 def test_summary_text_counts_reasons_results_and_what_to_run_next() -> None:
     results = [_row(n, Status.OK, chat_id=f"2010012345{n:02d}@c.us") for n in range(2, 40)]
-    results += [_row(n, Status.INVALID, "phone: not a valid number for EG") for n in (40, 41, 42)]
-    results += [_row(n, Status.DUPLICATE, f"same number as row {n - 30}") for n in (43, 44)]
-    results += [_row(n, Status.FAILED, "gave up after 5 attempts: HTTP 503 Service Unavailable")
+    results += [_row(n, Status.INVALID, INVALID_EG) for n in (40, 41, 42)]
+    results += [_row(n, Status.DUPLICATE, problem(Code.DUPLICATE_OF, row=n - 30))
+                for n in (43, 44)]
+    results += [_row(n, Status.FAILED, problem(Code.API_ERROR, attempts=5, http_status=503,
+                                               reason="HTTP 503 Service Unavailable"))
                 for n in (45, 46)]
-    results += [_row(47, Status.NOT_ATTEMPTED, "not sent: interrupted by the user (Ctrl-C)")]
+    results += [_row(47, Status.NOT_ATTEMPTED, problem(Code.NOT_SENT,
+                                                       why="interrupted by the user (Ctrl-C)"))]
     summary = _tally(results)
     text = render_summary(
         summary, retry_command="wawp-import --retry-failed out/contacts.results.csv",
@@ -263,8 +345,9 @@ def test_summary_json_is_written_for_machines(tmp_path: Path) -> None:
     data = json.loads((tmp_path / "summary.json").read_text(encoding="utf-8"))
     assert data["exit_code"] == 1 and data["dry_run"] is True and data["rows"] == 11
     assert data["counts"] == {"ready": 5, "duplicate": 2, "invalid": 4}
-    assert data["reasons"][1] == {"status": "invalid", "reason": "phone: too short for EG",
-                                  "count": 3, "example_rows": [5, 8, 10]}
+    assert data["reasons"][1] == {"status": "invalid", "code": "phone_too_short",
+                                  "reason": "phone: too short for EG", "count": 3,
+                                  "example_rows": [5, 8, 10]}
     assert data["preview"][0] == {"row": 2, "chat_id": "201001234567@c.us",
                                   "first_name": "Ahmed", "last_name": "Hassan"}
     assert data["results_path"] == "cockpit.dry-run.csv"

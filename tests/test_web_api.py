@@ -39,6 +39,7 @@ from importer.web.security import (
     client_address,
 )
 from importer.web.serve import check_clear_text
+from importer.web.users import Users
 from tests.support.cli import SAMPLES, clean_env, write_csv
 from tests.support.sandbox import SandboxProcess
 from tests.web.support import (
@@ -73,13 +74,13 @@ def serve(sandbox: SandboxProcess, data_dir: Path) -> Iterator[Callable[..., Pag
 
     def start(*, host: str = "127.0.0.1", password: str | None = None,
               max_upload_bytes: int = 10 * 2**20, concurrency: int = 4,
-              auth: tuple[str, str] | None = None) -> PageClient:
+              auth: tuple[str, str] | None = None, users: Users | None = None) -> PageClient:
         options = ImportOptions(input=Path(), base_url=sandbox.base_url,
                                 instance_id=sandbox.instance_id, access_token=sandbox.token,
                                 default_region="EG", rate=0, concurrency=concurrency,
                                 max_attempts=2)
         app = create_app(options, data_dir=data_dir, host=host, password=password,
-                         max_upload_bytes=max_upload_bytes)
+                         max_upload_bytes=max_upload_bytes, users=users)
         server = AppServer(app).__enter__()
         servers.append(server)
         client = PageClient(server.url, auth=auth)
@@ -255,7 +256,8 @@ def test_uploads_stay_in_the_data_folder(serve: Callable[..., PageClient], data_
     job = client.wait(response.json()["id"])
     assert job["name"] == "../../../escape.csv" and job["file"] == "escape.csv"
     assert not (tmp_path / "escape.csv").exists()
-    written = files_under(data_dir)
+    # the job's folder holds the upload; beside it, only the activity log
+    written = [p for p in files_under(data_dir) if p != data_dir / "activity.jsonl"]
     assert all(p.is_relative_to(data_dir / "jobs" / job["id"]) for p in written)
     assert (data_dir / "jobs" / job["id"] / "upload" / "escape.csv") in written
 
@@ -428,6 +430,11 @@ def test_serve_verbose_and_log_file_log_requests_with_the_token_masked(
                       env=sandbox.env(), log=tmp_path / "serve.log") as server:
         client = PageClient(server.url)
         assert client.get("/api/info").json()["can_import"] is True
+        # the number is asked in the background at start: its request is logged once answered
+        deadline = time.monotonic() + 60
+        while not client.get("/api/info").json()["region_source"]:
+            assert time.monotonic() < deadline, "the instance's number was never found"
+            time.sleep(0.05)
         client.close()
         assert server.stop() == 0
     logged = log_file.read_text(encoding="utf-8")
@@ -550,6 +557,29 @@ def test_the_forwarded_scheme_and_client_are_trusted_only_from_the_named_proxy(
 
 
 # -- import -------------------------------------------------------------------------------------
+
+def test_the_pages_import_never_forks_a_worker(serve: Callable[..., PageClient], tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The page runs imports in threads, where forking can deadlock the child: its rows are
+    normalized in the server's process, however long the input."""
+    from importer.normalize import parallel
+
+    monkeypatch.setattr(parallel, "WARMUP_ROWS", 50)
+    monkeypatch.setattr(parallel, "CHUNK_ROWS", 20)
+    forked: list[object] = []
+
+    def no_pool(*args: object, **kwargs: object) -> None:
+        forked.append(args)
+        raise AssertionError("the page's import forked a worker")
+
+    monkeypatch.setattr(parallel, "ProcessPoolExecutor", no_pool)
+    client = serve()
+    job = upload_and_check(client, write_csv(tmp_path / "book.csv", contacts(150)))
+    job = import_and_wait(client, job["id"])
+    assert job["phase"] == "done", job["message"]
+    assert job["summary"]["counts"] == {"ok": 150}
+    assert not forked
+
 
 def test_import_writes_the_address_book_and_both_results_files(
         serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path) -> None:
@@ -885,9 +915,11 @@ def test_every_file_of_a_job_is_private_from_its_first_byte_and_stays_in_its_fol
     assert {"results.csv.partial", "results.xlsx.partial", "results.xlsx.rows.partial",
             "results.csv.journal.jsonl", "settings.json", "state.json", "upload/many.csv"} <= in_job
     assert _not_private(data_dir, during) == {}
-    # the page's own record of what each number holds (the ledger) is the only other file
+    # the page's own record of what each number holds (the ledger), and of who did what (the
+    # activity log), are the only other files
     assert {p for p in during if not (p in (".", "jobs") or p.startswith("jobs/"))} <= {
-        "ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.sqlite-journal"}
+        "ledger.sqlite", "ledger.sqlite-wal", "ledger.sqlite-shm", "ledger.sqlite-journal",
+        "activity.jsonl"}
     assert f"jobs/{job['id']}/results.xlsx" in after
     assert not rows_path(folder / "results.xlsx").exists()
     assert _not_private(data_dir, after) == {}

@@ -70,13 +70,9 @@ def test_an_api_that_cannot_answer_gives_no_instance_number() -> None:
 
 
 @pytest.mark.parametrize(("cli", "page"), [
-    ("phone: no country code: write it with + and the country code, or give --default-region",
-     "phone: no country code: write it with + and the country code, or choose the region "
-     "under Numbers and names"),
     ("no phone column found; the columns are: A, B. Name it with --phone-column (a header or a "
      "column number)", "no phone column found; the columns are: A, B. Give it the phone role "
      "in the Columns table"),
-    ("not sent: interrupted by the user (Ctrl-C)", "not sent: stopped"),
     ("bigger than --max-rows 10", "bigger than the row limit 10"),
     ("plain words stay as they are", "plain words stay as they are"),
 ])

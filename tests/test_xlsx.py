@@ -49,14 +49,14 @@ def test_header_is_frozen_and_filtered_and_widths_fit(tmp_path: Path) -> None:
                   ("Ahmed Hassan", "+20 100 123 4567", "a rather long note about this person")),
     ])
     assert sheet.freeze_panes == "A2"
-    assert sheet.auto_filter.ref == "A1:K2"
+    assert sheet.auto_filter.ref == "A1:M2"
     header = [c.value for c in sheet[1]]
     assert header == ["row", "status", "chat_id", "first_name", "last_name", "attempts",
-                      "http_status", "detail", "Name", "Phone", "Note"]
+                      "http_status", "detail", "code", "params", "Name", "Phone", "Note"]
     assert sheet["A1"].font.b
     widths = {k: v.width for k, v in sheet.column_dimensions.items()}
     assert widths["C"] >= len("201001234567@c.us")
-    assert widths["K"] >= len("a rather long note about this person")
+    assert widths["M"] >= len("a rather long note about this person")
     assert widths["A"] >= 6
 
 
@@ -67,12 +67,12 @@ def test_phone_and_id_cells_are_text_and_numbers_are_numbers(tmp_path: Path) -> 
         RowResult(3, Status.INVALID, "", "", "", 0, None, "phone: no phone number",
                   ("Mona", "", "=HYPERLINK(\"http://x\")")),
     ])
-    phone, chat_id = sheet["J2"], sheet["C2"]
+    phone, chat_id = sheet["L2"], sheet["C2"]
     assert (phone.value, phone.data_type, phone.number_format) == ("201001234567", "s", "@")
     assert (chat_id.value, chat_id.data_type) == ("201001234567@c.us", "s")
     assert (sheet["A2"].value, sheet["F2"].value, sheet["G2"].value) == (2, 1, 200)
     assert sheet["G3"].value is None
-    formula = sheet["K3"]
+    formula = sheet["M3"]
     assert formula.data_type == "s" and formula.value == "=HYPERLINK(\"http://x\")"
 
 
@@ -90,7 +90,7 @@ def test_the_status_cell_is_coloured_by_status(tmp_path: Path) -> None:
 def test_control_characters_excel_refuses_are_dropped(tmp_path: Path) -> None:
     sheet = _write(tmp_path / "r.xlsx", [
         RowResult(2, Status.INVALID, detail="bad\x00cell\x1b", values=("A\x07", "1", ""))])
-    assert sheet["H2"].value == "badcell" and sheet["I2"].value == "A"
+    assert sheet["H2"].value == "badcell" and sheet["K2"].value == "A"
 
 
 def test_a_long_run_streams_past_the_width_sample(tmp_path: Path) -> None:
@@ -99,8 +99,8 @@ def test_a_long_run_streams_past_the_width_sample(tmp_path: Path) -> None:
         RowResult(n, Status.OK, f"2010{n:08d}@c.us", "A", "B", 1, 200, "", ("A B", str(n), ""))
         for n in range(2, rows + 2)])
     assert sheet.max_row == rows + 1
-    assert sheet.auto_filter.ref == f"A1:K{rows + 1}"
-    assert sheet.cell(row=rows + 1, column=10).value == str(rows + 1)
+    assert sheet.auto_filter.ref == f"A1:M{rows + 1}"
+    assert sheet.cell(row=rows + 1, column=12).value == str(rows + 1)
 
 
 def test_an_interrupted_write_leaves_only_the_partial_file(tmp_path: Path) -> None:
@@ -176,10 +176,13 @@ def test_cli_writes_an_excel_results_file(sandbox: SandboxProcess, tmp_path: Pat
     assert done.returncode == 1, done.stderr
     assert f"Results: {out}" in done.stdout
     sheet = openpyxl.load_workbook(out).active
-    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:J5"
+    assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == "A1:L5"
     rows = {r[0].value: r for r in sheet.iter_rows(min_row=2)}
     assert [rows[n][1].value for n in (2, 3, 4, 5)] == ["ok", "failed", "invalid", "duplicate"]
     assert [_fill(rows[n][1]) for n in (2, 3, 4, 5)] == ["C6EFCE", "FFC7CE", "FFC7CE", "E7E6E6"]
-    phone = rows[2][9]
+    assert [rows[n][8].value for n in (2, 3, 4, 5)] == [
+        None, "api_refused", "phone_too_short", "duplicate_of"]
+    assert rows[5][9].value == '{"row":2,"name":"John Again","kept_name":"John Doe"}'
+    phone = rows[2][11]
     assert (phone.value, phone.data_type) == ("201001234567", "s")
     assert not list(out.parent.glob("*.partial"))

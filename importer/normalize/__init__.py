@@ -18,10 +18,12 @@ from typing import TYPE_CHECKING
 
 from ..models import Prepared, SourceRow
 from ..options import DUPLICATE_POLICIES, MISSING_NAME_POLICIES, check_policies
+from ..problems import WORDS, Code, problem
+from . import parallel
 from .dedupe import keep_first, keep_last, last_rows, mark_duplicates
 from .names import MAX_NAME_LENGTH, NameTemplate, clean, cut, split_full_name, title_case
 from .outcomes import Outcome, items, rejected
-from .parallel import default_workers, prepare_in_parallel
+from .parallel import WorkerPool, default_workers, prepare_in_parallel
 from .phones import PhoneNormalizer, PhoneResult, check_region, display_number, is_mobile
 
 if TYPE_CHECKING:  # only a type here: worker processes need not import the readers
@@ -36,7 +38,7 @@ __all__ = ["DUPLICATE_POLICIES", "MAX_NAME_LENGTH", "MISSING_NAME_POLICIES", "Na
 #: that grows with the file, and most repeats are close together.
 NAME_CACHE_SIZE = 1 << 12
 
-NO_NAME = "no name: the row has no name (--missing-name phone uses the number instead)"
+NO_NAME = WORDS.NO_NAME
 #: Labels that mark a number as a mobile in a label column ("Phone 1 - Label" of Google
 #: Contacts, a vCard's TYPE), folded to lower case; "* " marks Google's primary number.
 MOBILE_LABELS = frozenset({
@@ -80,6 +82,7 @@ class RowNormalizer:
         self.missing_name = missing_name
         self.duplicates = duplicates
         self.workers = workers
+        self._pool = WorkerPool(self, workers)
         self.first_template = (NameTemplate(first_name_format, headers,
                                             option="--first-name-format")
                                if first_name_format else None)
@@ -184,8 +187,9 @@ class RowNormalizer:
         header = self.headers[index] if index < len(self.headers) else ""
         return repr(header) if header.strip() else f"column {index + 1}"
 
-    def _pick(self, cells: tuple[str, ...]) -> tuple[str, str]:
-        """(the cell to use, a note when it is not the chosen column's): the first phone
+    def _pick(self, cells: tuple[str, ...]) -> tuple[str, str, str]:
+        """(the cell to use, a note when it is not the chosen column's, and that column's
+        name for the problem of the cell, "" for the chosen column): the first phone
         column, in the order of preference, that holds a valid number; a landline there
         gives way to a mobile of a later column (the one on WhatsApp; numbers that may be
         either, as in the US, count as mobiles, so the header's order stands)."""
@@ -198,7 +202,7 @@ class RowNormalizer:
             used = next((i for i in valid if is_mobile(results[i])),  # type: ignore[arg-type]
                         valid[0])
         if used == 0:
-            return cells[0], ""
+            return cells[0], "", ""
         first = results[0]
         if first is None:
             why = "is empty"
@@ -207,22 +211,26 @@ class RowNormalizer:
         else:
             why = "is a landline"
         chosen, other = self._phone_columns[0], self._phone_columns[used]
-        return cells[used], f"used {self._header(other)}: {self._header(chosen)} {why}"
+        return (cells[used], f"used {self._header(other)}: {self._header(chosen)} {why}",
+                self._header(other))
 
     def outcomes(self, cell: PhoneCells, name_key: NameKey) -> tuple[Outcome, ...]:
         """What a row with this phone cell (or these phone cells, best first) and these name
         cells becomes: one outcome, or one per valid number under `all_numbers`."""
-        note = ""
+        note = column = ""
         if not isinstance(cell, str):
-            cell, note = self._pick(cell)
+            cell, note, column = self._pick(cell)
         if self.all_numbers:
             found = self.phones.normalize_each(cell)
         else:
             found = (self.phones.normalize(cell),)
         first_found = found[0]
         if first_found.chat_id is None:
-            prefix = f"{note.split(':', 1)[0].removeprefix('used ')}: " if note else ""
-            return ((None, "", "", f"phone: {prefix}{first_found.detail}"),)
+            found_problem = first_found.problem
+            assert found_problem is not None
+            if column:
+                found_problem = found_problem.with_params(column=column)
+            return ((None, "", "", WORDS.detail(found_problem), found_problem),)
         person = self._names_of(name_key)
         if len(found) == 1:
             return (self._outcome(first_found, person, note),)
@@ -235,12 +243,15 @@ class RowNormalizer:
         phone_note = f"phone: {phone_note}" if phone_note else ""
         if not first:
             if self.missing_name != "phone":
-                return (chat_id, "", "", f"{phone_note}; {NO_NAME}" if phone_note else NO_NAME)
+                no_name = problem(Code.NO_NAME)
+                words = WORDS.detail(no_name)
+                return (chat_id, "", "", f"{phone_note}; {words}" if phone_note else words,
+                        no_name)
             first = display_number(chat_id)  # type: ignore[arg-type]
             name_note = "name: none in the row, the number is used"
         if phone_note and name_note:
-            return chat_id, first, last, f"{phone_note}; {name_note}"
-        return chat_id, first, last, phone_note or name_note
+            return chat_id, first, last, f"{phone_note}; {name_note}", None
+        return chat_id, first, last, phone_note or name_note, None
 
     def prepare(self, row: SourceRow) -> list[Prepared]:
         """The items for one row: one, or one per valid number under `all_numbers`."""
@@ -250,8 +261,21 @@ class RowNormalizer:
         """Every row's items in input order, before duplicates are marked (on `workers`
         extra processes for long inputs)."""
         if self.workers > 0:
-            return prepare_in_parallel(self, rows, self.workers)
+            return prepare_in_parallel(self, rows, self.workers, pool=self._pool)
         return self.prepare_in_process(rows)
+
+    def start_workers(self, rows: int | None) -> bool:
+        """Fork the `workers` now, for every pass over an input of `rows` rows until
+        `stop_workers`; whether they run. Not for a short input (or one of unknown length),
+        nor where forking is not safe here (another thread runs). Without this, a long input
+        forks workers of its own once it is past its first rows, if it is safe then."""
+        if rows is None or rows < parallel.WARMUP_ROWS:
+            return False
+        return self._pool.start()
+
+    def stop_workers(self) -> None:
+        """End the workers `start_workers` forked (nothing when there are none)."""
+        self._pool.close()
 
     def prepare_in_process(self, rows: Iterable[SourceRow]) -> Iterator[Prepared]:
         """Every row's items in input order, in this process (`prepare_rows` may fork)."""

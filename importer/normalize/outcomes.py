@@ -10,26 +10,29 @@ from collections.abc import Iterable, Iterator
 
 from ..fixes import fixed_note
 from ..models import Contact, Prepared, SourceRow, Status
+from ..problems import WORDS, Problem
 
-#: What one row (or one number of it) becomes: chat ID, first, last, detail. Ready when it
-#: has a first name, else invalid.
-Outcome = tuple["str | None", str, str, str]
+#: What one row (or one number of it) becomes: chat ID, first, last, detail, and the problem
+#: that keeps it from being sent (None: ready when it has a first name).
+Outcome = tuple["str | None", str, str, str, "Problem | None"]
 
 
 def rejected(row: SourceRow) -> Prepared:
     """A row the reader had to change (an over-long cell…): invalid, nothing sent."""
-    detail = "; ".join(getattr(row, "problems", ()))
+    problems = getattr(row, "problems", ())
+    detail = "; ".join(WORDS.detail(p) for p in problems)
     if row.fixed:
         return Prepared(row.number, row.original, Status.INVALID, None,
-                        _with_fix_note(detail, row.fixed))
-    return Prepared(row.number, row.values, Status.INVALID, None, detail)
+                        _with_fix_note(detail, row.fixed), problem=problems[0])
+    return Prepared(row.number, row.values, Status.INVALID, None, detail, problem=problems[0])
 
 
 def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
     """The `Prepared` items of a row from its outcomes; a row fixed by hand keeps the
-    file's cells, and its detail says which were fixed."""
+    file's cells, and its detail says which were fixed (its problem is that of the fixed
+    cells)."""
     values = row.original if row.fixed else row.values
-    for chat_id, first, last, detail in outcomes:
+    for chat_id, first, last, detail, found in outcomes:
         if row.fixed:
             detail = _with_fix_note(detail, row.fixed)
         if first:  # a contact to send always has a first name
@@ -37,13 +40,36 @@ def items(row: SourceRow, outcomes: Iterable[Outcome]) -> Iterator[Prepared]:
                            detail)
         else:
             contact = Contact(chat_id, "", "") if chat_id is not None else None
-            yield Prepared(row.number, values, Status.INVALID, contact, detail)
+            yield Prepared(row.number, values, Status.INVALID, contact, detail,
+                           problem=found)
 
 
 def _with_fix_note(detail: str, fixed: tuple[str, ...]) -> str:
-    # the reason first, so rows that fail alike still share one reason in the summary
+    # the reason first, so the detail still opens with what is wrong with the row
     note = fixed_note(fixed)
     return f"{detail}; {note}" if detail else note
 
 
-__all__ = ["Outcome", "items", "rejected"]
+def chunk_items(rows: Iterable[SourceRow],
+                outcomes: Iterable[tuple[Outcome, ...]]) -> Iterator[Prepared]:
+    """The items of `rows` in order: a row with problems `rejected`, every other one made
+    from the next of `outcomes` (as `items` would, in one generator for all the rows)."""
+    answers = iter(outcomes)
+    ready, invalid = Status.READY, Status.INVALID
+    for row in rows:
+        if getattr(row, "problems", ()):
+            yield rejected(row)
+            continue
+        if row.fixed:  # a few rows fixed by hand: their cells and note as `items` makes them
+            yield from items(row, next(answers))
+            continue
+        number, values = row.number, row.values
+        for chat_id, first, last, detail, found in next(answers):
+            if first:
+                yield Prepared(number, values, ready, Contact(chat_id, first, last), detail)
+            else:
+                contact = Contact(chat_id, "", "") if chat_id is not None else None
+                yield Prepared(number, values, invalid, contact, detail, problem=found)
+
+
+__all__ = ["Outcome", "chunk_items", "items", "rejected"]

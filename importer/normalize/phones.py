@@ -32,6 +32,7 @@ import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberType, ValidationResult
 
 from ..errors import ConfigError
+from ..problems import WORDS, Code, Problem, problem
 from .phone_digits import UNKNOWN, number_type, parse_digits, to_number, use_pattern_cache
 from .phone_text import (
     CHAT_ID_FORM,
@@ -74,10 +75,16 @@ TYPE_NOTES = {
 
 
 class PhoneResult(NamedTuple):
-    """A chat ID with notes in `detail`, or None with the reason in `detail`."""
+    """A chat ID with notes in `detail`, or None with the reason in `detail` (in words) and
+    in `problem` (as data)."""
 
     chat_id: str | None
     detail: str = ""
+    problem: Problem | None = None
+
+
+def _invalid(found: Problem) -> PhoneResult:
+    return PhoneResult(None, WORDS.phone(found), found)
 
 
 def check_region(region: str | None) -> str | None:
@@ -122,16 +129,20 @@ def region_of_chat_id(chat_id: str) -> str | None:
 
 
 class _Number(NamedTuple):
-    """One number found in a cell: a chat ID and notes, or the reason it is not one."""
+    """One number found in a cell: a chat ID and notes, or the problem it has."""
 
     written: str
     chat_id: str | None = None
-    reason: str = ""
+    problem: Problem | None = None
     notes: tuple[str, ...] = ()
 
 
 class _Invalid(Exception):
-    """A piece of a cell is not a usable number; the message says why."""
+    """A piece of a cell is not a usable number; `problem` says why."""
+
+    def __init__(self, found: Problem) -> None:
+        super().__init__(found.code.value)
+        self.problem = found
 
 
 # --- the normalizer ------------------------------------------------------------------------
@@ -185,11 +196,11 @@ class PhoneNormalizer:
         if len(numbers) == 1:
             number = numbers[0]
             if number.chat_id is None:
-                return PhoneResult(None, number.reason)
+                return _invalid(number.problem)  # type: ignore[arg-type]
             return PhoneResult(number.chat_id, "; ".join(number.notes))
         valid = [n for n in numbers if n.chat_id]
         if not valid:
-            return PhoneResult(None, _reason(numbers))
+            return _invalid(_problem(numbers))
         # a mobile beats a landline of the same cell: it is the one on WhatsApp
         used = next((n for n in valid if not set(n.notes) & _TYPE_NOTE_SET), valid[0])
         others = [n for n in numbers if n is not used]
@@ -206,7 +217,7 @@ class PhoneNormalizer:
         numbers = self._read_cell(text)
         valid = [n for n in numbers if n.chat_id]
         if not valid:
-            return (PhoneResult(None, _reason(numbers)),)
+            return (_invalid(_problem(numbers)),)
         if len(valid) == 1:
             return (self.normalize(text),)
         invalid = [n for n in numbers if not n.chat_id]
@@ -235,7 +246,7 @@ class PhoneNormalizer:
         """Every number written in the cell, in order, repeats dropped; at least one entry."""
         text = ascii_text(text).strip()
         if not text:
-            return (_Number("", reason="no phone number"),)
+            return (_Number("", problem=problem(Code.PHONE_MISSING)),)
         if PLAIN.match(text) and ("(" not in text or not TRUNK_ZERO.search(text)):
             # the common case: one number of digits, spaces, dashes, dots and brackets
             try:
@@ -243,7 +254,7 @@ class PhoneNormalizer:
                                       text, []),)
             except _Invalid as exc:
                 if digit_count(text) < 14:
-                    return (_Number(text, reason=str(exc)),)
+                    return (_Number(text, problem=exc.problem),)
         excel = EXCEL_TEXT.match(text)
         if excel:
             text = excel.group(1).strip()
@@ -260,7 +271,8 @@ class PhoneNormalizer:
         with_digits = [p for p in pieces if any(ch.isdigit() for ch in p)]
         if not with_digits:
             shown = " ".join(text.split())
-            return (_Number(shown, reason=f"not a phone number ({_short(shown)!r})"),)
+            return (_Number(shown, problem=problem(Code.PHONE_NOT_A_NUMBER,
+                                                   text=_short(shown))),)
         numbers: list[_Number] = []
         seen: set[str] = set()
         for piece in with_digits:
@@ -277,15 +289,17 @@ class PhoneNormalizer:
         try:
             return [self._read_number(piece.strip(), written)]
         except _Invalid as exc:
-            reason = str(exc)
+            why = exc.problem
         # "0100 123 4567 0111 222 3333": numbers separated only by spaces
-        if digit_count(piece) >= 14 and ("too long" in reason or "'+'" in reason):
+        if digit_count(piece) >= 14 and (
+                why.code is Code.PHONE_TOO_LONG
+                or (why.code is Code.PHONE_UNEXPECTED_CHARACTER and why["character"] == "+")):
             found = self._split_on_spaces(piece)
             if len(found) > 1:
                 return found
             if len(piece.split()) > 1:
-                reason += "; several numbers? separate them with a comma or a new line"
-        return [_Number(written, reason=reason)]
+                why = why.with_params(several=True)
+        return [_Number(written, problem=why)]
 
     def _split_on_spaces(self, piece: str) -> list[_Number]:
         """The piece as consecutive runs of its space-separated groups that are each a valid
@@ -327,7 +341,7 @@ class PhoneNormalizer:
         if zero:  # 201001234567.0: a float's ".0" is not a digit
             text = zero.group(1)
         if LETTER.search(text):
-            raise _Invalid("letters in the number")
+            raise _Invalid(problem(Code.PHONE_LETTERS))
         core = text.lstrip("+ ([")
         plus = "+" in text[:len(text) - len(core)]
         if plus or core.startswith("00"):
@@ -336,7 +350,7 @@ class PhoneNormalizer:
             core = TRUNK_ZERO.sub("0", core)
         bad = next((ch for ch in core if not ch.isdigit() and ch not in PUNCTUATION), None)
         if bad is not None:
-            raise _Invalid(f"unexpected {bad!r} in the number")
+            raise _Invalid(problem(Code.PHONE_UNEXPECTED_CHARACTER, character=bad))
         return self._resolve(NON_DIGITS.sub("", core), plus, written, notes)
 
     def _resolve(self, digits: str, plus: bool, written: str, notes: list[str]) -> _Number:
@@ -364,15 +378,14 @@ class PhoneNormalizer:
                 if self.region is None:
                     raise _Invalid(self._why(kind, digits, True))
             elif self.region is None:
-                raise _Invalid("a national number and no --default-region: write it with + "
-                               "and the country code, or give --default-region")
+                raise _Invalid(problem(Code.PHONE_NO_COUNTRY_CODE, national=True))
         raise _Invalid(self._why(first_failure, digits, plus))
 
     def _accept(self, chat_id: str, kind: object, written: str, notes: list[str]) -> _Number:
         note = TYPE_NOTES.get(kind)  # type: ignore[call-overload]
         if note:
             notes.append(note)
-        return _Number(written, chat_id, "", tuple(notes))
+        return _Number(written, chat_id, None, tuple(notes))
 
     def _attempt(self, digits: str, plus: bool, region: str | None) -> tuple[str | None, object]:
         """(chat ID, number type) for a valid reading, else (None, what went wrong) for
@@ -386,13 +399,13 @@ class PhoneNormalizer:
             return None, (country_code, nsn)
         return f"{country_code}{nsn}{CHAT_ID_SUFFIX}", kind
 
-    def _why(self, failure: object, digits: str, plus: bool) -> str:
+    def _why(self, failure: object, digits: str, plus: bool) -> Problem:
         if isinstance(failure, NumberParseException):
             return self._parse_reason(failure, digits, plus)
         country_code, nsn = failure  # type: ignore[misc]
         return self._invalid_reason(country_code, nsn)
 
-    # -- reasons a person can act on --
+    # -- what is wrong, with what a person needs to act on it --
 
     def _label(self, country_code: int) -> str:
         if country_code == self._region_code:
@@ -400,38 +413,37 @@ class PhoneNormalizer:
         region = phonenumbers.region_code_for_country_code(country_code)
         return f"+{country_code}" if region in ("ZZ", "001") else region
 
-    def _parse_reason(self, exc: NumberParseException, digits: str, plus: bool) -> str:
+    def _parse_reason(self, exc: NumberParseException, digits: str, plus: bool) -> Problem:
         kind = exc.error_type
         if kind == NumberParseException.INVALID_COUNTRY_CODE:
             if not plus and self.region is None:
-                return "no country code: write it with + and the country code, or give " \
-                       "--default-region"
-            return f"unknown country code (+{digits.lstrip('0')[:3]}…)"
+                return problem(Code.PHONE_NO_COUNTRY_CODE)
+            return problem(Code.PHONE_UNKNOWN_COUNTRY_CODE,
+                           country_code=digits.lstrip("0")[:3], partial=True)
         if kind == NumberParseException.TOO_SHORT_AFTER_IDD:
-            return "too short after the international prefix"
+            return problem(Code.PHONE_TOO_SHORT_AFTER_IDD)
         if kind == NumberParseException.TOO_LONG:
-            return f"too long ({len(digits)} digits)"
-        return f"too short ({len(digits)} digits)"
+            return problem(Code.PHONE_TOO_LONG, digits=len(digits))
+        return problem(Code.PHONE_TOO_SHORT, digits=len(digits))
 
-    def _invalid_reason(self, country_code: int, nsn: str) -> str:
+    def _invalid_reason(self, country_code: int, nsn: str) -> Problem:
         label = self._label(country_code)
         number = to_number(country_code, nsn)
         why = phonenumbers.is_possible_number_with_reason(number)
         region = phonenumbers.region_code_for_country_code(country_code)
         metadata = PhoneMetadata.metadata_for_region_or_calling_code(country_code, region)
         lengths = _lengths(metadata.general_desc.possible_length) if metadata else ""
-        have = f"{len(nsn)} digits; {label} numbers have {lengths} after +{country_code}"
-        if why == ValidationResult.TOO_SHORT:
-            return f"too short for {label} ({have})"
-        if why == ValidationResult.TOO_LONG:
-            return f"too long for {label} ({have})"
-        if why == ValidationResult.INVALID_LENGTH:
-            return f"wrong length for {label} ({have})"
-        if why == ValidationResult.IS_POSSIBLE_LOCAL_ONLY:
-            return f"too short for {label} ({have}); a local number needs its area code"
         if why == ValidationResult.INVALID_COUNTRY_CODE:
-            return f"unknown country code +{country_code}"
-        return f"not a valid number for {label} ({len(nsn)} digits after +{country_code})"
+            return problem(Code.PHONE_UNKNOWN_COUNTRY_CODE, country_code=str(country_code))
+        code = {ValidationResult.TOO_SHORT: Code.PHONE_TOO_SHORT,
+                ValidationResult.TOO_LONG: Code.PHONE_TOO_LONG,
+                ValidationResult.INVALID_LENGTH: Code.PHONE_WRONG_LENGTH,
+                ValidationResult.IS_POSSIBLE_LOCAL_ONLY: Code.PHONE_LOCAL_ONLY}.get(why)
+        if code is None:
+            return problem(Code.PHONE_INVALID, region=label, digits=len(nsn),
+                           country_code=country_code)
+        return problem(code, region=label, digits=len(nsn), country_code=country_code,
+                       lengths=lengths)
 
 
 # --- helpers -------------------------------------------------------------------------------
@@ -451,10 +463,9 @@ def _from_scientific(match: re.Match[str], written: str) -> str:
     lead, fraction, exponent = match.group(1), match.group(2) or "", int(match.group(3))
     fraction = fraction.rstrip("0")
     if len(fraction) > exponent or len(lead + fraction) > 15 or exponent < 6:
-        raise _Invalid(f"not a phone number ({written!r})")
+        raise _Invalid(problem(Code.PHONE_NOT_A_NUMBER, text=written))
     if len(fraction) < exponent:
-        raise _Invalid(f"digits lost in Excel ({written}): format the column as Text in Excel "
-                       "and export again")
+        raise _Invalid(problem(Code.PHONE_DIGITS_LOST, text=written))
     return lead + fraction
 
 
@@ -474,16 +485,17 @@ def _short(text: str, limit: int = 40) -> str:
 
 
 def _also(number: _Number) -> str:
-    if number.chat_id:
+    if number.chat_id or number.problem is None:
         return number.written
-    return f"{number.written} [{number.reason}]"
+    return f"{number.written} [{WORDS.phone(number.problem)}]"
 
 
-def _reason(numbers: tuple[_Number, ...]) -> str:
+def _problem(numbers: tuple[_Number, ...]) -> Problem:
+    """The problem of a cell whose numbers are all invalid."""
     if len(numbers) == 1:
-        return numbers[0].reason
-    listing = ", ".join(_also(n) for n in numbers)
-    return f"{len(numbers)} numbers in the cell, none valid: {listing}"
+        return numbers[0].problem  # type: ignore[return-value]
+    return problem(Code.PHONE_NONE_VALID,
+                   numbers=tuple((n.written, n.problem) for n in numbers))
 
 
 __all__ = ["CHAT_ID_SUFFIX", "PhoneNormalizer", "PhoneResult", "check_region", "display_number",

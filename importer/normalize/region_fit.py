@@ -138,6 +138,63 @@ def judge_region(cells: Iterable[str], region: str | None) -> RegionFit | None:
     return RegionFit(region, len(sample), current, best)
 
 
+#: A file's region is inferred only when at most this share of its numbers is invalid there.
+INFER_INVALID_SHARE = 0.1
+
+
+def infer_region(cells: Iterable[str]) -> Fit | None:
+    """The region the phone `cells` are written in, when their numbers say so beyond doubt;
+    None otherwise (too few, or no single region fits them).
+
+    It must be one region only: the numbers read there as mostly valid mobiles, with at
+    most INFER_INVALID_SHARE of them invalid, and in no other candidate region do they read
+    as mostly valid mobiles too (a Saudi 05x number is valid in the Emirates as well: such
+    a file has no region). An Egyptian 0100 number that reads as an Italian landline still
+    says Egypt: landlines are rarely on WhatsApp.
+    """
+    sample = [n for n in (national(c) for c in cells) if n is not None][:SAMPLE_SIZE]
+    if len(sample) < MIN_SAMPLE:
+        return None
+    judged = [RegionFit(r, len(sample), fit(sample, r)) for r in CANDIDATE_REGIONS]
+    mobile = [j.current for j in judged if not j.mostly_invalid and not j.mostly_landlines
+              and j.current is not None and j.current.valid]
+    if len(mobile) != 1:
+        return None
+    (only,) = mobile
+    return only if only.invalid <= INFER_INVALID_SHARE * only.numbers else None
+
+
+@dataclass(frozen=True, slots=True)
+class RegionChoice:
+    """The region national numbers are read in, and where it came from in words ("" when it
+    was given, or there is none)."""
+
+    region: str | None
+    source: str = ""
+
+
+def resolve_region(given: str | None, *, chat_id: str = "",
+                   cells: Iterable[str] = ()) -> RegionChoice:
+    """The one rule for the default region, the command's and the page's alike: the region
+    given; else that of the instance's own number (`chat_id`, from GET /v2/session/info);
+    else the one the phone `cells` are plainly written in (`infer_region`); else none."""
+    if given:
+        return RegionChoice(given)
+    if chat_id:
+        from .phones import region_of_chat_id
+
+        region = region_of_chat_id(chat_id)
+        if region is not None:
+            code = phonenumbers.country_code_for_region(region)
+            return RegionChoice(region, f"the instance's number +{code}…")
+    inferred = infer_region(cells)
+    if inferred is not None:
+        return RegionChoice(inferred.region, (
+            f"the numbers: {inferred.valid:,} of the {inferred.numbers:,} written without a "
+            f"country code in the first rows are valid only in {region_name(inferred.region)}"))
+    return RegionChoice(None)
+
+
 def region_name(region: str) -> str:
     """A region's name in English ("US" → "the United States"), else its code."""
     return _NAMES.get(region, region)
@@ -154,5 +211,5 @@ _NAMES = {"EG": "Egypt", "SA": "Saudi Arabia", "AE": "the United Arab Emirates",
           "AU": "Australia", "RU": "Russia", "BD": "Bangladesh", "VN": "Vietnam",
           "TH": "Thailand"}
 
-__all__ = ["CANDIDATE_REGIONS", "Fit", "RegionFit", "best_fit", "fit", "judge_region",
-           "national", "region_name"]
+__all__ = ["CANDIDATE_REGIONS", "Fit", "RegionChoice", "RegionFit", "best_fit", "fit",
+           "infer_region", "judge_region", "national", "region_name", "resolve_region"]

@@ -10,6 +10,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
 
 from ..models import SourceRow
+from ..problems import Code, Problem, problem
 from .cells import impossible_number
 
 #: Excel's own limit for one cell; a longer cell is cut to this and its row reported invalid.
@@ -47,18 +48,17 @@ def make_row(number: int, cells: Sequence[str], headers: Sequence[str]) -> Sourc
         while end > width and not cells[end - 1]:
             end -= 1
         cells = cells[:end]
-    problems: list[str] = []
+    problems: list[Problem] = []
     if len(cells) > MAX_COLUMNS:
-        problems.append(f"{len(cells):,} cells, more than the {MAX_COLUMNS:,} columns allowed; "
-                        f"the cells after column {MAX_COLUMNS:,} were dropped")
+        problems.append(problem(Code.ROW_TOO_WIDE, cells=len(cells), limit=MAX_COLUMNS))
         cells = cells[:MAX_COLUMNS]
     values = tuple(cells)
     if values and max(map(len, values)) > MAX_CELL_CHARS:
         cut = []
         for index, cell in enumerate(values):
             if len(cell) > MAX_CELL_CHARS:
-                problems.append(f"{column_label(headers, index)}: cell of {len(cell):,} characters "
-                                f"is longer than {MAX_CELL_CHARS:,}")
+                problems.append(problem(Code.CELL_TOO_LONG, column=column_label(headers, index),
+                                        chars=len(cell), limit=MAX_CELL_CHARS))
                 cell = cell[:MAX_CELL_CHARS]
             cut.append(cell)
         values = tuple(cut)
@@ -91,8 +91,10 @@ def mark_impossible_phones(rows: Iterable[SourceRow], phone: int, others: Sequen
         if why is not None and not any(
                 i < len(values) and values[i].strip() and impossible_number(values[i]) is None
                 for i in others):
+            # replace, not a new row: a row fixed by hand keeps its original cells
             row = dataclasses.replace(row, problems=(
-                *row.problems, f"phone: {column_label(headers, phone)} {why}"))
+                *row.problems, problem(Code.PHONE_IMPOSSIBLE,
+                                       column=column_label(headers, phone), why=why)))
         yield row
 
 

@@ -1,6 +1,7 @@
 """A previous results file as input, for `--retry-failed` and `--retry-invalid`.
 
-A results file carries every input column after its own eight, so it is all a re-run needs:
+A results file carries every input column after its own ten (eight in a file written before
+the problem code), so it is all a re-run needs:
 
 - rows whose status is to be retried (failed and not_attempted; with `--retry-invalid` also
   invalid and not_on_whatsapp) are read again from their input columns, so a phone fixed by
@@ -19,7 +20,13 @@ from pathlib import Path
 from ..errors import InputFileError
 from ..models import Contact, Prepared, RowResult, SourceRow, Status
 from ..normalize.dedupe import NumberIndex, chat_number, contact_name
-from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
+from ..problems import decode_problem
+from ..result_format import (
+    RESULT_COLUMNS_BEFORE_CODE,
+    is_results_header,
+    result_columns,
+    unsafe_cell,
+)
 from . import open_table
 from .table import Table
 
@@ -42,12 +49,13 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
     table = _results_table(path)
     retried = frozenset(retry)
     unescape = table.info.kind == "csv"
-    rows = _grouped(_results(table.rows, path.name, unescape=unescape), retried)
+    width = result_columns(table.headers)
+    rows = _grouped(_results(table.rows, path.name, unescape=unescape, width=width), retried)
     info = table.info
     shown = sorted(s.value for s in retried)
     info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
                       "input columns; the other rows are copied over unchanged.")
-    return Table(headers=table.headers[len(RESULT_COLUMNS):], rows=rows, info=info)
+    return Table(headers=table.headers[width:], rows=rows, info=info)
 
 
 def _results_table(path: Path) -> Table:
@@ -55,8 +63,9 @@ def _results_table(path: Path) -> Table:
     table = open_table(path, header_row=1)
     if not is_results_header(table.headers):
         raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
-                             f"columns are not {', '.join(RESULT_COLUMNS)}): --retry-failed "
-                             "and --retry-invalid read the results of an earlier run")
+                             f"columns are not {', '.join(RESULT_COLUMNS_BEFORE_CODE)}): "
+                             "--retry-failed and --retry-invalid read the results of an "
+                             "earlier run")
     return table
 
 
@@ -71,7 +80,8 @@ def results_statuses(path: Path) -> Counter[Status] | None:
     if not is_results_header(table.headers):
         return None
     try:
-        for line in _results(table.rows, path.name, unescape=table.info.kind == "csv"):
+        for line in _results(table.rows, path.name, unescape=table.info.kind == "csv",
+                             width=result_columns(table.headers)):
             counts[line.status] += 1
     except InputFileError:
         return None
@@ -91,7 +101,8 @@ def sent_ok_numbers(path: Path, *, retry: Collection[Status],
     sent = NumberIndex()
     retried = frozenset(retry)
     try:
-        lines = _results(table.rows, path.name, unescape=table.info.kind == "csv")
+        lines = _results(table.rows, path.name, unescape=table.info.kind == "csv",
+                         width=result_columns(table.headers))
         for group in _line_groups(lines):
             again = any(line.status in retried for line in group)
             for line in group:
@@ -113,26 +124,29 @@ def sent_ok_contacts(path: Path) -> Iterator[Contact]:
     table = open_table(path, header_row=1)
     if not is_results_header(table.headers):
         raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
-                             f"columns are not {', '.join(RESULT_COLUMNS)})")
-    for line in _results(table.rows, path.name, unescape=table.info.kind == "csv"):
+                             f"columns are not {', '.join(RESULT_COLUMNS_BEFORE_CODE)})")
+    for line in _results(table.rows, path.name, unescape=table.info.kind == "csv",
+                         width=result_columns(table.headers)):
         if line.status is Status.OK and line.chat_id:
             yield Contact(line.chat_id, line.first_name, line.last_name)
 
 
-def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool,
+def _results(rows: Iterable[SourceRow], name: str, *, unescape: bool, width: int,
              ) -> Iterator[RowResult]:
-    width = len(RESULT_COLUMNS)
+    """The lines of a results file whose first `width` columns are ours."""
     for source in rows:
         cells = [unsafe_cell(c) for c in source.values] if unescape else list(source.values)
         cells += [""] * (width - len(cells))
-        row, status, chat_id, first, last, attempts, http_status, detail = cells[:width]
+        row, status, chat_id, first, last, attempts, http_status, detail = cells[:8]
+        code, params = cells[8:10] if width > 8 else ("", "")
         where = f"{name} line {source.number}"
         try:
             result = RowResult(row=int(row), status=Status(status), chat_id=chat_id,
                                first_name=first, last_name=last,
                                attempts=int(attempts or 0),
                                http_status=int(http_status) if http_status else None,
-                               detail=detail, values=tuple(cells[width:]))
+                               detail=detail, values=tuple(cells[width:]),
+                               problem=decode_problem(code, params))
         except ValueError:
             raise InputFileError(f"{where}: not a results line (row {row!r}, status "
                                  f"{status!r})") from None
@@ -172,7 +186,7 @@ def carried_items(row: CarriedRow) -> list[Prepared]:
         contact = (Contact(line.chat_id, line.first_name, line.last_name) if line.chat_id
                    else None)
         items.append(Prepared(line.row, line.values, line.status, contact, line.detail,
-                              previous=line))
+                              previous=line, problem=line.problem))
     return items
 
 

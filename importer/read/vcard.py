@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import InputFileError
 from ..models import SourceRow
+from ..problems import Code, problem
 from .limits import make_row
 from .table import Table, TableInfo
 
@@ -104,7 +105,7 @@ def _rows(cards: list[str]) -> Iterator[SourceRow]:
             log.debug("card %d cannot be read", number, exc_info=exc)
             reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
             yield SourceRow(number, ("",) * len(HEADERS),
-                            (f"card {number} cannot be read: {reason}",))
+                            (problem(Code.CARD_UNREADABLE, card=number, reason=reason),))
             continue
         yield make_row(number, values, HEADERS)
 

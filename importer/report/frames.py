@@ -31,13 +31,18 @@ def read_results(path: str | os.PathLike[str]) -> pandas.DataFrame:
         raise ImportError("read_results needs pandas: pip install 'wawp-importer[pandas]'"
                           ) from None
     from ..read import open_table
-    from ..result_format import RESULT_COLUMNS, is_results_header, unsafe_cell
+    from ..result_format import (
+        RESULT_COLUMNS,
+        RESULT_COLUMNS_BEFORE_CODE,
+        is_results_header,
+        unsafe_cell,
+    )
 
     path = Path(path)
     table = open_table(path, header_row=1)
     if not is_results_header(table.headers):
         raise InputFileError(f"{path.name} is not a results file of wawp-import (its first "
-                             f"columns are not {', '.join(RESULT_COLUMNS)})")
+                             f"columns are not {', '.join(RESULT_COLUMNS_BEFORE_CODE)})")
     width = len(table.headers)
     unescape = table.info.kind == "csv"  # the CSV's ' before formula-like cells is not data
     rows = []

@@ -45,11 +45,13 @@ from typing import IO, Any
 
 from ..errors import OutputError, UsageError
 from ..models import Contact, Prepared, RowResult, Status
+from ..problems import WORDS, Code, Problem, problem
 
 JOURNAL_SUFFIX = ".journal.jsonl"
 JOURNAL_KIND = "wawp-import"
 JOURNAL_VERSION = 1
-SENT_EARLIER = "sent in an earlier run"
+_SENT_EARLIER = problem(Code.SENT_EARLIER)
+SENT_EARLIER = WORDS.detail(_SENT_EARLIER)
 #: fsync at most this often: flush alone survives kill -9 (see JournalWriter)
 FSYNC_INTERVAL = 1.0
 
@@ -218,7 +220,8 @@ class SentRows:
             if item.status is Status.READY and contact is not None and self.sent(item.row,
                                                                                  contact):
                 detail = f"{SENT_EARLIER}; {item.detail}" if item.detail else SENT_EARLIER
-                yield Prepared(item.row, item.values, Status.OK, contact, detail)
+                yield Prepared(item.row, item.values, Status.OK, contact, detail,
+                               problem=_SENT_EARLIER)
             else:
                 yield item
 
@@ -313,7 +316,8 @@ class JournalWriter:
                      "first_name": result.first_name, "last_name": result.last_name,
                      "status": result.status.value, "attempts": result.attempts,
                      "http_status": result.http_status,
-                     "detail": self._redact(result.detail) if result.detail else ""})
+                     "detail": self._redact(result.detail) if result.detail else "",
+                     **_problem_json(result.problem, self._redact)})
         self.lines += 1
 
     def _write(self, data: dict[str, Any]) -> None:
@@ -347,6 +351,23 @@ class JournalWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _problem_json(found: Problem | None, redact: Callable[[str], str]) -> dict[str, Any]:
+    """A journal line's "problem" key (none without a problem), its texts redacted."""
+    if found is None:
+        return {}
+
+    def clean(value: Any) -> Any:
+        if isinstance(value, str):
+            return redact(value) if value else value
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [clean(v) for v in value]
+        return value
+
+    return {"problem": clean(found.to_json())}
 
 
 def _end_torn_line(path: Path) -> None:

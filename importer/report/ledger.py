@@ -57,6 +57,7 @@ from ..options import (
     base_url_key,
     parse_age,  # noqa: F401  (the schema parses ages; kept importable here)
 )
+from ..problems import WORDS, Code, Problem, problem
 
 #: Chat IDs per lookup query; SQLite allows 32,766 parameters, and ~500 keeps each query
 #: short while paying the per-query cost once per 500 rows, not per row.
@@ -110,10 +111,15 @@ def sent_on(timestamp: float) -> str:
 
 
 @functools.lru_cache(maxsize=64)
+def unchanged_problem(day_number: int) -> Problem:
+    """The problem of an UNCHANGED row whose entry was written on day `day_number` (UTC)."""
+    return problem(Code.UNCHANGED, day=_day(day_number))
+
+
+@functools.lru_cache(maxsize=64)
 def unchanged_detail(day_number: int) -> str:
     """The detail of an UNCHANGED row whose entry was written on day `day_number` (UTC)."""
-    return (f"already in the address book: sent on {_day(day_number)} with the same name; "
-            "--resend to send it again")
+    return WORDS.detail(unchanged_problem(day_number))
 
 
 class Ledger:
@@ -227,18 +233,21 @@ class Ledger:
             yield from items
             return
         oldest = -1.0 if max_age is None else self.clock() - max_age
+        entry_of = found.get
         for item in items:
             contact = item.contact
-            entry = (found.get(contact.chat_id)
+            entry = (entry_of(contact.chat_id)
                      if contact is not None and item.status is ready else None)
             if (entry is None or entry[3] <= oldest or entry[1] != contact.first_name  # type: ignore[union-attr]
                     or entry[2] != contact.last_name):  # type: ignore[union-attr]
                 yield item
                 continue
-            detail = unchanged_detail(int(entry[3] // 86400))
+            day = int(entry[3] // 86400)
+            detail = unchanged_detail(day)
             if item.detail:
                 detail = f"{detail}; {item.detail}"
-            yield Prepared(item.row, item.values, unchanged, contact, detail, item.previous)
+            yield Prepared(item.row, item.values, unchanged, contact, detail, item.previous,
+                           unchanged_problem(day))
 
     # -- writing -------------------------------------------------------------------------------
 

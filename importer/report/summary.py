@@ -2,14 +2,15 @@
 
 `SummaryTally` watches every result as it is recorded and keeps, in bounded memory, what the
 closing lines need besides the counts: the most common reasons with a few example rows, and
-the first rows as they would be sent. The `render_*` functions turn a `Summary` into text;
+the first rows as they would be sent. Rows share a reason when they share a problem code and
+what the code's words say of all of them (problems.Words.reason): the words are made from
+the data, never read back from a detail. The `render_*` functions turn a `Summary` into text;
 they return strings and never print (only the CLI prints).
 """
 
 from __future__ import annotations
 
 import json
-import re
 import unicodedata
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any
 from ..atomic import write_atomically
 from ..errors import OutputError
 from ..models import ReasonCount, RowResult, Status, Summary
+from ..problems import WORDS, Problem
 
 #: The order statuses are shown in: done first, then what needs a look, then what needs a re-run.
 STATUS_ORDER = (Status.OK, Status.READY, Status.UNCHANGED, Status.DUPLICATE, Status.INVALID,
@@ -39,35 +41,28 @@ REASON_CACHE_SIZE = 256
 NO_DETAIL = "(no detail)"
 _MAX_REASON_CHARS = 200
 
-# Row-specific parts of a detail, so that rows failing the same way share one reason.
-_QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
-# An aside with a number in it is about this row: "(5 digits; EG numbers have 8 to 10…)".
-_NUMBERED_ASIDE = re.compile(r"\s*\([^()]*\d[^()]*\)")
-_ROW_NUMBER = re.compile(r"\b(rows?) \d+(?:, \d+)*")
-_LONG_NUMBER = re.compile(r"\+?\d{5,}(?:@c\.us)?")
 
-
-def reason_of(detail: str) -> str:
-    """`detail` without what is specific to one row (quoted cell text, asides with numbers,
-    phone numbers, row numbers), so rows that failed the same way share one reason."""
-    text = " ".join(detail.split())
-    if not text:
-        return NO_DETAIL
-    text = _QUOTED.sub("'…'", text)
-    text = _NUMBERED_ASIDE.sub("", text)
-    text = _ROW_NUMBER.sub(r"\1 …", text)
-    text = _LONG_NUMBER.sub("…", text)
+def reason_of(result: RowResult) -> tuple[str, str]:
+    """(code, reason) that rows failing the same way share: the problem's code and its
+    words for all such rows. A line of a results file written before the code column has
+    no problem: its detail, whole, is its reason."""
+    found = result.problem
+    if found is not None:
+        return found.code.value, WORDS.reason(found)
+    text = " ".join(result.detail.split())
     if len(text) > _MAX_REASON_CHARS:
         text = text[:_MAX_REASON_CHARS - 1] + "…"
-    return text
+    return "", text or NO_DETAIL
 
 
 class _Tally:
-    """How many rows share one (status, reason), and the first few of them."""
+    """How many rows share one (status, code, reason), and the first few of them."""
 
-    __slots__ = ("count", "rows")
+    __slots__ = ("code", "count", "problem", "rows")
 
-    def __init__(self) -> None:
+    def __init__(self, code: str, problem: Problem | None) -> None:
+        self.code = code
+        self.problem = problem
         self.count = 0
         self.rows: list[int] = []
 
@@ -81,10 +76,11 @@ class SummaryTally:
         self.preview_rows = preview_rows
         self.max_reasons = max_reasons
         # Dicts keep first-seen order, which breaks ties between equal counts.
-        self._reasons: dict[tuple[str, str], _Tally] = {}
-        # detail → reason for the last details seen: a million `unchanged` rows share a few
-        # details, and reason_of's regular expressions are the costly part of a row here.
-        self._reason_cache: dict[str, str] = {}
+        self._reasons: dict[tuple[str, str, str], _Tally] = {}
+        # The reasons of the last problems seen, by identity (each entry holds its problem,
+        # so an id is never reused while cached): a million `unchanged` rows share a few
+        # problem objects, and wording them is the costly part of a row here.
+        self._reason_cache: dict[int, tuple[Problem, str, str]] = {}
 
     def add(self, result: RowResult, *, sent: bool = False) -> None:
         """Count one result (the pipeline calls this for every line it writes); `sent` when
@@ -93,27 +89,32 @@ class SummaryTally:
         if sent:
             self.summary.sent += 1
         if status in REASON_STATUSES:
-            reason = self._reason_cache.get(result.detail)
-            if reason is None:
-                reason = reason_of(result.detail)
-                if len(self._reason_cache) >= REASON_CACHE_SIZE:
-                    self._reason_cache.clear()
-                self._reason_cache[result.detail] = reason
-            self._add_reason(status.value, reason, result.row)
+            found = result.problem
+            cached = self._reason_cache.get(id(found)) if found is not None else None
+            if cached is not None and cached[0] is found:
+                code, reason = cached[1], cached[2]
+            else:
+                code, reason = reason_of(result)
+                if found is not None:
+                    if len(self._reason_cache) >= REASON_CACHE_SIZE:
+                        self._reason_cache.clear()
+                    self._reason_cache[id(found)] = (found, code, reason)
+            self._add_reason(status.value, code, reason, result.row, found)
         elif (status in (Status.READY, Status.OK) and result.chat_id
               and len(self.summary.preview) < self.preview_rows):
             self.summary.preview.append(RowResult(result.row, status, result.chat_id,
                                                   result.first_name, result.last_name))
 
-    def _add_reason(self, status: str, reason: str, row: int) -> None:
-        key = (status, reason)
+    def _add_reason(self, status: str, code: str, reason: str, row: int,
+                    problem: Problem | None) -> None:
+        key = (status, code, reason)
         entry = self._reasons.get(key)
         if entry is None:
             if len(self._reasons) >= self.max_reasons:
-                key = (status, OTHER_REASONS)
+                key = (status, "", OTHER_REASONS)
                 entry = self._reasons.get(key)
             if entry is None:
-                entry = self._reasons[key] = _Tally()
+                entry = self._reasons[key] = _Tally(key[1], problem if key[1] else None)
         entry.count += 1
         if len(entry.rows) < EXAMPLES_PER_REASON:
             entry.rows.append(row)
@@ -121,8 +122,8 @@ class SummaryTally:
     def reasons(self) -> list[ReasonCount]:
         """Every tracked reason, most common first within each status, statuses in order."""
         rank = {s.value: i for i, s in enumerate(STATUS_ORDER)}
-        items = [ReasonCount(status, reason, t.count, tuple(t.rows))
-                 for (status, reason), t in self._reasons.items()]
+        items = [ReasonCount(status, reason, t.count, tuple(t.rows), t.code, t.problem)
+                 for (status, _, reason), t in self._reasons.items()]
         # Stable sort: equal counts stay in the order they were first seen.
         return sorted(items, key=lambda r: (rank.get(r.status, len(rank)), -r.count))
 
@@ -344,8 +345,9 @@ def summary_to_dict(summary: Summary, *, exit_code: int | None = None,
         "check_answers_cached": summary.check_cached,
         "slowdowns": summary.slowdowns,
         "not_sent_for_limit": summary.limited,
-        "reasons": [{"status": r.status, "reason": r.reason, "count": r.count,
-                     "example_rows": list(r.examples)} for r in summary.reasons],
+        "reasons": [{"status": r.status, "code": r.code or None, "reason": r.reason,
+                     "count": r.count, "example_rows": list(r.examples)}
+                    for r in summary.reasons],
         "preview": [{"row": r.row, "chat_id": r.chat_id, "first_name": r.first_name,
                      "last_name": r.last_name} for r in summary.preview],
         # a canary's next step is --resume, which sends its failures again too

@@ -30,6 +30,7 @@ from openpyxl.writer.excel import ExcelWriter
 from ..atomic import AtomicFile, partial_path
 from ..errors import OutputError
 from ..models import RowResult, Status
+from ..problems import encode_params
 from ..result_format import RESULT_COLUMNS, STATUS_COLOURS
 
 #: Rows held back to measure column widths before the first row is written (the widths
@@ -117,7 +118,9 @@ class XlsxResultsWriter:
             values.extend([""] * (self.width - len(values)))
         cells: list[object] = [result.row, self._status_cell(result.status),
                                self._text(result.chat_id), result.first_name, result.last_name,
-                               result.attempts, result.http_status, result.detail]
+                               result.attempts, result.http_status, result.detail,
+                               "" if result.problem is None else result.problem.code.value,
+                               encode_params(result.problem)]
         cells += [self._text(v) for v in values]
         return [self._safe(c) for c in cells]
 

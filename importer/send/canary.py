@@ -12,6 +12,7 @@ import dataclasses
 from collections.abc import Iterable, Iterator
 
 from ..models import Prepared, Status
+from ..problems import WORDS, Code, problem
 
 
 class Canary:
@@ -30,16 +31,15 @@ class Canary:
         return self._limited(items, self.limit)
 
     def _limited(self, items: Iterable[Prepared], limit: int) -> Iterator[Prepared]:
-        reason = f"not sent: --limit {limit:,} (a canary)"
-        if not self.dry_run:
-            reason += "; run the same command with --resume to send the rest"
+        found = problem(Code.CANARY_LIMIT, limit=limit, dry_run=self.dry_run)
+        reason = WORDS.detail(found)
         for item in items:
             if item.status is Status.READY and item.contact is not None:
                 if self.passed >= limit:
                     self.held += 1
                     detail = f"{reason}; {item.detail}" if item.detail else reason
                     yield dataclasses.replace(item, status=Status.NOT_ATTEMPTED, detail=detail,
-                                              previous=None)
+                                              previous=None, problem=found)
                     continue
                 self.passed += 1
             yield item

@@ -14,17 +14,19 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable
-from typing import Protocol
+from typing import NamedTuple, Protocol
 
 from ..errors import ApiRejected
 from ..models import Contact, Prepared, RowResult, Status
+from ..problems import Code, detail_of, problem
 from ..redact import redact
 from .client import UpsertOutcome
 from .control import RunControl, Sleep
 
 log = logging.getLogger(__name__)
 
-__all__ = ["RunControl", "Sleep", "Upserter", "not_attempted", "outcome_result", "send_all"]
+__all__ = ["Answer", "RunControl", "Sleep", "Upserter", "not_attempted", "outcome_result",
+           "send_all", "send_answers"]
 
 #: Rows answered but waiting for an earlier, slower row before they can be written, per
 #: request slot. A row retried for a while holds the others back only once this fills.
@@ -36,12 +38,19 @@ class Upserter(Protocol):
     async def upsert(self, contact: Contact) -> UpsertOutcome: ...
 
 
+class Answer(NamedTuple):
+    """A row's result, and whether this run sent it: it went to the API and came back ok or
+    failed (not a row skipped, carried over, or stopped before it went)."""
+
+    result: RowResult
+    sent: bool
+
+
 def not_attempted(item: Prepared, control: RunControl) -> RowResult:
     """The result of a row the run stopped before sending."""
-    detail = f"not sent: {control.stop_reason}"
-    if item.detail:
-        detail = f"{detail}; {item.detail}"
-    return RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail)
+    found = problem(Code.NOT_SENT, why=control.stop_reason)
+    return RowResult.from_prepared(item, Status.NOT_ATTEMPTED, detail_of(found, item.detail),
+                                   problem=found)
 
 
 def outcome_result(item: Prepared, outcome: UpsertOutcome, control: RunControl) -> RowResult:
@@ -51,14 +60,25 @@ def outcome_result(item: Prepared, outcome: UpsertOutcome, control: RunControl) 
     status = Status.OK if outcome.ok else Status.FAILED
     detail = "; ".join(d for d in (outcome.detail, item.detail) if d)
     return RowResult.from_prepared(item, status, detail, attempts=outcome.attempts,
-                                   http_status=outcome.http_status)
+                                   http_status=outcome.http_status, problem=outcome.problem)
 
 
 async def send_all(items: Iterable[Prepared], client: Upserter, *, concurrency: int,
                    control: RunControl | None = None,
                    on_done: Callable[[RowResult], None] | None = None,
                    window: int | None = None) -> AsyncIterator[RowResult]:
-    """Upsert every READY item; yield one result per item, in input order.
+    """Upsert every READY item; yield one result per item, in input order (the results of
+    `send_answers`, without saying which rows were sent)."""
+    async for result, _ in send_answers(items, client, concurrency=concurrency,
+                                        control=control, on_done=on_done, window=window):
+        yield result
+
+
+async def send_answers(items: Iterable[Prepared], client: Upserter, *, concurrency: int,
+                       control: RunControl | None = None,
+                       on_done: Callable[[RowResult], None] | None = None,
+                       window: int | None = None) -> AsyncIterator[Answer]:
+    """Upsert every READY item; yield one `Answer` per item, in input order.
 
     `on_done` is called as soon as a row's request has an answer (before earlier rows may
     have finished), which is when a journal must record it. A `rejected` outcome (401/403)
@@ -72,8 +92,8 @@ async def send_all(items: Iterable[Prepared], client: Upserter, *, concurrency: 
     workers = [asyncio.create_task(dispatcher.work()) for _ in range(concurrency)]
     dispatcher.running = len(workers)
     try:
-        async for result in dispatcher.in_order():
-            yield result
+        async for answer in dispatcher.in_order():
+            yield answer
     finally:
         for worker in workers:
             worker.cancel()
@@ -90,7 +110,7 @@ class _Dispatcher:
         self.control = control
         self.on_done = on_done
         self.window = window
-        self.done: dict[int, RowResult] = {}  # answered, waiting for earlier rows
+        self.done: dict[int, Answer] = {}  # answered, waiting for earlier rows
         self.read = 0  # rows taken from `items`
         self.handed_out = 0  # rows yielded, in order
         self.exhausted = False
@@ -132,12 +152,13 @@ class _Dispatcher:
                     return
                 place, item = taken
                 if item.status is not Status.READY or item.contact is None:
-                    result = RowResult.from_prepared(item)
+                    answer = Answer(RowResult.from_prepared(item), False)
                 elif self.control.stopped:
-                    result = not_attempted(item, self.control)
+                    answer = Answer(not_attempted(item, self.control), False)
                 else:
                     result = await self.send(item, item.contact)
-                self.done[place] = result
+                    answer = Answer(result, result.status in (Status.OK, Status.FAILED))
+                self.done[place] = answer
                 if place == self.handed_out:
                     self.progress.set()
         except asyncio.CancelledError:
@@ -152,11 +173,13 @@ class _Dispatcher:
         try:
             outcome = await self.client.upsert(contact)
         except ApiRejected as exc:  # an Upserter that raises instead of reporting
-            outcome = UpsertOutcome(False, 1, exc.status, str(exc), rejected=True)
+            outcome = UpsertOutcome.failed(1, exc.status, problem(
+                Code.API_REJECTED_TOKEN, http_status=exc.status, message=str(exc)),
+                rejected=True)
         except Exception as exc:  # a bug fails its row, not the run (token masked)
             log.error("internal error sending a contact", exc_info=exc)
-            outcome = UpsertOutcome(False, 0, None, redact(
-                f"internal error: {type(exc).__name__}: {exc}"))
+            outcome = UpsertOutcome.failed(0, None, problem(
+                Code.INTERNAL_ERROR, error=type(exc).__name__, message=redact(str(exc))))
         if outcome.rejected:
             self.control.abort(outcome.detail)
         result = outcome_result(item, outcome, self.control)
@@ -164,15 +187,15 @@ class _Dispatcher:
             self.on_done(result)
         return result
 
-    async def in_order(self) -> AsyncIterator[RowResult]:
+    async def in_order(self) -> AsyncIterator[Answer]:
         while True:
             if self.failure is not None:
                 raise self.failure
-            result = self.done.pop(self.handed_out, None)
-            if result is not None:
+            answer = self.done.pop(self.handed_out, None)
+            if answer is not None:
                 self.handed_out += 1
                 self.room.set()
-                yield result
+                yield answer
             elif self.running == 0:
                 return
             else:

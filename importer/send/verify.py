@@ -28,6 +28,7 @@ from ..atomic import write_atomically
 from ..errors import ApiRejected
 from ..models import Prepared, Status
 from ..options import DEFAULT_VERIFY_RATE
+from ..problems import Code, Problem, detail_of, problem
 from .client import ExistsOutcome
 from .pacing import Pacer
 from .runner import RunControl
@@ -162,7 +163,7 @@ class Verifier:
         self.rate = rate
         self.control = control or RunControl()
         self.pacer = Pacer(rate, sleep=sleep, clock=clock)
-        self.errors: dict[str, str] = {}
+        self.errors: dict[str, ExistsOutcome] = {}
         self.checked = 0
         self.cached = 0
 
@@ -209,7 +210,7 @@ class Verifier:
                     break  # not an answer: the run stopped; its rows end not_attempted
                 self.checked += 1
                 if outcome.exists is None:
-                    self.errors[digits] = outcome.detail
+                    self.errors[digits] = outcome
                 else:
                     self.cache.put(digits, _account(outcome, digits))
                 if self.checked % SAVE_EVERY == 0:
@@ -234,18 +235,19 @@ class Verifier:
             digits = digits_of(contact.chat_id)
             answer = self.cache.lookup(digits)
             if answer is None:
-                if digits in self.errors:
-                    yield _with(item, Status.FAILED, "could not check whether the number is on "
-                                f"WhatsApp: {self.errors[digits]}")
+                error = self.errors.get(digits)
+                if error is not None:
+                    yield _with(item, Status.FAILED, problem(
+                        Code.CHECK_FAILED, **({"problem": error.problem} if error.problem
+                                              else {"said": error.detail})))
                 elif self.control.stopped:
                     yield item  # never asked: the run stopped first; it ends not_attempted
                 else:
-                    yield _with(item, Status.FAILED, "not checked on WhatsApp (was the input "
-                                "changed during the run?)")
+                    yield _with(item, Status.FAILED, problem(Code.NOT_CHECKED))
                 continue
             account = answer.chat_id
             if account is None:
-                yield _with(item, Status.NOT_ON_WHATSAPP, "not on WhatsApp (check-exists)")
+                yield _with(item, Status.NOT_ON_WHATSAPP, problem(Code.NOT_ON_WHATSAPP))
                 continue
             if account != contact.chat_id:
                 item = replace(item, contact=replace(contact, chat_id=account),
@@ -253,7 +255,7 @@ class Verifier:
                                             item.detail))
             first = first_row.setdefault(account, item.row)
             if first != item.row:
-                yield _with(item, Status.DUPLICATE, f"same WhatsApp account as row {first}")
+                yield _with(item, Status.DUPLICATE, problem(Code.SAME_ACCOUNT_AS, row=first))
             else:
                 yield item
 
@@ -271,5 +273,5 @@ def _join(*parts: str) -> str:
     return "; ".join(p for p in parts if p)
 
 
-def _with(item: Prepared, status: Status, detail: str) -> Prepared:
-    return replace(item, status=status, detail=_join(detail, item.detail))
+def _with(item: Prepared, status: Status, found: Problem) -> Prepared:
+    return replace(item, status=status, detail=detail_of(found, item.detail), problem=found)

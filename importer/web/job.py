@@ -112,6 +112,9 @@ class JobState:
     remaining: int | None = None
     #: The check's warning when the numbers look foreign to the region, naming a better one.
     region_warning: str | None = None
+    #: The region the check read the numbers in, and where it came from when the settings
+    #: did not name it ({"code": "EG", "source": "the instance's number +20…"}).
+    region: dict[str, Any] | None = None
     #: What kind of problem `message` is, when the page words it apart: "api_unreachable"
     #: (the WAWP API gave no answer; the file itself may be fine), else "".
     problem: str = ""
@@ -121,6 +124,9 @@ class JobState:
     #: The import sends every row, those the ledger has as already in the address book too
     #: (the page's "Send again anyway"); kept, so a resumed import does the same.
     resend: bool = False
+    #: The name of the number (the server's instance) the job sends to; None in a job from
+    #: before a server had named numbers.
+    instance: str | None = None
     #: The remembered mapping the job started from (web/remembered.py `view`), until forgotten.
     remembered: dict[str, Any] | None = None
 
@@ -146,6 +152,8 @@ class Job:
         #: Raised by every settings change, so an outdated check never overwrites a newer one.
         self.check_generation = 0
         self.check_lock = threading.Lock()  # checks of one job run one at a time
+        #: Why the job cannot send at all (its number is not configured any more), else None.
+        self.unavailable: str | None = None
         self._saved = 0.0
 
     @property
@@ -248,6 +256,10 @@ class Job:
                 "retry": step == "retry",
                 "delete": phase not in BUSY_PHASES,
             }
+            if self.unavailable:
+                for action in ("import", "resend", "send_remaining", "resume", "retry"):
+                    data["can"][action] = False
+                data["message"] = self.unavailable
             data["to_send"] = self.to_send
             data["to_retry"] = self.state.remaining or 0 if step else 0
             #: whether cells were fixed on the page (the check lists which)
@@ -264,6 +276,7 @@ class Job:
             counts = (state.summary or state.preview or {}).get("counts", {})
             progress = state.progress or {}
             return {"id": state.id, "name": state.name, "created": state.created,
+                    "instance": state.instance,
                     "kind": state.kind, "phase": state.phase, "counts": counts,
                     "problem": state.problem, "percent": progress.get("percent"),
                     # "Stopped after N of M" counts the whole job, across its resumes

@@ -21,14 +21,15 @@ import httpx
 import phonenumbers
 
 from ..errors import ImporterError
-from ..normalize.phones import region_of_chat_id
 from ..normalize.region_fit import (
     CANDIDATE_REGIONS,
     SAMPLE_SIZE,
     Fit,
+    RegionFit,
     fit,
     judge_region,
     region_name,
+    resolve_region,
 )
 from ..options import ImportOptions
 from ..pipeline import fetch_session_info, instance_chat_id
@@ -58,7 +59,9 @@ def instance_number(options: ImportOptions, *,
     except ImporterError:  # includes a refused token: the import will say so in full
         return None
     chat_id = instance_chat_id(info)
-    return InstanceNumber(chat_id, region_of_chat_id(chat_id)) if chat_id else None
+    if not chat_id:
+        return None
+    return InstanceNumber(chat_id, resolve_region(None, chat_id=chat_id).region)
 
 
 # -- does the file fit the region? (judged in normalize/region_fit.py, worded here) -----------
@@ -66,7 +69,12 @@ def instance_number(options: ImportOptions, *,
 def region_warning(cells: Iterable[str], region: str | None) -> str | None:
     """A warning in words when the phone cells look foreign to `region`, naming the region
     that fits them better; None when they fit (or are too few, or all international)."""
-    judged = judge_region(cells, region)
+    return describe_region_fit(judge_region(cells, region))
+
+
+def describe_region_fit(judged: RegionFit | None) -> str | None:
+    """`judge_region`'s finding in the page's words (the check passes the plan's own, made
+    in the region the numbers were read in); None when the numbers fit it."""
     if judged is None or not judged.looks_foreign:
         return None
     best = judged.better
@@ -99,5 +107,5 @@ def valid_region(code: str) -> bool:
     return code in phonenumbers.SUPPORTED_REGIONS
 
 
-__all__ = ["CANDIDATE_REGIONS", "SAMPLE_SIZE", "Fit", "InstanceNumber", "fit",
-           "instance_number", "region_warning", "valid_region"]
+__all__ = ["CANDIDATE_REGIONS", "SAMPLE_SIZE", "Fit", "InstanceNumber", "describe_region_fit",
+           "fit", "instance_number", "region_warning", "valid_region"]

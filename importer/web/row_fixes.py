@@ -18,14 +18,15 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from ..fixes import RowFixes
+from ..fixes import FIXED_NOTE, RowFixes
 from ..models import RowResult, Status
 from ..normalize.dedupe import duplicate_of
 from ..pipeline import Plan
+from ..problems import PHONE_CODES, Code
 from ..read.columns import ColumnMap
 from ..report.ledger import Ledger
 from ..result_format import RESULTS_ENCODING
-from .words import in_page_words
+from .words import in_page_words, row_detail
 
 #: How many invalid rows the check lists for fixing (the count says how many there are).
 ROWS_SHOWN = 200
@@ -44,14 +45,25 @@ def role_columns(columns: ColumnMap) -> list[tuple[str, int]]:
     return found
 
 
-def cause_of(detail: str) -> str | None:
-    """The role whose cell a reason is about: "phone" for a phone's, "name" for a missing
-    name, None for another (a cell too long…)."""
-    if detail.startswith("phone:"):
+def cause_of(result: RowResult) -> str | None:
+    """The role whose cell a row's problem is about: "phone" for a phone's, "name" for a
+    missing name, None for another (a cell too long…)."""
+    code = result.problem.code if result.problem is not None else None
+    if code in PHONE_CODES:
         return "phone"
-    if detail.startswith("no name") or "; no name" in detail:
+    if code is Code.NO_NAME:
         return "name"
     return None
+
+
+def page_detail(result: RowResult) -> str:
+    """A row's detail as the page lists it: its problem in the page's words (or its notes,
+    when it has none), and which cells were fixed."""
+    if result.problem is None:
+        return in_page_words(result.detail)
+    text = row_detail(result)
+    _, fixed, cells = result.detail.rpartition(FIXED_NOTE)
+    return f"{text}; {FIXED_NOTE}{cells}" if fixed else text
 
 
 class FixableRows:
@@ -83,7 +95,7 @@ class FixableRows:
 def row_view(result: RowResult, cells: Iterable[tuple[str, int]], headers: list[str],
              fixed: dict[str, str]) -> dict[str, Any]:
     """One row as the page lists it: its cells (the file's, and the fix), its outcome."""
-    cause = cause_of(result.detail) if result.status is Status.INVALID else None
+    cause = cause_of(result) if result.status is Status.INVALID else None
     shown = []
     for role, index in cells:
         header = headers[index] if index < len(headers) else f"column {index + 1}"
@@ -93,7 +105,7 @@ def row_view(result: RowResult, cells: Iterable[tuple[str, int]], headers: list[
                       "cause": cause is not None and (role == cause or (
                           cause == "name" and role in ("first_name", "last_name")))})
     return {"row": result.row, "status": result.status.value,
-            "detail": in_page_words(result.detail), "chat_id": result.chat_id,
+            "detail": page_detail(result), "chat_id": result.chat_id,
             "first_name": result.first_name, "last_name": result.last_name,
             "cells": shown, "fixed": bool(fixed)}
 
@@ -178,14 +190,25 @@ def parse_fix(data: object) -> tuple[int, str, str | None]:
     return row, field, value
 
 
+def fix_words(data: object) -> str:
+    """What the activity log says of a fix (one `fix_row` accepted): the row and the field,
+    never the value."""
+    if isinstance(data, dict) and data.get("undo_all") is True:
+        return "every fix undone"
+    row, field, value = parse_fix(data)
+    if not field:
+        return f"row {row}: its fixes undone"
+    return f"row {row}, {field}" + (": undone" if value is None else "")
+
+
 def outcome_view(result: RowResult) -> dict[str, Any]:
     """A row's outcome as the fix's answer gives it."""
     return {"row": result.row, "status": result.status.value, "chat_id": result.chat_id,
             "first_name": result.first_name, "last_name": result.last_name,
-            "detail": in_page_words(result.detail),
+            "detail": page_detail(result),
             "sends": result.status is Status.READY}
 
 
-__all__ = ["ROWS_SHOWN", "FixableRows", "column_for", "outcome", "outcome_view", "parse_fix",
-           "row_view"]
+__all__ = ["ROWS_SHOWN", "FixableRows", "column_for", "fix_words", "outcome", "outcome_view",
+           "page_detail", "parse_fix", "row_view"]
 

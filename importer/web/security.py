@@ -8,6 +8,12 @@
    needs it, as HTTP basic auth (any user name). Wrong ones are limited per client address
    (`PasswordThrottle`): after FREE_GUESSES, the address gets 429 and Retry-After for a
    wait that doubles with every further wrong one.
+   With named users (`users.Users`, `wawp-import serve --users FILE`) the password is theirs
+   instead: the page asks for a name and password (POST /login, JSON), checked against the
+   users file's hash, under the same per-address limit; the right ones open a session whose
+   random token the browser keeps in the HttpOnly `wawp_session` cookie (never the password).
+   Without a session, a page shows the sign-in form and anything else gets 401. The
+   signed-in name is left in the request's scope (`USER_KEY`) for the activity log.
 3. CSRF: a request that changes anything (not GET/HEAD/OPTIONS) must come from this app's own
    page: its Origin (or Referer) is this server, and it carries the per-browser token of the
    `wawp_csrf` cookie (SameSite=Strict) in the X-CSRF-Token header.
@@ -17,6 +23,7 @@ Every response also gets headers that keep the page to its own scripts and style
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import binascii
 import hashlib
@@ -35,6 +42,9 @@ from urllib.parse import urlsplit
 from starlette.datastructures import Headers
 from starlette.requests import Request
 
+from .activity import USER_KEY
+from .users import Sessions, Users
+
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
@@ -46,6 +56,16 @@ CSRF_COOKIE = "wawp_csrf"
 CSRF_HEADER = "X-CSRF-Token"
 _TOKEN = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 REALM = "wawp-import"
+SESSION_COOKIE = "wawp_session"
+LOGIN_PATH = "/login"
+LOGOUT_PATH = "/logout"
+#: The page's own addresses: without a session they show the sign-in form.
+_PAGE = re.compile(r"^/(?:|activity|login|jobs/[^/]+)$")
+#: The largest sign-in request read (a name and a password in JSON).
+MAX_LOGIN_BYTES = 4096
+#: Told of every sign-in, failed sign-in and sign-out: (scope, "login"/"login_failed"/
+#: "logout", the user's name or None).
+SignInHook = Callable[[Scope, str, str | None], None]
 
 #: The page loads nothing from anywhere else, runs no inline script, and cannot be framed.
 SECURITY_HEADERS = [
@@ -212,11 +232,15 @@ class Guard:
     """ASGI middleware: Host check, password, CSRF, and security headers (see the module)."""
 
     def __init__(self, app: ASGIApp, *, password: str | None = None,
-                 loopback_only: bool = True) -> None:
+                 loopback_only: bool = True, users: Users | None = None,
+                 on_sign_in: SignInHook | None = None) -> None:
         self.app = app
         self.password = password
         self.loopback_only = loopback_only
         self.throttle = PasswordThrottle()
+        self.users = users
+        self.sessions = Sessions()
+        self.on_sign_in = on_sign_in or (lambda scope, action, user: None)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -227,7 +251,12 @@ class Guard:
             await _refuse(send, 421, "this server only answers at its loopback address "
                                      "(http://127.0.0.1 or http://localhost)")
             return
-        if self.password is not None:
+        if self.users is not None:
+            named = await self._named_user(scope, receive, send, headers)
+            if named is None:
+                return
+            scope = named
+        elif self.password is not None:
             address = client_address(scope)
             wait = math.ceil(self.throttle.wait(address))
             if wait > 0:
@@ -257,6 +286,100 @@ class Guard:
         await self.app(scope, receive, send_with_headers)
 
 
+    async def _named_user(self, scope: Scope, receive: Receive, send: Send,
+                          headers: Headers) -> Scope | None:
+        """The request's scope with its user, or None once it has been answered here
+        (sign-in, sign-out, refusal)."""
+        path, method = scope["path"], scope["method"]
+        token = _cookie(headers, SESSION_COOKIE)
+        user = self.sessions.user(token)
+        if method == "POST" and path in (LOGIN_PATH, LOGOUT_PATH):
+            problem = cross_site_problem(scope, headers)
+            if problem is not None:
+                await _refuse(send, 403, problem)
+            elif path == LOGOUT_PATH:
+                self.sessions.close(token)
+                self.on_sign_in(scope, "logout", user)
+                await _answer(send, 200, {"user": None},
+                              extra=[_session_cookie(scope, "", max_age=0)])
+            else:
+                await self._sign_in(scope, receive, send)
+            return None
+        if user is not None:
+            scope[USER_KEY] = user
+            return scope
+        if path.startswith("/static/"):
+            return scope  # the sign-in form's script and style
+        if method in ("GET", "HEAD") and _PAGE.match(path):
+            # the page's address stays: once signed in, a reload shows what was asked for
+            return {**scope, "path": LOGIN_PATH, "raw_path": LOGIN_PATH.encode()}
+        await _refuse(send, 401, "sign in first: open the page and give your name and "
+                                 "password")
+        return None
+
+    async def _sign_in(self, scope: Scope, receive: Receive, send: Send) -> None:
+        address = client_address(scope)
+        wait = math.ceil(self.throttle.wait(address))
+        if wait > 0:
+            await _refuse(send, 429, "too many wrong passwords from this address: try "
+                                     f"again in {wait} s", extra=[
+                (b"retry-after", str(wait).encode())])
+            return
+        body = await _read_body(receive, MAX_LOGIN_BYTES)
+        try:
+            data = json.loads(body or b"")
+            name, password = str(data.get("name", "")).strip(), str(data.get("password", ""))
+        except (ValueError, AttributeError):
+            name = password = ""
+        if not name or not password:
+            await _refuse(send, 400, "give your name and your password")
+            return
+        assert self.users is not None
+        # argon2 takes a tenth of a second on purpose: not on the event loop
+        if not await asyncio.to_thread(self.users.check, name, password):
+            self.throttle.wrong(address)
+            self.on_sign_in(scope, "login_failed", None)
+            await _refuse(send, 401, "wrong name or password")
+            return
+        self.throttle.right(address)
+        token = self.sessions.open(name)
+        self.on_sign_in(scope, "login", name)
+        await _answer(send, 200, {"user": name}, extra=[_session_cookie(scope, token)])
+
+
+def _session_cookie(scope: Scope, token: str, *, max_age: int | None = None
+                    ) -> tuple[bytes, bytes]:
+    secure = "; Secure" if scope.get("scheme") == "https" else ""
+    age = f"; Max-Age={max_age}" if max_age is not None else ""
+    return (b"set-cookie",
+            f"{SESSION_COOKIE}={token}; HttpOnly; SameSite=Strict; Path=/{age}{secure}".encode())
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes | None:
+    """The request's body, or None when it is longer than `limit` or the client left."""
+    body = b""
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            return None
+        body += message.get("body", b"")
+        if len(body) > limit:
+            return None
+        if not message.get("more_body"):
+            return body
+
+
+async def _answer(send: Send, status: int, data: Any,
+                  extra: list[tuple[bytes, bytes]] | None = None) -> None:
+    body = json.dumps(data).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"),
+                            (b"content-length", str(len(body)).encode()),
+                            (b"cache-control", b"no-store"),
+                            *(extra or []), *SECURITY_HEADERS]})
+    await send({"type": "http.response.body", "body": body})
+
+
 async def _refuse(send: Send, status: int, message: str,
                   extra: list[tuple[bytes, bytes]] | None = None) -> None:
     body = json.dumps({"error": message}).encode()
@@ -267,5 +390,6 @@ async def _refuse(send: Send, status: int, message: str,
     await send({"type": "http.response.body", "body": body})
 
 
-__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "Guard", "PasswordThrottle", "client_address",
-           "cross_site_problem", "csrf_token", "host_name", "is_loopback", "password_matches"]
+__all__ = ["CSRF_COOKIE", "CSRF_HEADER", "SESSION_COOKIE", "Guard", "PasswordThrottle",
+           "client_address", "cross_site_problem", "csrf_token", "host_name", "is_loopback",
+           "password_matches"]

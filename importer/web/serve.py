@@ -20,20 +20,23 @@ from typing import TextIO
 from ..entry import (
     EXIT_USAGE,
     Console,
-    add_logging_arguments,
-    add_sending_arguments,
+    Setting,
+    add_settings,
     enable_logging,
     read_token,
-    sending_settings,
+    settings_from_args,
     update_log_redactor,
 )
 from ..errors import ImporterError, UsageError
-from ..options import ImportOptions
+from ..options import ImportOptions, settings_fields
 from ..paths import LEDGER_ENV, default_ledger
 from ..pipeline import check_base_url
 from ..redact import Redactor
+from .activity import LOG_FILE
 from .files import DEFAULT_MAX_UPLOAD_BYTES
+from .instances import Instance, read_instances
 from .security import is_loopback
+from .users import Users, hash_password
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8000
@@ -67,11 +70,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help=f"file holding the page's password (else env {PASSWORD_ENV})")
     g.add_argument("--password", help="the page's password (visible to other users of this "
                    "machine in ps: prefer --password-file)")
+    g.add_argument("--users", type=Path, metavar="FILE",
+                   help="named users instead of one password: a file of NAME:HASH lines, a "
+                   "hash from --hash-password; the page asks for a name and password, and the "
+                   "activity log names who did what (needs wawp-importer[users])")
+    g.add_argument("--hash-password", action="store_true",
+                   help="print the hash of a password read from standard input (asked twice "
+                   "on a terminal), for a line NAME:HASH of the --users file, and exit")
     g.add_argument("--max-upload-mb", type=float, default=DEFAULT_MAX_UPLOAD_BYTES / 2**20,
                    help=f"largest file the page takes, in MB (default "
                    f"{DEFAULT_MAX_UPLOAD_BYTES // 2**20})")
-    add_logging_arguments(g, verbose_help="log every request, and the traceback of an "
-                          "internal error, on stderr (the token is masked)")
+    add_settings(p, server_settings("output"), group=g)
 
     g = p.add_argument_group("reached from other machines (any --host but loopback needs one)")
     g.add_argument("--certfile", type=Path, help="serve https with this TLS certificate (PEM, "
@@ -86,11 +95,22 @@ def build_parser() -> argparse.ArgumentParser:
                    help="serve another --host over plain http without a proxy: the password "
                    "and every uploaded number cross the network unencrypted")
 
-    g = p.add_argument_group("sending (as for wawp-import)")
-    g.add_argument("--default-region", help="ISO country code for national numbers, e.g. EG "
-                   "(env WAWP_DEFAULT_REGION); the page can change it per job")
-    add_sending_arguments(g)
+    g = p.add_argument_group("sending (as for wawp-import; the page can change the region "
+                             "per job)")
+    g.add_argument("--instances", type=Path, metavar="FILE",
+                   help="several WhatsApp numbers: a TOML file with one [[instance]] table "
+                   "per number (name, instance_id, token_file; optional default_region, rate, "
+                   "concurrency, base_url); the page then asks which number a file goes to. "
+                   "Without it, one instance from the environment or the flags below")
+    add_settings(p, server_settings("normalizing", "sending"), group=g)
     return p
+
+
+def server_settings(*groups: str, schemas: tuple[type, ...] = ()) -> list[Setting]:
+    """The settings of wawp-import that the server takes too (`Spec.server`), of `groups`
+    (and of `schemas`, when named)."""
+    return [(f, spec) for f, spec in settings_fields(*schemas)
+            if spec.server and spec.group in groups]
 
 
 def read_password(args: argparse.Namespace, env: dict[str, str], console: Console) -> str | None:
@@ -111,14 +131,39 @@ def read_password(args: argparse.Namespace, env: dict[str, str], console: Consol
     return env.get(PASSWORD_ENV, "").strip() or None
 
 
+def read_new_password(stdin: TextIO, console: Console) -> str:
+    """The password --hash-password hashes: asked twice on a terminal, else stdin's first line."""
+    if stdin.isatty():
+        import getpass
+
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            raise UsageError("the two passwords differ")
+    else:
+        password = stdin.readline().rstrip("\r\n")
+    if not password:
+        raise UsageError("no password given: type it, or pipe it into --hash-password")
+    return password
+
+
+def read_users(args: argparse.Namespace, password: str | None) -> Users | None:
+    """The users of --users, or None without it."""
+    if args.users is None:
+        return None
+    if password:
+        raise UsageError(f"--users and a password (--password, --password-file or "
+                         f"{PASSWORD_ENV}) are two ways of signing in: give one")
+    return Users.from_file(args.users)
+
+
 def options_from_args(args: argparse.Namespace, env: dict[str, str], token: str) -> ImportOptions:
     """The sending options every job starts from (each job brings its input and settings)."""
-    sending = sending_settings(args, env)
+    sending = settings_from_args(args, env, server_settings(
+        "normalizing", "sending", schemas=(ImportOptions,)))
     check_base_url(sending["base_url"], allow_insecure_http=args.allow_insecure_http)
     return ImportOptions(
         input=Path(),
         access_token=token,
-        default_region=args.default_region or env.get("WAWP_DEFAULT_REGION") or None,
         **sending,
         # the user's ledger, the one the command uses: the page and `wawp-import` share one
         # record of what each address book holds
@@ -203,33 +248,62 @@ def url_of(sock: socket.socket, *, tls: bool = False) -> str:
     return f"{scheme}://[{host}]:{port}/" if ":" in host else f"{scheme}://{host}:{port}/"
 
 
+def server_instances(args: argparse.Namespace, options: ImportOptions,
+                     console: Console) -> list[Instance] | None:
+    """The numbers of --instances (their tokens read now: one that cannot be read stops the
+    start), or None: the one instance of the environment and flags."""
+    if args.instances is None:
+        return None
+    given = [flag for flag, value in (("--instance-id", args.instance_id),
+                                      ("--token-file", args.token_file)) if value]
+    if given:
+        raise UsageError(f"--instances names every number with its own instance_id and "
+                         f"token_file: leave out {' and '.join(given)}")
+    instances, warnings = read_instances(args.instances.expanduser(), options)
+    for warning in warnings:
+        console.warn(warning)
+    return instances
+
+
 def banner(url: str, host: str, options: ImportOptions, data_dir: Path, *,
-           proxies: Sequence[str] = ()) -> list[str]:
+           proxies: Sequence[str] = (), users: Users | None = None,
+           instances: Sequence[Instance] | None = None) -> list[str]:
     """What the server says when it starts: where to go, where imports go, who can reach it."""
     lines = [f"wawp-import serve: open {url} in a browser (Ctrl-C stops the server)"]
-    if options.instance_id and options.access_token:
+    if instances:
+        lines.append(f"Imports go to {len(instances)} numbers (the page asks which): "
+                     + "; ".join(f"{i.name} (instance {i.options.instance_id} at "
+                                 f"{i.options.base_url})" for i in instances) + ".")
+    elif options.instance_id and options.access_token:
         lines.append(f"Imports go to WAWP instance {options.instance_id} at {options.base_url}.")
     else:
         lines.append("No WAWP instance ID or access token: the page can check files but not "
                      "import them. Set WAWP_INSTANCE_ID and WAWP_ACCESS_TOKEN (or --token-file).")
     lines.append(f"Jobs are kept in {data_dir.resolve()}.")
+    lines.append(f"Who did what is recorded in {data_dir.resolve() / LOG_FILE}.")
+    if users is not None:
+        lines.append(f"{len(users)} named user{'s' if len(users) != 1 else ''} sign in with "
+                     "their name and password.")
     if options.ledger is not None:
         lines.append(f"What each address book holds is recorded in {options.ledger} (shared "
                      "with wawp-import).")
+    how = ("sign in with their name and password" if users is not None else
+           "give the password (HTTP basic auth, any user name)")
     if proxies:
         lines.append(f"Behind a reverse proxy: X-Forwarded-Proto and X-Forwarded-For are "
                      f"trusted from {', '.join(proxies)} only; anyone reaching the page must "
-                     "give the password (HTTP basic auth, any user name).")
+                     f"{how}.")
     elif not is_loopback(host):
         encrypted = ("Connections are encrypted (https)." if url.startswith("https:") else
                      "The connection is not encrypted: use it on a trusted network only.")
         lines.append(f"Listening on {host}, beyond this machine: anyone who can reach it must "
-                     f"give the password (HTTP basic auth, any user name). {encrypted}")
+                     f"{how}. {encrypted}")
     return lines
 
 
 def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None,
-         out: TextIO | None = None, err: TextIO | None = None) -> int:
+         out: TextIO | None = None, err: TextIO | None = None,
+         stdin: TextIO | None = None) -> int:
     """Run the web app until Ctrl-C or SIGTERM; returns the exit code."""
     import uvicorn
 
@@ -241,6 +315,13 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
     console = Console(out, err, Redactor([env.get("WAWP_ACCESS_TOKEN", "")]))
     args = build_parser().parse_args(argv)
     args.access_token = None  # read_token's flag; serve has no --access-token
+    if args.hash_password:
+        try:
+            console.say(hash_password(read_new_password(stdin or sys.stdin, console)))
+        except ImporterError as exc:
+            console.warn(f"error: {exc}")
+            return EXIT_USAGE
+        return 0
     disable_logging = lambda: None  # noqa: E731
     try:
         disable_logging = enable_logging(console.redact, err=err if args.verbose else None,
@@ -249,8 +330,9 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", "")])
         update_log_redactor(console.redact)
         password = read_password(args, env, console)
+        users = read_users(args, password)
         proxies = trusted_proxies(args.forwarded_allow_ips)
-        check_binding(args.host, password, behind_proxy=bool(proxies))
+        check_binding(args.host, password, behind_proxy=bool(proxies), users=users is not None)
         check_certificate(args.certfile, args.keyfile)
         tls = args.certfile is not None
         check_clear_text(args.host, tls=tls, proxied=bool(proxies),
@@ -258,17 +340,22 @@ def main(argv: Sequence[str] | None = None, *, env: dict[str, str] | None = None
         if args.max_upload_mb <= 0:
             raise UsageError("--max-upload-mb must be more than 0")
         options = options_from_args(args, env, token)
+        instances = server_instances(args, options, console)
+        if instances:
+            console.redact = Redactor([token, env.get("WAWP_ACCESS_TOKEN", ""),
+                                       *(i.options.access_token for i in instances)])
+            update_log_redactor(console.redact)
         make_data_folder(args.data_dir)
         app = create_app(options, data_dir=args.data_dir, host=args.host, password=password,
                          max_upload_bytes=int(args.max_upload_mb * 2**20),
-                         behind_proxy=bool(proxies))
+                         behind_proxy=bool(proxies), users=users, instances=instances)
         sock = bind(args.host, args.port)
     except ImporterError as exc:
         console.warn(f"error: {exc}")
         disable_logging()
         return EXIT_USAGE
     for line in banner(url_of(sock, tls=tls), args.host, options, args.data_dir,
-                       proxies=proxies):
+                       proxies=proxies, users=users, instances=instances):
         console.say(line)
     config = uvicorn.Config(app, log_level="info" if args.verbose else "warning",
                             access_log=args.verbose, server_header=False,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from ..report.summary import (
     summary_to_dict,
 )
 from ..result_format import STATUS_COLOURS
-from .words import in_page_words
+from .words import PAGE_WORDS, in_page_words, row_detail
 
 #: Rows whose cells are kept to show as examples of a reason, per (status, reason).
 EXAMPLE_ROWS = 3
@@ -63,17 +64,17 @@ class ExampleRows:
 
     def __init__(self) -> None:
         self.rows: dict[tuple[str, int], dict[str, Any]] = {}
-        self._per_reason: dict[tuple[str, str], int] = {}
+        self._per_reason: dict[tuple[str, str, str], int] = {}
 
     def add(self, result: RowResult) -> None:
         if result.status not in REASON_STATUSES or len(self.rows) >= MAX_EXAMPLE_ROWS:
             return
-        key = (result.status.value, reason_of(result.detail))
+        key = (result.status.value, *reason_of(result))
         seen = self._per_reason.get(key, 0)
         if seen < EXAMPLE_ROWS:
             self._per_reason[key] = seen + 1
             self.rows.setdefault((result.status.value, result.row), {
-                "row": result.row, "detail": in_page_words(result.detail),
+                "row": result.row, "detail": row_detail(result), "code": key[1] or None,
                 "values": list(result.values)})
 
     def of(self, reason: ReasonCount) -> list[dict[str, Any]]:
@@ -89,9 +90,11 @@ def top_reasons(summary: Summary, examples: ExampleRows) -> list[dict[str, Any]]
     shown: list[dict[str, Any]] = []
     for status, reasons in by_status.items():
         for reason in reasons[:REASONS_SHOWN_PER_STATUS]:
-            shown.append({"status": status, "reason": in_page_words(reason.reason),
-                          "count": reason.count, "text": in_page_words(render_reason(reason)),
-                          "examples": examples.of(reason)})
+            if reason.problem is not None:  # the page's words for what these rows share
+                reason = replace(reason, reason=PAGE_WORDS.reason(reason.problem))
+            shown.append({"status": status, "code": reason.code or None,
+                          "reason": reason.reason, "count": reason.count,
+                          "text": render_reason(reason), "examples": examples.of(reason)})
         rest = sum(r.count for r in reasons[REASONS_SHOWN_PER_STATUS:])
         if rest:
             shown.append({"status": status, "reason": "other reasons", "count": rest,

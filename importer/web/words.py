@@ -1,8 +1,12 @@
-"""The pipeline's messages in the page's words.
+"""What the page says: row problems in its own words, and the other messages without flags.
 
-The reader and the normalizer explain themselves in the command line's terms ("give
---default-region", "Name it with --phone-column"); a person on the web page has boxes and
-lists instead. Every message the page shows passes through `in_page_words` first.
+A row's problem is data (importer/problems.py): `PAGE_WORDS` words it as the page would,
+from its code and parameters, where the command line names a flag ("give
+--default-region") and the page names a box or a button.
+
+The messages that are not row problems (the reader's notes on the table, the error that
+stopped a job) are still sentences made for the command line: `in_page_words` names each
+flag in them as the page names that setting.
 """
 
 from __future__ import annotations
@@ -11,21 +15,50 @@ import re
 import shlex
 
 from ..errors import ApiUnreachable, LedgerUnusable
+from ..models import RowResult
+from ..problems import Code, Problem, Words
+
+
+class PageWords(Words):
+    """Row problems in the page's words: a setting is named as the page shows it."""
+
+    REGION_HINT = "choose the region under Numbers and names"
+    NO_NAME = ("no name: the row has no name (\u201cuse the number as its name\u201d under "
+               "Numbers and names sends it anyway)")
+
+    def _phone(self, found: Problem) -> str:
+        if found.code is Code.PHONE_NO_COUNTRY_CODE and found.get("national"):
+            return ("a national number and no region: write it with + and the country code, "
+                    f"or {self.REGION_HINT}")
+        return super()._phone(found)
+
+    def _unchanged(self, found: Problem, day: str | None = None) -> str:
+        return (f"already in the address book: sent on {day or found['day']} with the same "
+                "name; \u201cSend again anyway\u201d sends it again")
+
+    def _canary_limit(self, found: Problem) -> str:
+        return f"not sent: beyond the first {found['limit']:,} contacts (a canary)"
+
+
+PAGE_WORDS = PageWords()
+
+
+def row_detail(result: RowResult) -> str:
+    """What the page says of one row: its problem in the page's words. A line of a results
+    file written before the problem code has only its detail, shown as it is."""
+    if result.problem is not None:
+        return PAGE_WORDS.detail(result.problem)
+    return result.detail
+
 
 #: Phrases first (they read better rewritten whole), then the bare flags.
 _PHRASES = (
-    ("or give --default-region", "or choose the region under Numbers and names"),
-    ("and no --default-region", "and no region"),
     ("Name it with --phone-column (a header or a column number)",
      "Give it the phone role in the Columns table"),
-    ("(--missing-name phone uses the number instead)",
-     "(\u201cuse the number as its name\u201d under Numbers and names sends it anyway)"),
     ("try another --encoding", "choose another encoding"),
     ("Use --encoding to choose.", "Choose another encoding if it looks wrong."),
     ("Use --encoding if the file is in another encoding.",
      "Choose another encoding if the file is in one."),
-    ("(Ctrl-C)", ""),
-    ("interrupted by the user", "stopped"),
 )
 _FLAGS = {
     "--default-region": "the region",
@@ -52,8 +85,9 @@ _FLAG = re.compile(r"--[a-z][a-z-]*[a-z]")
 
 
 def in_page_words(text: str) -> str:
-    """`text` without command-line flags: each is named as the page names that setting."""
-    if "--" not in text and "Ctrl-C" not in text and "interrupted by the user" not in text:
+    """A note or an error message without command-line flags: each is named as the page
+    names that setting. (Row problems are worded from their data: `PAGE_WORDS`.)"""
+    if "--" not in text:
         return text
     for phrase, words in _PHRASES:
         text = text.replace(phrase, words)
@@ -89,4 +123,4 @@ def error_in_page_words(exc: Exception) -> str:
             f"Ask whoever runs the server to {way_out}.")
 
 
-__all__ = ["error_in_page_words", "in_page_words"]
+__all__ = ["PAGE_WORDS", "PageWords", "error_in_page_words", "in_page_words", "row_detail"]

@@ -3,6 +3,7 @@ tests), and a client that behaves like the page (CSRF token, same Origin)."""
 
 from __future__ import annotations
 
+import json
 import re
 import signal
 import socket
@@ -10,7 +11,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
@@ -156,6 +157,29 @@ class PageClient(httpx.Client):
                 raise AssertionError(f"job {job_id} still {job['phase']} after {timeout} s: "
                                      f"{job['message']}")
             time.sleep(0.05)
+
+
+def instances_file(folder: Path, numbers: Mapping[str, Any], **keys: Any) -> Path:
+    """An instances file for `wawp-import serve --instances`: one [[instance]] per name in
+    `numbers`, each a sandbox (its instance, base URL and a token file of its token) or a
+    dict of the keys to write; `keys` are added to every sandbox's entry."""
+    folder.mkdir(parents=True, exist_ok=True)
+    lines = []
+    for name, number in numbers.items():
+        if isinstance(number, Mapping):
+            entry = dict(number)
+        else:
+            token_file = folder / f"{name.lower()}.token"
+            token_file.write_text(number.token, encoding="utf-8")
+            token_file.chmod(0o600)
+            entry = {"instance_id": number.instance_id, "token_file": token_file.name,
+                     "base_url": number.base_url, **keys}
+        lines.append("[[instance]]")
+        lines += [f"{key} = {json.dumps(value)}" for key, value in {"name": name, **entry}.items()]
+        lines.append("")
+    path = folder / "instances.toml"
+    path.write_text("\n".join(lines), encoding="utf-8")
+    return path
 
 
 def files_under(folder: Path) -> list[Path]:

@@ -28,15 +28,14 @@ const PROBLEMS = {
   invalid: { api_unreachable: "The WAWP API could not be reached" },
   failed: { api_unreachable: "The import could not run: the WAWP API could not be reached" },
 };
-// Each setting's box; an error about a setting is shown beside it (the columns: the table).
-const FIELDS = {
-  header_row: "header-row", sheet: "sheet", encoding: "encoding", delimiter: "delimiter",
-  default_region: "default-region", first_name_format: "first-name-format",
-  last_name_format: "last-name-format", phone_column: "mapping", phone_columns: "mapping",
-  name_column: "mapping", first_name_column: "mapping", last_name_column: "mapping",
-};
-const READING = ["sheet", "header_row", "encoding", "delimiter"];
+// Each setting's box, by the setting's name (filled from /api/info: settingBoxes); an error
+// about a setting is shown beside it (the columns' errors: beside the table).
+let FIELDS = {};
+// The settings about reading the file: changing one lets the columns be found again.
+let READING = [];
 const NAME_FIELDS = ["name_column", "first_name_column", "last_name_column"];
+// The settings shown in the column table rather than in a box of their own.
+const MAPPING = ["phone_column", "phone_columns", ...NAME_FIELDS];
 const ROLES = [["", "ignored"], ["phone", "phone"], ["first_name", "first name"],
   ["last_name", "last name"], ["name", "full name"]];
 const FILTERS = {
@@ -88,6 +87,9 @@ async function api(method, path, body, headers) {
   }
   const response = await fetch(path, init);
   const data = response.status === 204 ? {} : await response.json().catch(() => ({}));
+  // a named user's session ended (sign-out in another tab, a restarted server): the page
+  // shows the sign-in form again, and this page once signed in
+  if (response.status === 401 && info && info.users) location.reload();
   if (!response.ok) {
     const error = new Error(data.error || `the server answered ${response.status}`);
     error.field = data.field;
@@ -114,13 +116,20 @@ function sizeText(bytes) {
 
 async function start() {
   info = await api("GET", "/api/info");
-  const target = info.instance_id
+  const several = (info.instances || []).length > 1;
+  const target = several
+    ? `Imports go to ${info.instances.length} numbers: ${info.instances.map((i) => i.name).join(", ")}`
+    : info.instance_id
     ? `Imports go to instance ${info.instance_id} at ${info.base_url}`
     : "No WAWP instance configured: files can be checked, not imported";
   $("instance").textContent = target;
   $("instance").classList.toggle("warn", !info.can_import);
+  setUpAccount(info);  // activity.js
   const match = location.pathname.match(/^\/jobs\/([^/]+)$/);
-  if (match) {
+  if (location.pathname === "/activity") {
+    $("activity").hidden = false;
+    await startActivity();
+  } else if (match) {
     $("job").hidden = false;
     setUpJobPage();
     await loadJob(decodeURIComponent(match[1]));
@@ -133,7 +142,26 @@ async function start() {
 
 // -- home: upload and the list of jobs --------------------------------------------------------
 
+function severalNumbers() {
+  return (info.instances || []).length > 1;
+}
+
+function numberOf(item) {
+  // The number a job sends to, as /api/info has it; null when the server has it no more.
+  const numbers = info.instances || [];
+  if (!severalNumbers() && (item.instance === null || item.instance === undefined)) {
+    return numbers[0] || info;
+  }
+  return numbers.find((number) => number.name === item.instance) || null;
+}
+
 function setUpHome() {
+  if (severalNumbers()) {
+    // No number is chosen for the user: a file sent to the wrong number cannot be unsent.
+    $("number").append(...info.instances.map((number) =>
+      h("option", { value: number.name, text: `${number.name} (${number.instance_id})` })));
+    $("number-choice").hidden = false;
+  }
   $("job-filter").addEventListener("change", renderJobs);
   $("clear-unreadable").addEventListener("click", clearUnreadable);
   $("formats").textContent = "CSV, TSV or text files, Excel workbooks (.xlsx, .xls, .xlsm, "
@@ -172,8 +200,18 @@ function upload(file) {
       + "to allow larger files.", "error");
     return;
   }
+  let query = `name=${encodeURIComponent(file.name)}`;
+  if (severalNumbers()) {
+    if (!$("number").value) {
+      uploadStatus("Choose the number this file goes to first, then the file.", "error");
+      $("file").value = "";  // so that choosing the same file again is heard
+      $("number").focus();
+      return;
+    }
+    query += `&instance=${encodeURIComponent($("number").value)}`;
+  }
   const request = new XMLHttpRequest();
-  request.open("POST", `/api/jobs?name=${encodeURIComponent(file.name)}`);
+  request.open("POST", `/api/jobs?${query}`);
   request.setRequestHeader("X-CSRF-Token", CSRF);
   request.setRequestHeader("Content-Type", "application/octet-stream");
   request.upload.addEventListener("progress", (event) => {
@@ -267,7 +305,10 @@ function renderJobs() {
     body.append(h("tr", { "data-job": item.id, "data-phase": item.phase },
       h("td", {}, h("a", { href: `/jobs/${encodeURIComponent(item.id)}` },
         h("bdi", { text: safeName(item.name) })),
-        item.kind === "retry" ? h("span", { class: "tag", text: "retry" }) : null),
+        item.kind === "retry" ? h("span", { class: "tag", text: "retry" }) : null,
+        severalNumbers() && item.instance
+          ? h("span", { class: "tag number", "data-number": item.instance },
+            h("bdi", { text: item.instance })) : null),
       h("td", { text: new Date(item.created).toLocaleString() }),
       h("td", { class: phaseClass, text: status }),
       h("td", { text: counts })));
@@ -289,7 +330,41 @@ async function clearUnreadable() {
 
 // -- one job ----------------------------------------------------------------------------------
 
+function boxId(name) {
+  return name.replaceAll("_", "-");
+}
+
+function settingBoxes() {
+  // The page's settings come from their one definition (/api/info): those with words of
+  // their own get a box made here, a checkbox, a list of the choices or a text box.
+  const grid = $("normalizing").querySelector(".grid");
+  for (const setting of info.settings) {
+    const id = boxId(setting.name);
+    if (!setting.label || $(id)) continue;
+    const error = h("small", { class: "field-error", id: `${id}-error`, role: "alert", hidden: true });
+    if (setting.kind === "bool") {
+      grid.append(h("label", { class: "check" },
+        h("input", { id, name: setting.name, type: "checkbox" }), ` ${setting.label}`, error));
+    } else if (setting.choices) {
+      grid.append(h("label", {}, `${setting.label} `,
+        h("select", { id, name: setting.name, "aria-describedby": `${id}-error` },
+          setting.choices.map(([value, text]) => h("option", { value, text }))), error));
+    } else {
+      grid.append(h("label", {}, `${setting.label} `,
+        h("input", { id, name: setting.name, placeholder: setting.placeholder || null,
+          "aria-describedby": `${id}-error` }), error));
+    }
+  }
+  FIELDS = {};
+  for (const setting of info.settings) {
+    if (MAPPING.includes(setting.name)) FIELDS[setting.name] = "mapping";
+    else if ($(boxId(setting.name))) FIELDS[setting.name] = boxId(setting.name);
+  }
+  READING = info.settings.filter((setting) => setting.reading).map((setting) => setting.name);
+}
+
 function setUpJobPage() {
+  settingBoxes();
   const form = $("settings");
   form.addEventListener("submit", (event) => event.preventDefault());
   form.addEventListener("change", (event) => changeSetting(event.target));
@@ -482,7 +557,8 @@ function render(data) {
   document.title = `${safeName(job.name)} – WAWP importer`;
   $("job-name").replaceChildren(h("bdi", { text: safeName(job.name) }));
   $("job-meta").textContent = `Uploaded ${new Date(job.created).toLocaleString()}`
-    + (job.kind === "retry" ? " · re-sends the failed rows of an earlier import" : "");
+    + (job.kind === "retry" ? " · re-sends the failed rows of an earlier import" : "")
+    + (severalNumbers() && job.instance ? ` · to the number ${job.instance}` : "");
   let phase = phaseText(job);
   let phaseClass = `phase-${job.phase}`;
   const stopped = isStopped(job);
@@ -604,12 +680,12 @@ function renderForm() {
 
   renderMapping(table, settings);
   renderRegion(settings);
-  $("first-name-format").value = settings.first_name_format || "";
-  $("last-name-format").value = settings.last_name_format || "";
-  $("duplicates").value = settings.duplicates;
-  $("missing-name").value = settings.missing_name;
-  $("title-case").checked = settings.title_case;
-  $("all-numbers").checked = settings.all_numbers;
+  for (const setting of info.settings) {
+    if (!setting.label) continue;  // drawn above, each in its own way
+    const box = $(boxId(setting.name));
+    if (box.type === "checkbox") box.checked = Boolean(settings[setting.name]);
+    else box.value = settings[setting.name] ?? "";
+  }
   setFormDisabled(!job.can.edit);
   $("notes").replaceChildren(...(table ? table.notes : []).map((note) => h("li", { text: note })));
   $("region-warning").hidden = !job.region_warning;
@@ -667,13 +743,21 @@ function renderRegion(settings) {
   const box = $("default-region");
   if (document.activeElement !== box) box.value = settings.default_region || "";
   box.placeholder = "";
-  const source = settings.default_region && settings.default_region === info.default_region
-    && info.region_source ? ` (from ${info.region_source})` : "";
-  $("region-hint").textContent = settings.default_region
-    ? `Numbers written without a country code are read as ${settings.default_region} numbers${source}.`
+  // The region the check read the numbers in, when the box names none: the server's, the
+  // instance's own number's, or the one the numbers are plainly written in.
+  const number = numberOf(job) || {};
+  const used = settings.default_region || (job.region && job.region.code) || "";
+  let source = "";
+  if (!settings.default_region && used) {
+    source = job.region.source ? ` (from ${job.region.source})` : " (the server's setting)";
+  } else if (used === number.default_region && number.region_source) {
+    source = ` (from ${number.region_source})`;
+  }
+  $("region-hint").textContent = used
+    ? `Numbers written without a country code are read as ${used} numbers${source}.`
     : "No region: numbers written without a country code cannot be read. Type the country's "
       + "two-letter code (EG, SA, US…).";
-  $("region-hint").classList.toggle("field-error", !settings.default_region);
+  $("region-hint").classList.toggle("field-error", !used);
 }
 
 function countChips(counts) {
@@ -857,9 +941,12 @@ function renderImport() {
   const button = $("import");
   const toSend = job.to_send;
   const checked = job.phase === "checked" || job.can.import;
-  button.disabled = !job.can.import || !info.can_import;
+  const number = numberOf(job);
+  const canImport = Boolean(number && number.can_import);
+  button.disabled = !job.can.import || !canImport;
   let label = job.preview ? `Import ${plural(toSend, "contact", "contacts")}` : "Import";
-  if (info.instance_id) label += ` into instance ${info.instance_id}`;
+  if (severalNumbers() && number) label += ` into ${number.name}`;
+  else if (number && number.instance_id) label += ` into instance ${number.instance_id}`;
   button.textContent = label;
   // Nothing to send: say so instead of offering "Import 0 contacts".
   const nothing = Boolean(job.preview) && toSend === 0 && checked;
@@ -871,7 +958,7 @@ function renderImport() {
   $("already").textContent = already ? already.text : "";
   const resend = $("resend");
   resend.hidden = !job.can.resend;
-  resend.disabled = !info.can_import;
+  resend.disabled = !canImport;
   resend.textContent = already && toSend > 0
     ? `Send all ${fmt(already.of)} anyway, those already there too` : "Send again anyway";
   resend.className = toSend > 0 ? "quiet" : "primary";
@@ -881,7 +968,7 @@ function renderImport() {
   // One unfinished job offers one way on: send what is left (resumed here, or in a retry job).
   const remaining = $("remaining");
   remaining.hidden = !job.can.send_remaining;
-  remaining.disabled = !info.can_import;
+  remaining.disabled = !canImport;
   remaining.textContent = `Send the remaining ${plural(job.to_retry, "row", "rows")}`;
   const taken = job.retries.length ? job.retries[job.retries.length - 1] : null;
   $("taken").hidden = !taken;
