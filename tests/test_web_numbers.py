@@ -16,6 +16,7 @@ import pytest
 
 from importer import ImportOptions
 from importer.entry import EXIT_USAGE
+from importer.mappings import MappingStore, instance_key
 from importer.web import create_app, serve
 from importer.web.instances import read_instances
 from tests.support.cli import write_csv
@@ -217,6 +218,46 @@ def test_no_token_in_any_answer_or_file(serve_numbers: Callable[..., PageClient]
         assert not any(token in text for text in answers)
         for file in files_under(tmp_path / "data"):
             assert token.encode() not in file.read_bytes(), file
+
+
+# -- rows fixed in place, remembered mappings ----------------------------------------------------
+
+def test_a_fix_is_sent_to_its_jobs_number_and_the_mapping_remembered_there_only(
+        serve_numbers: Callable[..., PageClient], numbers: Path, sandbox: SandboxProcess,
+        other_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    """A job on the second number: its fixed row goes to that number's address book, and
+    the mapping of its import is proposed for the next file with its headers on that
+    number, never on the other one (the key is the job's number, not the server's)."""
+    data = tmp_path / "data"
+    client = serve_numbers(numbers, data_dir=data)
+    rows = contacts(2)
+    rows[2][1] = "+20 100 12"  # row 3: too short, fixed on the page
+    job = upload_to(client, write_csv(tmp_path / "crm.csv", rows), "Support")
+    assert [r["row"] for r in job["preview"]["fix_rows"]["rows"]] == [3]
+
+    response = client.change("POST", f"/api/jobs/{job['id']}/fixes",
+                             json={"row": 3, "field": "phone", "value": "+20 100 765 4321"})
+    assert response.status_code == 200, response.text
+    assert response.json()["row"]["chat_id"] == "201007654321@c.us"
+    client.wait(job["id"])
+    done = import_and_wait(client, job["id"])
+
+    assert done["summary"]["counts"] == {"ok": 2}
+    assert "201007654321@c.us" in chat_ids(other_sandbox)
+    assert chat_ids(sandbox) == set()
+    fixed = client.get("/api/activity", params={"action": "fix"}).json()["entries"]
+    assert [(e["job"], e["number"], e["detail"]) for e in fixed] == [
+        (job["id"], "Support", "row 3, phone")]  # never the number typed
+
+    later = write_csv(tmp_path / "crm-next.csv", contacts(1, start=10))
+    on_support = upload_to(client, later, "Support")
+    on_sales = upload_to(client, later, "Sales")
+    assert on_support["remembered"]["text"].startswith("Mapping as for crm.csv on ")
+    assert on_sales["remembered"] is None
+    store = MappingStore(data / "mappings.sqlite")
+    assert store.files(instance_key(other_sandbox.base_url, other_sandbox.instance_id)) == [
+        "crm.csv"]
+    assert store.files(instance_key(sandbox.base_url, sandbox.instance_id)) == []
 
 
 # -- a restart --------------------------------------------------------------------------------
