@@ -21,7 +21,9 @@ from importer.mappings import (
 )
 from importer.models import SourceRow, Status
 from importer.normalize import RowNormalizer
+from importer.normalize.outcomes import chunk_items
 from importer.options import ImportOptions
+from importer.problems import PHONE_CODES
 from importer.read.columns import ColumnMap
 
 HEADERS = ["Name", "Mobile", "Notes"]
@@ -51,6 +53,30 @@ def test_a_fixed_row_is_normalized_with_its_fix_and_reported_with_the_files_cell
     assert item.contact is not None and item.contact.chat_id == "201001234567@c.us"
     assert item.values == ("Mona Ali", "0100 12", "x")
     assert item.detail == "fixed: 'Mobile'"
+
+
+def test_a_fixed_row_normalized_on_a_worker_keeps_the_files_cells_and_its_note() -> None:
+    """The forked workers' path (`chunk_items`, long sending runs) makes a fixed row's item
+    as `prepare` does: normalized with the fix, reported with the file's cells."""
+    normalizer = RowNormalizer(ColumnMap(phone=1, name=0), headers=HEADERS,
+                               default_region="EG")
+    rows = list(RowFixes({3: {"Mobile": "0100 12"}, 4: {"Mobile": "0100 123 4567"}}).apply(
+        [SourceRow(2, ("Ahmed", "0100 765 4321", "")), SourceRow(3, ("Mona", "0100 1234567")),
+         SourceRow(4, ("Omar", "12"))], HEADERS))
+    # what a worker answers: the outcomes of each row's phone cell and name
+    answers = [normalizer.outcomes(normalizer.phone_cell(row.values),
+                                   normalizer.name_key(row.values)) for row in rows]
+
+    kept, invalid, fixed = chunk_items(rows, answers)
+
+    assert kept == normalizer.prepare(rows[0])[0]
+    assert invalid.status is Status.INVALID and invalid.values == ("Mona", "0100 1234567")
+    # the problem is the fixed cell's (the file's "0100 1234567" is a valid number)
+    assert invalid.problem is not None and invalid.problem.code in PHONE_CODES
+    assert invalid.detail.endswith("; fixed: 'Mobile'")
+    assert fixed.status is Status.READY and fixed.values == ("Omar", "12")
+    assert fixed.detail == "fixed: 'Mobile'"
+    assert [invalid, fixed] == [normalizer.prepare(rows[1])[0], normalizer.prepare(rows[2])[0]]
 
 
 def test_undoing_a_fix_and_saving_and_loading_the_file(tmp_path: Path) -> None:
