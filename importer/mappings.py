@@ -24,15 +24,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .errors import ConfigError, ImporterError
-from .options import ImportOptions, base_url_key
+from .options import ImportOptions, base_url_key, settings_fields
 
 if TYPE_CHECKING:
     from .pipeline import Plan
 
 MAPPINGS_NAME = "mappings.sqlite"
-#: The settings a mapping carries besides its columns (the page's, less the columns).
-REMEMBERED_SETTINGS = ("default_region", "first_name_format", "last_name_format", "duplicates",
-                       "missing_name", "title_case", "all_numbers", "encoding", "delimiter")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS mappings (
     instance TEXT NOT NULL,
@@ -152,6 +149,15 @@ class Mapping:
             "last_name_column": name(self.last_name_column)}
         values.update({k: v for k, v in self.settings.items() if k in REMEMBERED_SETTINGS})
         return values
+
+
+#: The settings a mapping carries besides its layout (sheet, header row, columns: fields of
+#: its own): every other setting the page may change (options.py, `page=True`), so a new one
+#: is remembered too.
+REMEMBERED_SETTINGS = tuple(
+    f.name for f, spec in settings_fields(ImportOptions)
+    if spec.page and f.name not in {m.name for m in dataclasses.fields(Mapping)}
+    and spec.many is None)  # phone_column: remembered as phone_columns
 
 
 def mapping_of(plan: Plan, file: str, *, clock: Callable[[], float] = time.time) -> Mapping:

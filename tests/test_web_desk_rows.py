@@ -161,6 +161,8 @@ def test_the_page_proposes_the_mapping_of_the_last_import_and_forgets_it_on_requ
     assert second["columns"]["phone"] == 2  # the fresh guess
     assert second["settings"]["title_case"] is False
     assert _upload(page, _weekly(tmp_path / "crm-third.csv"))["remembered"] is None
+    logged = page.get("/api/activity", params={"action": "forget_mapping"}).json()["entries"]
+    assert [(e["job"], e["file"]) for e in logged] == [(second["id"], "crm-next.csv")]
 
 
 def test_the_page_and_the_command_line_share_the_remembered_mappings(
