@@ -343,7 +343,9 @@ class Ledger:
                     raise
                 return result  # type: ignore[return-value]
             except sqlite3.OperationalError as exc:
-                busy = "locked" in str(exc) or "busy" in str(exc)
+                # SQLite's result code, not its words: the primary code is the low byte
+                busy = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY,
+                                                                         sqlite3.SQLITE_LOCKED)
                 if not busy or time.monotonic() - started >= LOCK_PATIENCE:
                     raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
                 self.wait(pause)
