@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ColumnError
+from ..notes import NoteCode, note
 from . import synonyms as syn
 from .scoring import MOSTLY_VALID, ColumnScore, Judge, looks_like_phone, score_columns
 
@@ -368,13 +369,9 @@ def _no_phone_column(headers: list[str], header_row: int | None,
     where = f"row {header_row}" if header_row else "the header row"
     phones = [h for h in headers if looks_like_phone(h)]
     if phones:
-        return ColumnError(
-            f"no header row found: {where} holds phone numbers ({phones[0]!r}), so the file "
-            "seems to have no header; use --no-header (columns are then named 1, 2, 3…, "
-            "e.g. --phone-column 2), or --header-row to name the header row")
-    why = f" ({'; '.join(refused)})" if refused else ""
-    return ColumnError(f"no phone column found; the columns are: {_listing(headers)}{why}. "
-                       "Name it with --phone-column (a header or a column number)")
+        return ColumnError(note=note(NoteCode.NO_HEADER_ROW, where=where, phone=phones[0]))
+    return ColumnError(note=note(NoteCode.NO_PHONE_COLUMN, columns=_listing(headers),
+                                 refused=tuple(refused)))
 
 
 @dataclass(frozen=True, slots=True)
