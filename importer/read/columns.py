@@ -81,7 +81,8 @@ GENERIC_RANK = 5
 WORK_RANK = 4
 #: Refused columns named in the plan, at most.
 _LISTED_REFUSED = 4
-_PIN_HINT = "--phone-column NAME pins one (repeat it for a fallback order)"
+#: How the command line pins the phone column (the page says it its own way).
+PIN_HINT = "--phone-column NAME pins one (repeat it for a fallback order)"
 
 
 def phone_rank(header: str) -> int | None:
@@ -157,7 +158,12 @@ class ColumnMap:
     name: int | None = None
     first_name: int | None = None
     last_name: int | None = None
+    #: Why the phone column was chosen (without how to pin another: see `phone_why`).
     phone_reason: str = ""
+    #: Why pinning the phone column may help: "close" (columns of one kind came close, the
+    #: first was used), "guess" (a guess from the cells, or a better-named column set back);
+    #: "" when it would not. Each surface says how to pin in its own words.
+    phone_pin: str = ""
     #: The other phone columns, best first: a row whose phone cell is empty or invalid
     #: uses the first of them that holds a valid number (none when the column was given).
     phone_alternatives: tuple[int, ...] = ()
@@ -174,11 +180,21 @@ class ColumnMap:
     #: Why the name column was taken when no header said name ("" when one did).
     name_reason: str = ""
 
-    def describe(self, headers: list[str]) -> str:
-        """One line for the plan: which header each role uses, and why."""
+    def phone_why(self, pin_hint: str = PIN_HINT) -> str:
+        """Why the phone column was chosen, and how to pin another (`pin_hint`) where that
+        may help."""
+        if self.phone_pin == "close":
+            return f"{self.phone_reason}: {pin_hint}"
+        if self.phone_pin:
+            return f"{self.phone_reason}; {pin_hint}"
+        return self.phone_reason
+
+    def describe(self, headers: list[str], pin_hint: str = PIN_HINT) -> str:
+        """One line for the plan: which header each role uses, and why (`pin_hint`: how this
+        audience pins the phone column)."""
         phone = f"phone {_quote(headers, self.phone)}"
         if self.phone_reason:
-            phone += f" ({self.phone_reason}"
+            phone += f" ({self.phone_why(pin_hint)}"
             if self.phone_alternatives:
                 # consecutive columns of one kind share their reason: 'Home Phone', 'Home
                 # Phone 2' (says home…)
@@ -270,6 +286,7 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
     others: tuple[int, ...] = ()
     alternative_reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    pin = ""
     if phone:
         phone_i, reason = resolve_column(headers, phone, what="phone"), "as asked"
         others = tuple(dict.fromkeys(i for spec in phone_fallbacks
@@ -278,7 +295,7 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
         alternative_reasons = ("as asked",) * len(others)
     else:
         choice = _choose_phone(headers, sample, judge, bare_lengths, header_row)
-        phone_i, reason, others = choice.phone, choice.reason, choice.others
+        phone_i, reason, others, pin = choice.phone, choice.reason, choice.others, choice.pin
         alternative_reasons, notes = choice.other_reasons, choice.notes
     first_i = resolve_column(headers, first_name, what="first name") if first_name else None
     last_i = resolve_column(headers, last_name, what="last name") if last_name else None
@@ -298,7 +315,8 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
     labels = tuple((i, label) for i in (phone_i, *others)
                    if (label := _label_column(headers, i)) is not None)
     return ColumnMap(phone=phone_i, name=name_i, first_name=first_i, last_name=last_i,
-                     phone_reason=reason, phone_alternatives=others, phone_labels=labels,
+                     phone_reason=reason, phone_pin=pin, phone_alternatives=others,
+                     phone_labels=labels,
                      alternative_reasons=alternative_reasons, phone_notes=notes,
                      nickname=nickname_i, company=company_i, name_reason=name_reason)
 
@@ -381,6 +399,7 @@ class _Choice:
     others: tuple[int, ...]
     other_reasons: tuple[str, ...]
     notes: tuple[str, ...]
+    pin: str = ""  # ColumnMap.phone_pin
 
 
 @dataclass(frozen=True, slots=True)
@@ -486,15 +505,16 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
             what = s.score.describe() if s.score else "is set back"
             notes.append(f"{_quote(headers, s.index)} {what}: not used, it is not the "
                          "contacts' own number")
-    reason = _reason_for(headers, best, usable)
+    reason, pin = _reason_for(headers, best, usable)
     notes += _refusals(headers, refused, scores)
     return _Choice(best.index, reason, tuple(s.index for s in rest),
-                   tuple(s.kind() for s in rest), tuple(notes))
+                   tuple(s.kind() for s in rest), tuple(notes), pin)
 
 
-def _reason_for(headers: list[str], best: _Source, usable: list[_Source]) -> str:
-    """Why `best` was chosen, what set better-named columns back, and whether another
-    column came close (then how to pin one)."""
+def _reason_for(headers: list[str], best: _Source,
+                usable: list[_Source]) -> tuple[str, str]:
+    """Why `best` was chosen and what set better-named columns back; and why pinning the
+    phone column may help (`ColumnMap.phone_pin`): another column came close, or a guess."""
     if best.evidence == "content":
         share = _share(best.score.written, best.score.filled)  # type: ignore[union-attr]
         reason = (f"no header says phone, but {share} of its filled cells are valid numbers "
@@ -521,11 +541,11 @@ def _reason_for(headers: list[str], best: _Source, usable: list[_Source]) -> str
                   or _label_column(headers, s.index) is None)]
     if close:
         names = " and ".join(_quote(headers, i) for i in (best.index, *(s.index for s in close)))
-        reason += (f"; {names} are close (the same kind of number), so the first is "
-                   f"used: {_PIN_HINT}")
-    elif best.setback or best.evidence in ("content", "ambiguous"):
-        reason += f"; {_PIN_HINT}"
-    return reason
+        return (f"{reason}; {names} are close (the same kind of number), so the first is "
+                "used"), "close"
+    if best.setback or best.evidence in ("content", "ambiguous"):
+        return reason, "guess"
+    return reason, ""
 
 
 def _setback_words(source: _Source) -> str:

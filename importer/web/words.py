@@ -69,6 +69,9 @@ SETTING_NAMES = {
     "duplicates": "the same-number-twice choice",
     "default_region": "the region",
 }
+#: How the page pins the phone column (the command line: --phone-column NAME).
+PAGE_PIN_HINT = ("giving a column the phone role in the Columns table pins one (give it to "
+                 "more for a fallback order)")
 #: Where the page shows what the reader found (encoding, delimiter, sheet, header row).
 READER_BOXES = "under \u201cWhat the reader found\u201d"
 
@@ -186,5 +189,5 @@ def error_in_page_words(exc: Exception) -> str:
             f"Ask whoever runs the server to {way_out}.")
 
 
-__all__ = ["PAGE_NOTE_WORDS", "PAGE_WORDS", "SETTING_NAMES", "PageNoteWords", "PageWords",
-           "error_in_page_words", "note_in_page_words", "row_detail"]
+__all__ = ["PAGE_NOTE_WORDS", "PAGE_PIN_HINT", "PAGE_WORDS", "SETTING_NAMES", "PageNoteWords",
+           "PageWords", "error_in_page_words", "note_in_page_words", "row_detail"]
