@@ -85,7 +85,7 @@ class PageNoteWords(NoteWords):
     never a flag; what whoever runs the server must do is said as theirs."""
 
     def setting(self, option: str) -> str:
-        return SETTING_NAMES.get(option, option.replace("_", " "))
+        return SETTING_NAMES.get(option, option)
 
     def _options_ignored(self, found: Note) -> str:
         settings = [self.setting(o) for o in found["options"]]
