@@ -117,26 +117,33 @@ def _key_phone_rank(key: str) -> int | None:
 def never_phone(header: str) -> str | None:
     """Why a column with this header is never a phone source (someone else's number, a fax,
     an ID, a date, an amount…), or None. A blank header says nothing."""
+    refusal = _never_phone(header)
+    return refusal[0] if refusal is not None else None
+
+
+def _never_phone(header: str) -> tuple[str, bool] | None:
+    """`never_phone`'s reason, and whether the header names something other than a number
+    (a column nobody expects to hold the phone: its refusal is not worth listing)."""
     if not header.strip():
         return None
     keys = header_keys(header)
     if not keys[0]:
-        return "its header names a number of something ('#')"
+        return "its header names a number of something ('#')", False
     for key in keys:
         words = set(key.split())
         for why, entries in _NEVER_PHONE:
             if any(entry <= words for entry in entries):
-                return why
+                return why, False
         if key in _NEVER_PHONE_KEYS:
-            return _NEVER_PHONE_KEYS[key]
+            return _NEVER_PHONE_KEYS[key], False
     if any(_key_phone_rank(key) is not None for key in keys):
         return None
     for key in keys:
         words = set(key.split())
         if words & _NUMBER_WORDS and not words & _ANY_PHONE_WORDS:
-            return "its header names a number of something other than a phone"
+            return "its header names a number of something other than a phone", False
         if words & _PHONE_EXCLUDE_WORDS:
-            return "its header names something other than the number"
+            return "its header names something other than the number", True
     return None
 
 
@@ -452,13 +459,16 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
         named = {i: phone_rank(header(i)) is not None for i in range(width)}
         scores = {s.index: s for s in score_columns(sample, named, judge, bare_lengths)}
     refused: dict[int, str] = {}
+    about_else: set[int] = set()  # refused as about something else: not worth listing
     ranked: dict[int, int] = {}
     ambiguous: dict[int, int] = {}
     generic: list[int] = []
     for i in range(width):
         score = scores.get(i)
-        if (why := never_phone(header(i))) is not None:
-            refused[i] = why
+        if (refusal := _never_phone(header(i))) is not None:
+            refused[i] = refusal[0]
+            if refusal[1]:
+                about_else.add(i)
         elif score is not None and score.dated:
             refused[i] = "its cells are dates"
         elif (rank := phone_rank(header(i))) == GENERIC_RANK:
@@ -484,7 +494,7 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
         sources = [_Source(i, GENERIC_RANK + 1, "content", scores[i]) for i in range(width)
                    if i in scores and i not in refused and written(i)]
     if not sources:
-        listed = _refusals(headers, refused, scores, everything=True)
+        listed = _refusals(headers, refused, scores, about_else, everything=True)
         raise _no_phone_column(headers, header_row, listed)
     if any(s.rank <= 1 for s in sources):
         # beside a mobile column, a bare "Phone" is the office line a CRM keeps
@@ -506,7 +516,7 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
             notes.append(f"{_quote(headers, s.index)} {what}: not used, it is not the "
                          "contacts' own number")
     reason, pin = _reason_for(headers, best, usable)
-    notes += _refusals(headers, refused, scores)
+    notes += _refusals(headers, refused, scores, about_else)
     return _Choice(best.index, reason, tuple(s.index for s in rest),
                    tuple(s.kind() for s in rest), tuple(notes), pin)
 
@@ -562,9 +572,10 @@ def _share(part: int, whole: int) -> str:
 
 
 def _refusals(headers: list[str], refused: dict[int, str], scores: dict[int, ColumnScore],
-              *, everything: bool = False) -> list[str]:
+              about_else: set[int], *, everything: bool = False) -> list[str]:
     """The refused columns a person might have expected to be used: their header names a
-    phone or a number, or most of their cells would parse as numbers."""
+    phone or a number, or most of their cells would parse as numbers (`about_else`: those
+    whose header names something other than a number, never listed unless `everything`)."""
     listed = []
     for i, why in refused.items():
         header = headers[i] if i < len(headers) else ""
@@ -573,7 +584,7 @@ def _refusals(headers: list[str], refused: dict[int, str], scores: dict[int, Col
         filled = score is None or score.filled > 0
         parses = score is not None and score.filled and score.valid + score.dates >= (
             MOSTLY_VALID * score.filled)
-        about = why == "its header names something other than the number"
+        about = i in about_else
         expected = (words & (_ANY_PHONE_WORDS | _NUMBER_WORDS | _GENERIC_NUMBER_KEYS)
                     or not header_key(header) and header.strip())
         if (everything and expected) or (filled and not about and (expected or parses)):
