@@ -53,6 +53,9 @@ class NoteCode(StrEnum):
     NOT_A_CHOICE = "not_a_choice"                # option, value, choices
     SESSION_ANSWER_UNEXPECTED = "session_answer_unexpected"  # reason, attempts, from_api
     SESSION_INFO_MISSING = "session_info_missing"  # base_url
+    JOURNAL_UNFINISHED = "journal_unfinished"    # journal (its path)
+    NOTHING_TO_RESUME = "nothing_to_resume"      # journal, results (paths)
+    RESUME_CHANGED = "resume_changed"            # changes (the journal's words for each)
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,6 +252,25 @@ class NoteWords:
     def _session_info_missing(self, found: Note) -> str:
         return (f"session check failed: {found['base_url']} has no GET /v2/session/info (HTTP "
                 "404): check --base-url, or add --skip-preflight for an API without it")
+
+
+    def _journal_unfinished(self, found: Note) -> str:
+        return (f"an unfinished run left its journal {found['journal']}: add --resume to send "
+                "only the rows not yet sent ok, or --force to start over and send every row "
+                "again")
+
+    def _nothing_to_resume(self, found: Note) -> str:
+        return (f"nothing to resume: there is no journal {found['journal']} (a run that went "
+                f"through every row removes it, and its results are in {found['results']}); "
+                "run without --resume")
+
+    def _resume_changed(self, found: Note) -> str:
+        return (f"cannot resume: {'; '.join(found['changes'])}. Rows sent before may not be "
+                "the rows of this input; " + self._resume_anyway())
+
+    def _resume_anyway(self) -> str:
+        return ("add --force to resume anyway, or run without --resume (and with --force) to "
+                "send every row again")
 
 
 #: The command line's words (an error's message).

@@ -146,6 +146,21 @@ class PageNoteWords(NoteWords):
         return (f"{PROXY_HINT}: ask whoever runs this server to check the base URL it was "
                 "started with and its network")
 
+    def _journal_unfinished(self, found: Note) -> str:
+        return ("an unfinished import left its journal: \u201cSend the remaining rows\u201d "
+                "sends only the rows not yet sent ok, or upload the file again to send every "
+                "row again")
+
+    def _nothing_to_resume(self, found: Note) -> str:
+        return ("nothing to resume: this import has no journal left (an import that went "
+                "through every row removes it, and its results are here); upload the file "
+                "again to import it anew")
+
+    def _resume_anyway(self) -> str:
+        return ("it was not resumed: upload the file again to send every row again, or ask "
+                "whoever runs this server to start it with the instance and API address this "
+                "import began with")
+
     def _session_info_missing(self, found: Note) -> str:
         return (f"session check failed: {found['base_url']} has no GET /v2/session/info (HTTP "
                 "404): ask whoever runs this server to check the base URL it was started with")

@@ -43,4 +43,8 @@ SAMPLES: dict[NoteCode, Note] = {n.code: n for n in (
     note(NoteCode.SESSION_ANSWER_UNEXPECTED, reason="HTTP 200 that is not JSON", attempts=3,
          from_api=False),
     note(NoteCode.SESSION_INFO_MISSING, base_url="https://api.example"),
+    note(NoteCode.JOURNAL_UNFINISHED, journal="a.results.csv.journal.jsonl"),
+    note(NoteCode.NOTHING_TO_RESUME, journal="a.results.csv.journal.jsonl",
+         results="a.results.csv"),
+    note(NoteCode.RESUME_CHANGED, changes=("the API address changed (http://a → http://b)",)),
 )}
