@@ -65,7 +65,7 @@ from .views import (
     summary_view,
     table_view,
 )
-from .words import PAGE_PIN_HINT, error_in_page_words
+from .words import PAGE_PIN_HINT, error_in_page_words, message_in_page_words
 
 log = logging.getLogger(__name__)
 
@@ -202,7 +202,7 @@ class JobRunner:
             job.update(phase=INTERRUPTED, stopped=SERVER_KILLED,
                        remaining=self._remaining_after_failure(job),
                        message="the results could not be rebuilt from the journal: "
-                               + self.redact(error_in_page_words(exc)))
+                               + self.redact(message_in_page_words(exc)))
             return
         except Exception as exc:  # a bug: one line on the page, the traceback in the log
             log.error("job %s: internal error", job.id, exc_info=exc)

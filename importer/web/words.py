@@ -174,6 +174,13 @@ def note_in_page_words(found: Note) -> str:
     return PAGE_NOTE_WORDS.say(found)
 
 
+def message_in_page_words(exc: Exception) -> str:
+    """An error's message in the page's words: its note's, when it has one; else its own
+    words as they are (an OS error's, say), never rewritten."""
+    found = getattr(exc, "note", None)
+    return note_in_page_words(found) if isinstance(found, Note) else str(exc)
+
+
 def error_in_page_words(exc: Exception) -> str:
     """The message of an error that stopped a job, in the page's words: from its note (its
     facts as data) when it has one, never by reading its message.
@@ -187,9 +194,7 @@ def error_in_page_words(exc: Exception) -> str:
                 "the base URL this server was started with (--base-url or WAWP_BASE_URL) and "
                 "this server's network connection, then try again.")
     if not isinstance(exc, LedgerUnusable):
-        found = getattr(exc, "note", None)
-        # an error without a note has words of its own only (an OS error's, say): as they are
-        return note_in_page_words(found) if found is not None else str(exc)
+        return message_in_page_words(exc)
     ledger = shlex.quote(str(exc.path))
     if exc.problem in ("empty", "not_sqlite", "foreign", "damaged", "folder"):
         way_out = (f"restore it from a backup, rebuild it from earlier results (wawp-import "
@@ -205,4 +210,5 @@ def error_in_page_words(exc: Exception) -> str:
 
 
 __all__ = ["PAGE_NOTE_WORDS", "PAGE_PIN_HINT", "PAGE_WORDS", "SETTING_NAMES", "PageNoteWords",
-           "PageWords", "error_in_page_words", "note_in_page_words", "row_detail"]
+           "PageWords", "error_in_page_words", "message_in_page_words", "note_in_page_words",
+           "row_detail"]
