@@ -543,9 +543,10 @@ def check_ledger(path: Path, *, writable: bool = True) -> None:
                 said = " ".join(map(str, problems)).replace("*** in database main ***", "")
                 raise LedgerUnusable(path, "damaged", " ".join(said.split()))
     except sqlite3.DatabaseError as exc:
-        # "file is not a database", "database disk image is malformed", "unable to open…"
-        problem = "unreadable" if isinstance(exc, sqlite3.OperationalError) and "open" in str(
-            exc) else "damaged"
+        # "file is not a database", "database disk image is malformed", "unable to open…":
+        # told apart by SQLite's result code (the primary code is the low byte)
+        cannot_open = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN
+        problem = "unreadable" if cannot_open else "damaged"
         raise LedgerUnusable(path, problem, str(exc)) from None
 
 
