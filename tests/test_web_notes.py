@@ -113,3 +113,11 @@ def test_what_the_page_says_of_a_file_names_no_flag(client: PageClient, tmp_path
     sentences = said(job)
     assert any(expected in s for s in sentences), sentences
     assert not [s for s in sentences if "--" in s]
+
+
+def test_an_encoding_that_cannot_decode_the_file_is_shown_beside_its_box(
+        client: PageClient, tmp_path: Path) -> None:
+    job = with_setting(client, upload_and_check(client, invalid_utf8(tmp_path)),
+                       encoding="utf-8")
+    assert job["phase"] == "invalid" and job["field"] == "encoding"
+    assert job["message"].startswith("bad.csv cannot be decoded as utf-8 at byte ")
