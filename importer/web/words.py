@@ -70,8 +70,8 @@ SETTING_NAMES = {
     "default_region": "the region",
 }
 #: How the page pins the phone column (the command line: --phone-column NAME).
-PAGE_PIN_HINT = ("giving a column the phone role in the Columns table pins one (give it to "
-                 "more for a fallback order)")
+PAGE_PIN_HINT = ("giving a column the phone role in the Columns table pins one (give more "
+                 "columns the role for a fallback order)")
 #: Where the page shows what the reader found (encoding, delimiter, sheet, header row).
 READER_BOXES = "under \u201cWhat the reader found\u201d"
 
