@@ -56,6 +56,7 @@ from .errors import (
     OutputError,
 )
 from .models import RowResult, Status, Summary
+from .notes import NOTE_WORDS
 from .options import ImportOptions, settings_fields
 from .paths import default_ledger, default_verify_cache
 from .redact import Redactor
@@ -179,7 +180,7 @@ def describe_plan(plan: Plan) -> str:
         text += (f"\nRegion {plan.region}, from {plan.region_source}; --default-region to "
                  "change.")
     for note in info.notes:
-        text += f"\n{note}"
+        text += f"\n{NOTE_WORDS.say(note)}"
     if plan.fixes and plan.options.fixes is not None:
         count = len(plan.fixes.rows)
         text += (f"\nFixes: {count:,} row{'s' if count != 1 else ''} from "

@@ -27,9 +27,20 @@ from __future__ import annotations
 from pathlib import Path
 from types import MappingProxyType
 
+from .notes import NOTE_WORDS, Note
+
 
 class ImporterError(Exception):
-    """Base class of every error the importer raises on purpose."""
+    """Base class of every error the importer raises on purpose.
+
+    `note` is what went wrong as data (a code and its parameters), when the error has one:
+    the message is then the command line's words for it, and another surface (the page)
+    words the note itself instead of reading the message.
+    """
+
+    def __init__(self, *args: object, note: Note | None = None) -> None:
+        super().__init__(*(args or ((NOTE_WORDS.say(note),) if note is not None else ())))
+        self.note = note
 
 
 class UsageError(ImporterError):
@@ -39,8 +50,9 @@ class UsageError(ImporterError):
     the problem is with one: a surface can show the message beside that setting.
     """
 
-    def __init__(self, *args: object, option: str | None = None) -> None:
-        super().__init__(*args)
+    def __init__(self, *args: object, option: str | None = None,
+                 note: Note | None = None) -> None:
+        super().__init__(*args, note=note)
         self.option = option
 
 

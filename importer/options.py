@@ -29,6 +29,7 @@ from typing import Any, Literal, Self
 from urllib.parse import urlsplit, urlunsplit
 
 from .errors import ConfigError
+from .notes import NoteCode, note
 
 DEFAULT_BASE_URL = "https://api.wawp.net"
 #: A real WhatsApp number is throttled or flagged when it is hammered; see README "Pacing".
@@ -503,8 +504,8 @@ def check_policies(**values: str) -> None:
     for name, value in values.items():
         choices = specs[name].choices or {}
         if value not in choices:
-            raise ConfigError(f"{flag_of(name)} must be one of {', '.join(choices)}, "
-                              f"not {value!r}")
+            raise ConfigError(note=note(NoteCode.NOT_A_CHOICE, option=name, value=value,
+                                        choices=tuple(choices)), option=name)
 
 
 def parse_age(text: str) -> float:

@@ -322,3 +322,24 @@ def test_the_command_the_page_and_run_import_share_the_users_ledger(own_home: Pa
         == own_home / "elsewhere.sqlite"
     flagged = cli.build_parser().parse_args(["x.csv", "--ledger", "mine.sqlite"])
     assert cli.options_from_args(flagged, env, "").ledger == Path("mine.sqlite")
+
+
+@pytest.mark.parametrize(("code", "message", "problem"), [
+    (sqlite3.SQLITE_CANTOPEN, "unable to reach the file", "unreadable"),
+    (sqlite3.SQLITE_CORRUPT, "could not open page 6", "damaged"),
+])
+def test_a_ledger_sqlite_refuses_is_told_by_its_result_code_not_its_words(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, code: int, message: str,
+        problem: str) -> None:
+    path = tmp_path / "ledger.sqlite"
+    assert create_ledger(path)
+    refusal = sqlite3.OperationalError(message)
+    refusal.sqlite_errorcode = code  # type: ignore[attr-defined]
+
+    def refuse(_: Path) -> sqlite3.Connection:
+        raise refusal
+
+    monkeypatch.setattr("importer.report.ledger._connect_read_only", refuse)
+    with pytest.raises(LedgerUnusable) as raised:
+        check_ledger(path)
+    assert raised.value.problem == problem

@@ -185,12 +185,12 @@ def test_a_template_composes_a_name_without_dangling_separators(
 ])
 def test_a_bad_template_is_a_column_error(template: str, message: str) -> None:
     with pytest.raises(ColumnError, match=message.replace("{", r"\{").replace("}", r"\}")):
-        NameTemplate(template, HEADERS, option="--last-name-format")
+        NameTemplate(template, HEADERS, option="last_name_format")
 
 
 def test_a_template_error_names_the_option_and_the_columns() -> None:
     with pytest.raises(ColumnError) as info:
-        NameTemplate("{Dept}", HEADERS, option="--last-name-format")
+        NameTemplate("{Dept}", HEADERS, option="last_name_format")
     assert str(info.value).startswith("--last-name-format '{Dept}'")
     assert "'First Name', 'Last Name', 'Company', 'Role', 'Phone'" in str(info.value)
 

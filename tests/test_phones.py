@@ -16,6 +16,7 @@ from importer.normalize.phones import (
     PhoneNormalizer,
     check_region,
     display_number,
+    is_mobile,
     region_of_chat_id,
 )
 
@@ -343,3 +344,17 @@ def test_region_of_chat_id(chat_id, region):
 ])
 def test_multi_value_cells_as_exports_write_them(cell, chat_id):
     assert PhoneNormalizer("SA").normalize(cell).chat_id == chat_id
+
+
+@pytest.mark.parametrize(("cell", "mobile"), [
+    ("010 0123 4567", True),                 # an Egyptian mobile
+    ("02 2345 6789", False),                 # a Cairo landline
+    ("02 2345 6789 ext. 12", False),         # a landline with a note of its own
+    ("0100 123 4567 / 02 2345 6789", True),  # the cell's mobile is the one used
+    ("+1 201 555 0123", True),               # US: a number that may be a mobile counts as one
+])
+def test_whether_a_number_is_a_mobile_comes_from_its_type_not_its_words(cell, mobile):
+    result = PhoneNormalizer("EG").normalize(cell)
+    assert result.mobile is mobile and is_mobile(result) is mobile
+    # the words are for people: rewording (or dropping) them changes no decision
+    assert is_mobile(result._replace(detail="")) is mobile

@@ -13,6 +13,7 @@ from importer.problems import WORDS, Code, problem
 from importer.read import open_table
 from importer.read.csvfile import sniff_delimiter
 from importer.read.limits import MAX_CELL_CHARS, MAX_COLUMNS, MAX_RECORD_CHARS
+from tests.support.notes import notes_of
 
 ROWS = "Name,Phone\nJosé Müller,+20 100 123 4567\nZoë Façade,01001234567\n"
 
@@ -69,7 +70,7 @@ def test_invalid_utf8_bytes_are_replaced_and_noted_not_fatal(tmp_path):
     assert table.info.encoding == "utf-8"
     rows = list(table.rows)
     assert [r.values[0] for r in rows] == ["José", "Bad \ufffd byte", "Zoë"]
-    assert any("not valid utf-8, first at byte 26 (line 3)" in n for n in table.info.notes)
+    assert any("not valid utf-8, first at byte 26 (line 3)" in n for n in notes_of(table))
 
 
 def test_given_encoding_wins_and_a_wrong_one_fails_before_anything_is_read(tmp_path):
@@ -248,4 +249,4 @@ def test_rows_stream_lazily(tmp_path):
 
 def test_a_sheet_option_on_a_text_file_is_noted(tmp_path):
     table = open_table(write(tmp_path, ROWS), sheet="Data")
-    assert any("--sheet Data was ignored" in n for n in table.info.notes)
+    assert any("--sheet Data was ignored" in n for n in notes_of(table))

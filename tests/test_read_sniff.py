@@ -13,6 +13,7 @@ import pytest
 from importer.errors import InputFileError
 from importer.read import open_table
 from importer.read.limits import MAX_PACK_RATIO, MAX_UNPACKED_BYTES
+from tests.support.notes import notes_of
 
 
 def xlsx(path: Path) -> Path:
@@ -30,7 +31,7 @@ def test_an_xls_that_is_really_tab_separated_text_is_read_as_text(tmp_path):
     assert table.info.kind == "csv"
     assert table.info.delimiter == "\t"
     assert [r.values for r in table.rows] == [("José", "0100")]
-    assert table.info.notes == [
+    assert notes_of(table) == [
         "crm-export.xls is named .xls but holds delimited text; it was read as text."]
 
 
@@ -59,7 +60,7 @@ def test_a_workbook_named_csv_is_read_as_a_workbook(tmp_path):
     table = open_table(path)
     assert table.info.kind == "xlsx"
     assert [r.values for r in table.rows] == [("Ann", "0100")]
-    assert "is named .csv but is an XLSX workbook" in table.info.notes[0]
+    assert "is named .csv but is an XLSX workbook" in notes_of(table)[0]
 
 
 @pytest.mark.parametrize(("data", "what"), [

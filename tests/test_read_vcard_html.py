@@ -11,6 +11,7 @@ import pytest
 from importer.cli import main
 from importer.errors import InputFileError
 from importer.read import open_table
+from tests.support.notes import notes_of
 
 CARDS = ("BEGIN:VCARD\r\nVERSION:2.1\r\n"
          "N;CHARSET=UTF-8;ENCODING=QUOTED-PRINTABLE:M=C3=BCller;J=C3=BCrgen;;;\r\n"
@@ -50,8 +51,8 @@ def test_a_vcard_is_found_by_its_content_whatever_its_name(tmp_path):
     path.write_text(CARDS, encoding="utf-8")
     table = open_table(path)
     assert table.info.kind == "vcard"
-    assert table.info.notes == ["export.txt is named .txt but holds vCard contacts; it was "
-                                "read as such."]
+    assert notes_of(table) == ["export.txt is named .txt but holds vCard contacts; it was "
+                               "read as such."]
 
 
 def test_an_html_table_saved_as_xls_is_read(tmp_path):
@@ -82,7 +83,7 @@ def test_of_several_html_tables_the_one_with_a_phone_header_is_read(tmp_path):
                     "</body></html>", encoding="utf-8")
     table = open_table(path)
     assert [r.values for r in table.rows] == [("Ana", "+34 612 345 678")]
-    assert table.info.notes[-2:] == [
+    assert notes_of(table)[-2:] == [
         "Table 2 of the 3 in the page was read (a 'Mobile' column, with phone-like cells).",
         "Table 3 has phone numbers too; the first in the page was read."]
 

@@ -16,6 +16,7 @@ from importer.errors import InputFileError, SheetError
 from importer.problems import WORDS
 from importer.read import open_table
 from importer.read.sheets import SheetScore
+from tests.support.notes import notes_of
 
 FIXTURES = Path(__file__).parent / "fixtures"
 YELLOW = PatternFill("solid", fgColor="FFFF00")
@@ -211,7 +212,7 @@ def test_without_phones_anywhere_a_sheet_named_like_a_summary_is_read_last(tmp_p
     data.append(["Ann", "Rome"])
     table = open_table(save(tmp_path, book))
     assert (table.info.sheet, table.info.sheet_reason) == ("Data", "no sheet shows a phone column")
-    assert table.info.notes == ["Also in the file: 'Summary' (no phone column, 3 rows)."]
+    assert notes_of(table) == ["Also in the file: 'Summary' (no phone column, 3 rows)."]
 
 
 def test_a_phone_header_beats_more_phone_like_cells(tmp_path):

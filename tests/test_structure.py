@@ -106,7 +106,7 @@ LAYERS = {
     # a module may import its own layer's or any lower layer's modules, never a higher one
     "importer.models": 0, "importer.errors": 0, "importer.options": 0, "importer.redact": 0,
     "importer.atomic": 0, "importer.result_format": 0, "importer.config": 0,
-    "importer.paths": 0, "importer.problems": 0,
+    "importer.paths": 0, "importer.problems": 0, "importer.notes": 0,
     "importer.read": 1, "importer.normalize": 1, "importer.send": 1, "importer.report": 1,
     "importer.fixes": 1,
     "importer.pipeline": 2, "importer.stages": 2, "importer.mappings": 2,

@@ -10,7 +10,6 @@ import pytest
 
 from importer import ImportOptions
 from importer.web.region import instance_number, region_warning
-from importer.web.words import in_page_words
 
 US = [f"(201) 555-{100 + i:04d}" for i in range(10)]
 EG = [f"0100 {5000000 + i:07d}" for i in range(10)]
@@ -67,14 +66,3 @@ def test_an_api_that_cannot_answer_gives_no_instance_number() -> None:
     refused = httpx.MockTransport(lambda request: httpx.Response(401, json={}))
     assert instance_number(options, transport=refused) is None
     assert instance_number(ImportOptions(input=Path())) is None
-
-
-@pytest.mark.parametrize(("cli", "page"), [
-    ("no phone column found; the columns are: A, B. Name it with --phone-column (a header or a "
-     "column number)", "no phone column found; the columns are: A, B. Give it the phone role "
-     "in the Columns table"),
-    ("bigger than --max-rows 10", "bigger than the row limit 10"),
-    ("plain words stay as they are", "plain words stay as they are"),
-])
-def test_the_page_speaks_without_flags(cli: str, page: str) -> None:
-    assert in_page_words(cli) == page

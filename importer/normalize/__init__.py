@@ -84,9 +84,9 @@ class RowNormalizer:
         self.workers = workers
         self._pool = WorkerPool(self, workers)
         self.first_template = (NameTemplate(first_name_format, headers,
-                                            option="--first-name-format")
+                                            option="first_name_format")
                                if first_name_format else None)
-        self.last_template = (NameTemplate(last_name_format, headers, option="--last-name-format")
+        self.last_template = (NameTemplate(last_name_format, headers, option="last_name_format")
                               if last_name_format else None)
         # the cells names are made from, in a fixed order: the key of the name cache
         used = [columns.first_name, columns.last_name, columns.name, columns.nickname,

@@ -28,6 +28,7 @@ from functools import lru_cache
 from nameparser.config import CONSTANTS
 
 from ..errors import ColumnError
+from ..notes import NoteCode, note
 
 #: Longest first or last name sent; longer ones are cut, with a note. Generous on purpose:
 #: a longer "name" is a pasted paragraph or a merged cell, not a name.
@@ -275,7 +276,10 @@ class NameTemplate:
     - text before the first or after the last field is kept when any field has text.
     """
 
-    def __init__(self, template: str, headers: Sequence[str], *, option: str = "template") -> None:
+    def __init__(self, template: str, headers: Sequence[str], *,
+                 option: str | None = None) -> None:
+        """`option` is the setting the template is (an ImportOptions field such as
+        "last_name_format"), for its errors to name."""
         self.template = template
         literals, names = _parse_template(template, option)
         self.columns = tuple(_resolve_header(name, headers, template, option) for name in names)
@@ -313,7 +317,7 @@ class NameTemplate:
         return clean("".join(parts))
 
 
-def _parse_template(template: str, option: str) -> tuple[list[str], list[str]]:
+def _parse_template(template: str, option: str | None) -> tuple[list[str], list[str]]:
     literals, names = [], []
     literal: list[str] = []
     i = 0
@@ -325,15 +329,15 @@ def _parse_template(template: str, option: str) -> tuple[list[str], list[str]]:
         elif ch == "{":
             end = template.find("}", i + 1)
             if end < 0:
-                raise ColumnError(f"{option} {template!r}: a '{{' without its '}}' "
-                                  "(write {{ for a literal brace)", option=_field(option))
+                raise ColumnError(note=note(NoteCode.TEMPLATE_UNCLOSED, option=option,
+                                            template=template), option=option)
             literals.append("".join(literal))
             literal = []
             names.append(template[i + 1:end])
             i = end + 1
         elif ch == "}":
-            raise ColumnError(f"{option} {template!r}: a '}}' without its '{{' "
-                              "(write }} for a literal brace)", option=_field(option))
+            raise ColumnError(note=note(NoteCode.TEMPLATE_UNOPENED, option=option,
+                                        template=template), option=option)
         else:
             literal.append(ch)
             i += 1
@@ -341,16 +345,12 @@ def _parse_template(template: str, option: str) -> tuple[list[str], list[str]]:
     return literals, names
 
 
-def _field(option: str) -> str:
-    """The setting a template's flag is (--last-name-format → last_name_format)."""
-    return option.lstrip("-").replace("-", "_")
-
-
 def _fold(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
-def _resolve_header(name: str, headers: Sequence[str], template: str, option: str) -> int:
+def _resolve_header(name: str, headers: Sequence[str], template: str,
+                    option: str | None) -> int:
     if name in headers:
         return list(headers).index(name)
     folded = [_fold(h) for h in headers]
@@ -359,8 +359,8 @@ def _resolve_header(name: str, headers: Sequence[str], template: str, option: st
     if name.strip().isdigit() and 1 <= int(name) <= len(headers):
         return int(name) - 1
     listing = ", ".join(repr(h) for h in headers) or "(none)"
-    raise ColumnError(f"{option} {template!r} names a column that does not exist: {{{name}}}; "
-                      f"the columns are: {listing}", option=_field(option))
+    raise ColumnError(note=note(NoteCode.TEMPLATE_UNKNOWN_COLUMN, option=option,
+                                template=template, name=name, columns=listing), option=option)
 
 
 __all__ = ["MAX_NAME_LENGTH", "NameTemplate", "clean", "cut", "split_full_name", "title_case"]

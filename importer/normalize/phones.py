@@ -76,11 +76,13 @@ TYPE_NOTES = {
 
 class PhoneResult(NamedTuple):
     """A chat ID with notes in `detail`, or None with the reason in `detail` (in words) and
-    in `problem` (as data)."""
+    in `problem` (as data). `mobile`: the number is a mobile, or a number phonenumbers cannot
+    tell from one (US/CA), as its type says; a landline, toll-free… number is not."""
 
     chat_id: str | None
     detail: str = ""
     problem: Problem | None = None
+    mobile: bool = False
 
 
 def _invalid(found: Problem) -> PhoneResult:
@@ -135,6 +137,8 @@ class _Number(NamedTuple):
     chat_id: str | None = None
     problem: Problem | None = None
     notes: tuple[str, ...] = ()
+    #: A mobile (or maybe one) by its phonenumbers type: a cell's mobile beats its landline.
+    mobile: bool = False
 
 
 class _Invalid(Exception):
@@ -191,18 +195,19 @@ class PhoneNormalizer:
             chat_id, kind = self._attempt(NON_DIGITS.sub("", plain),
                                           plain.lstrip("( ")[:1] == "+", self.region)
             if chat_id is not None:
-                return PhoneResult(chat_id, TYPE_NOTES.get(kind, ""))  # type: ignore[call-overload]
+                return PhoneResult(chat_id, TYPE_NOTES.get(kind, ""),  # type: ignore[call-overload]
+                                   mobile=kind not in TYPE_NOTES)
         numbers = self._read_cell(text)
         if len(numbers) == 1:
             number = numbers[0]
             if number.chat_id is None:
                 return _invalid(number.problem)  # type: ignore[arg-type]
-            return PhoneResult(number.chat_id, "; ".join(number.notes))
+            return PhoneResult(number.chat_id, "; ".join(number.notes), mobile=number.mobile)
         valid = [n for n in numbers if n.chat_id]
         if not valid:
             return _invalid(_problem(numbers))
         # a mobile beats a landline of the same cell: it is the one on WhatsApp
-        used = next((n for n in valid if not set(n.notes) & _TYPE_NOTE_SET), valid[0])
+        used = next((n for n in valid if n.mobile), valid[0])
         others = [n for n in numbers if n is not used]
         notes = []
         if others:
@@ -210,7 +215,7 @@ class PhoneNormalizer:
             notes.append(f"{len(numbers)} numbers in the cell; used "
                          f"{display_number(used.chat_id)}, also {also}")  # type: ignore[arg-type]
         notes.extend(used.notes)
-        return PhoneResult(used.chat_id, "; ".join(notes))
+        return PhoneResult(used.chat_id, "; ".join(notes), mobile=used.mobile)
 
     def _normalize_each(self, text: str) -> tuple[PhoneResult, ...]:
         """One result per valid number of the cell (or one invalid result if none is)."""
@@ -227,7 +232,7 @@ class PhoneNormalizer:
             if invalid:
                 notes.append("also " + ", ".join(_also(n) for n in invalid))
             notes.extend(number.notes)
-            results.append(PhoneResult(number.chat_id, "; ".join(notes)))
+            results.append(PhoneResult(number.chat_id, "; ".join(notes), mobile=number.mobile))
         return tuple(results)
 
     def classify(self, text: str) -> tuple[str, bool] | None:
@@ -385,7 +390,7 @@ class PhoneNormalizer:
         note = TYPE_NOTES.get(kind)  # type: ignore[call-overload]
         if note:
             notes.append(note)
-        return _Number(written, chat_id, None, tuple(notes))
+        return _Number(written, chat_id, None, tuple(notes), mobile=note is None)
 
     def _attempt(self, digits: str, plus: bool, region: str | None) -> tuple[str | None, object]:
         """(chat ID, number type) for a valid reading, else (None, what went wrong) for
@@ -449,13 +454,9 @@ class PhoneNormalizer:
 # --- helpers -------------------------------------------------------------------------------
 
 
-_NOT_MOBILE = tuple(TYPE_NOTES.values())
-_TYPE_NOTE_SET = frozenset(_NOT_MOBILE)
-
-
 def is_mobile(result: PhoneResult) -> bool:
-    """Whether a valid result is a mobile (or a number that may be one): no type note."""
-    return result.chat_id is not None and not any(n in result.detail for n in _NOT_MOBILE)
+    """Whether a valid result is a mobile (or a number that may be one), by its type."""
+    return result.chat_id is not None and result.mobile
 
 
 def _from_scientific(match: re.Match[str], written: str) -> str:

@@ -14,6 +14,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..errors import ConfigError, InputFileError
+from ..notes import NoteCode, note
 from .columns import ColumnMap, map_columns
 from .csvfile import open_csv
 from .html import open_html
@@ -38,7 +39,7 @@ def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
     nothing in it has been passed on by then.
     """
     if no_header and header_row is not None:
-        raise ConfigError("--no-header and --header-row contradict each other: give one")
+        raise ConfigError(note=note(NoteCode.HEADER_OPTIONS_CONTRADICT))
     path = Path(path)
     if header_row is not None and header_row < 1:
         raise ConfigError(f"header row must be 1 or more, not {header_row}")
@@ -50,25 +51,25 @@ def open_table(path: Path, *, sheet: str | None = None, encoding: str | None = N
         raise InputFileError(f"{path} is a folder, not a spreadsheet")
     kind, notes = detect_kind(path)
     if kind in ("vcard", "html"):
-        given = [flag for flag, value in (("--sheet", sheet), ("--encoding", encoding),
-                                          ("--delimiter", delimiter)) if value is not None]
+        given = [option for option, value in (("sheet", sheet), ("encoding", encoding),
+                                              ("delimiter", delimiter)) if value is not None]
         if kind == "vcard" and (header_row is not None or no_header):
-            given.append("--header-row" if header_row is not None else "--no-header")
+            given.append("header_row" if header_row is not None else "no_header")
         if given:
-            notes.append(f"{' and '.join(given)} ignored: a {KIND_LABELS[kind]} file "
-                         "has none.")
+            notes.append(note(NoteCode.OPTIONS_IGNORED, options=tuple(given),
+                              kind=KIND_LABELS[kind]))
         if kind == "vcard":
             return open_vcard(path, max_rows=max_rows, notes=notes)
         return open_html(path, header_row=header_row, max_rows=max_rows, no_header=no_header,
                          notes=notes)
     if kind == "csv":
         if sheet is not None:
-            notes.append(f"--sheet {sheet} was ignored: a text file has no sheets.")
+            notes.append(note(NoteCode.SHEET_IGNORED, sheet=sheet))
         return open_csv(path, encoding=encoding, delimiter=delimiter, header_row=header_row,
                         max_rows=max_rows, notes=notes, no_header=no_header)
-    ignored = [flag for flag, value in (("--encoding", encoding), ("--delimiter", delimiter))
+    ignored = [option for option, value in (("encoding", encoding), ("delimiter", delimiter))
                if value is not None]
     if ignored:
-        notes.append(f"{' and '.join(ignored)} ignored: a workbook stores its own text.")
+        notes.append(note(NoteCode.TEXT_OPTIONS_IGNORED, options=tuple(ignored)))
     return open_workbook(path, kind, sheet=sheet, header_row=header_row, max_rows=max_rows,
                          notes=notes, no_header=no_header)

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..errors import ColumnError
+from ..notes import NoteCode, note
 from . import synonyms as syn
 from .scoring import MOSTLY_VALID, ColumnScore, Judge, looks_like_phone, score_columns
 
@@ -80,7 +81,8 @@ GENERIC_RANK = 5
 WORK_RANK = 4
 #: Refused columns named in the plan, at most.
 _LISTED_REFUSED = 4
-_PIN_HINT = "--phone-column NAME pins one (repeat it for a fallback order)"
+#: How the command line pins the phone column (the page says it its own way).
+PIN_HINT = "--phone-column NAME pins one (repeat it for a fallback order)"
 
 
 def phone_rank(header: str) -> int | None:
@@ -115,26 +117,33 @@ def _key_phone_rank(key: str) -> int | None:
 def never_phone(header: str) -> str | None:
     """Why a column with this header is never a phone source (someone else's number, a fax,
     an ID, a date, an amount…), or None. A blank header says nothing."""
+    refusal = _never_phone(header)
+    return refusal[0] if refusal is not None else None
+
+
+def _never_phone(header: str) -> tuple[str, bool] | None:
+    """`never_phone`'s reason, and whether the header names something other than a number
+    (a column nobody expects to hold the phone: its refusal is not worth listing)."""
     if not header.strip():
         return None
     keys = header_keys(header)
     if not keys[0]:
-        return "its header names a number of something ('#')"
+        return "its header names a number of something ('#')", False
     for key in keys:
         words = set(key.split())
         for why, entries in _NEVER_PHONE:
             if any(entry <= words for entry in entries):
-                return why
+                return why, False
         if key in _NEVER_PHONE_KEYS:
-            return _NEVER_PHONE_KEYS[key]
+            return _NEVER_PHONE_KEYS[key], False
     if any(_key_phone_rank(key) is not None for key in keys):
         return None
     for key in keys:
         words = set(key.split())
         if words & _NUMBER_WORDS and not words & _ANY_PHONE_WORDS:
-            return "its header names a number of something other than a phone"
+            return "its header names a number of something other than a phone", False
         if words & _PHONE_EXCLUDE_WORDS:
-            return "its header names something other than the number"
+            return "its header names something other than the number", True
     return None
 
 
@@ -156,7 +165,12 @@ class ColumnMap:
     name: int | None = None
     first_name: int | None = None
     last_name: int | None = None
+    #: Why the phone column was chosen (without how to pin another: see `phone_why`).
     phone_reason: str = ""
+    #: Why pinning the phone column may help: "close" (columns of one kind came close, the
+    #: first was used), "guess" (a guess from the cells, or a better-named column set back);
+    #: "" when it would not. Each surface says how to pin in its own words.
+    phone_pin: str = ""
     #: The other phone columns, best first: a row whose phone cell is empty or invalid
     #: uses the first of them that holds a valid number (none when the column was given).
     phone_alternatives: tuple[int, ...] = ()
@@ -173,11 +187,21 @@ class ColumnMap:
     #: Why the name column was taken when no header said name ("" when one did).
     name_reason: str = ""
 
-    def describe(self, headers: list[str]) -> str:
-        """One line for the plan: which header each role uses, and why."""
+    def phone_why(self, pin_hint: str = PIN_HINT) -> str:
+        """Why the phone column was chosen, and how to pin another (`pin_hint`) where that
+        may help."""
+        if self.phone_pin == "close":
+            return f"{self.phone_reason}: {pin_hint}"
+        if self.phone_pin:
+            return f"{self.phone_reason}; {pin_hint}"
+        return self.phone_reason
+
+    def describe(self, headers: list[str], pin_hint: str = PIN_HINT) -> str:
+        """One line for the plan: which header each role uses, and why (`pin_hint`: how this
+        audience pins the phone column)."""
         phone = f"phone {_quote(headers, self.phone)}"
         if self.phone_reason:
-            phone += f" ({self.phone_reason}"
+            phone += f" ({self.phone_why(pin_hint)}"
             if self.phone_alternatives:
                 # consecutive columns of one kind share their reason: 'Home Phone', 'Home
                 # Phone 2' (says home…)
@@ -269,6 +293,7 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
     others: tuple[int, ...] = ()
     alternative_reasons: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    pin = ""
     if phone:
         phone_i, reason = resolve_column(headers, phone, what="phone"), "as asked"
         others = tuple(dict.fromkeys(i for spec in phone_fallbacks
@@ -277,7 +302,7 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
         alternative_reasons = ("as asked",) * len(others)
     else:
         choice = _choose_phone(headers, sample, judge, bare_lengths, header_row)
-        phone_i, reason, others = choice.phone, choice.reason, choice.others
+        phone_i, reason, others, pin = choice.phone, choice.reason, choice.others, choice.pin
         alternative_reasons, notes = choice.other_reasons, choice.notes
     first_i = resolve_column(headers, first_name, what="first name") if first_name else None
     last_i = resolve_column(headers, last_name, what="last name") if last_name else None
@@ -297,7 +322,8 @@ def map_columns(headers: list[str], *, phone: str | None = None, name: str | Non
     labels = tuple((i, label) for i in (phone_i, *others)
                    if (label := _label_column(headers, i)) is not None)
     return ColumnMap(phone=phone_i, name=name_i, first_name=first_i, last_name=last_i,
-                     phone_reason=reason, phone_alternatives=others, phone_labels=labels,
+                     phone_reason=reason, phone_pin=pin, phone_alternatives=others,
+                     phone_labels=labels,
                      alternative_reasons=alternative_reasons, phone_notes=notes,
                      nickname=nickname_i, company=company_i, name_reason=name_reason)
 
@@ -368,13 +394,9 @@ def _no_phone_column(headers: list[str], header_row: int | None,
     where = f"row {header_row}" if header_row else "the header row"
     phones = [h for h in headers if looks_like_phone(h)]
     if phones:
-        return ColumnError(
-            f"no header row found: {where} holds phone numbers ({phones[0]!r}), so the file "
-            "seems to have no header; use --no-header (columns are then named 1, 2, 3…, "
-            "e.g. --phone-column 2), or --header-row to name the header row")
-    why = f" ({'; '.join(refused)})" if refused else ""
-    return ColumnError(f"no phone column found; the columns are: {_listing(headers)}{why}. "
-                       "Name it with --phone-column (a header or a column number)")
+        return ColumnError(note=note(NoteCode.NO_HEADER_ROW, where=where, phone=phones[0]))
+    return ColumnError(note=note(NoteCode.NO_PHONE_COLUMN, columns=_listing(headers),
+                                 refused=tuple(refused)))
 
 
 @dataclass(frozen=True, slots=True)
@@ -384,6 +406,7 @@ class _Choice:
     others: tuple[int, ...]
     other_reasons: tuple[str, ...]
     notes: tuple[str, ...]
+    pin: str = ""  # ColumnMap.phone_pin
 
 
 @dataclass(frozen=True, slots=True)
@@ -436,13 +459,16 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
         named = {i: phone_rank(header(i)) is not None for i in range(width)}
         scores = {s.index: s for s in score_columns(sample, named, judge, bare_lengths)}
     refused: dict[int, str] = {}
+    about_else: set[int] = set()  # refused as about something else: not worth listing
     ranked: dict[int, int] = {}
     ambiguous: dict[int, int] = {}
     generic: list[int] = []
     for i in range(width):
         score = scores.get(i)
-        if (why := never_phone(header(i))) is not None:
-            refused[i] = why
+        if (refusal := _never_phone(header(i))) is not None:
+            refused[i] = refusal[0]
+            if refusal[1]:
+                about_else.add(i)
         elif score is not None and score.dated:
             refused[i] = "its cells are dates"
         elif (rank := phone_rank(header(i))) == GENERIC_RANK:
@@ -468,7 +494,7 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
         sources = [_Source(i, GENERIC_RANK + 1, "content", scores[i]) for i in range(width)
                    if i in scores and i not in refused and written(i)]
     if not sources:
-        listed = _refusals(headers, refused, scores, everything=True)
+        listed = _refusals(headers, refused, scores, about_else, everything=True)
         raise _no_phone_column(headers, header_row, listed)
     if any(s.rank <= 1 for s in sources):
         # beside a mobile column, a bare "Phone" is the office line a CRM keeps
@@ -489,15 +515,16 @@ def _choose_phone(headers: list[str], sample: Sequence[Sequence[str]], judge: Ju
             what = s.score.describe() if s.score else "is set back"
             notes.append(f"{_quote(headers, s.index)} {what}: not used, it is not the "
                          "contacts' own number")
-    reason = _reason_for(headers, best, usable)
-    notes += _refusals(headers, refused, scores)
+    reason, pin = _reason_for(headers, best, usable)
+    notes += _refusals(headers, refused, scores, about_else)
     return _Choice(best.index, reason, tuple(s.index for s in rest),
-                   tuple(s.kind() for s in rest), tuple(notes))
+                   tuple(s.kind() for s in rest), tuple(notes), pin)
 
 
-def _reason_for(headers: list[str], best: _Source, usable: list[_Source]) -> str:
-    """Why `best` was chosen, what set better-named columns back, and whether another
-    column came close (then how to pin one)."""
+def _reason_for(headers: list[str], best: _Source,
+                usable: list[_Source]) -> tuple[str, str]:
+    """Why `best` was chosen and what set better-named columns back; and why pinning the
+    phone column may help (`ColumnMap.phone_pin`): another column came close, or a guess."""
     if best.evidence == "content":
         share = _share(best.score.written, best.score.filled)  # type: ignore[union-attr]
         reason = (f"no header says phone, but {share} of its filled cells are valid numbers "
@@ -524,11 +551,11 @@ def _reason_for(headers: list[str], best: _Source, usable: list[_Source]) -> str
                   or _label_column(headers, s.index) is None)]
     if close:
         names = " and ".join(_quote(headers, i) for i in (best.index, *(s.index for s in close)))
-        reason += (f"; {names} are close (the same kind of number), so the first is "
-                   f"used: {_PIN_HINT}")
-    elif best.setback or best.evidence in ("content", "ambiguous"):
-        reason += f"; {_PIN_HINT}"
-    return reason
+        return (f"{reason}; {names} are close (the same kind of number), so the first is "
+                "used"), "close"
+    if best.setback or best.evidence in ("content", "ambiguous"):
+        return reason, "guess"
+    return reason, ""
 
 
 def _setback_words(source: _Source) -> str:
@@ -545,9 +572,10 @@ def _share(part: int, whole: int) -> str:
 
 
 def _refusals(headers: list[str], refused: dict[int, str], scores: dict[int, ColumnScore],
-              *, everything: bool = False) -> list[str]:
+              about_else: set[int], *, everything: bool = False) -> list[str]:
     """The refused columns a person might have expected to be used: their header names a
-    phone or a number, or most of their cells would parse as numbers."""
+    phone or a number, or most of their cells would parse as numbers (`about_else`: those
+    whose header names something other than a number, never listed unless `everything`)."""
     listed = []
     for i, why in refused.items():
         header = headers[i] if i < len(headers) else ""
@@ -556,7 +584,7 @@ def _refusals(headers: list[str], refused: dict[int, str], scores: dict[int, Col
         filled = score is None or score.filled > 0
         parses = score is not None and score.filled and score.valid + score.dates >= (
             MOSTLY_VALID * score.filled)
-        about = why == "its header names something other than the number"
+        about = i in about_else
         expected = (words & (_ANY_PHONE_WORDS | _NUMBER_WORDS | _GENERIC_NUMBER_KEYS)
                     or not header_key(header) and header.strip())
         if (everything and expected) or (filled and not about and (expected or parses)):

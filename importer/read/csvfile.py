@@ -17,6 +17,7 @@ from typing import TextIO
 
 from ..errors import ConfigError, InputFileError
 from ..models import SourceRow
+from ..notes import Note, NoteCode, note
 from .encoding import TextEncoding, fallback_encoding, first_undecodable, initial_encoding
 from .header import find_header
 from .limits import (
@@ -113,7 +114,7 @@ def sniff_delimiter(sample: str) -> str:
 
 def open_csv(path: Path, *, encoding: str | None = None, delimiter: str | None = None,
              header_row: int | None = None, max_rows: int | None = None,
-             notes: list[str] | None = None, no_header: bool = False) -> Table:
+             notes: list[Note] | None = None, no_header: bool = False) -> Table:
     """Open a delimited file: encoding and delimiter detected unless given, header found
     (or, with `no_header`, none: every record is data and columns are named 1, 2, 3…)."""
     _allow_long_fields()
@@ -162,26 +163,24 @@ def _decode_sample(head: bytes, codec: str, *, whole: bool) -> str:
 def _next_encoding(path: Path, current: TextEncoding) -> TextEncoding:
     """What to try after `current` failed to decode the file."""
     if not current.detected:
-        raise InputFileError(f"{path.name} cannot be decoded as {current.label}"
-                             f"{_where_undecodable(path, current.codec)}; try another "
-                             "--encoding, e.g. cp1252 or utf-8")
+        raise InputFileError(note=note(NoteCode.UNDECODABLE, file=path.name,
+                                       encoding=current.label,
+                                       **_where_undecodable(path, current.codec)),
+                             option="encoding")
     if current.codec == "utf-8" and current.errors == "strict":
         return fallback_encoding(path)
     return replace(current, errors="replace")
 
 
-def _where_undecodable(path: Path, codec: str) -> str:
+def _where_undecodable(path: Path, codec: str) -> dict[str, int | None]:
     place = first_undecodable(path, codec)
-    return f" at byte {place[0]:,} (line {place[1]:,})" if place else ""
+    return {"byte": place[0], "line": place[1]} if place else {"byte": None, "line": None}
 
 
-def _replacement_note(path: Path, encoding: TextEncoding) -> str:
-    where = _where_undecodable(path, encoding.codec).replace(" at", ", first at")
-    if encoding.codec.startswith("utf"):
-        return (f"Some bytes are not valid {encoding.label}{where}; they are shown as \ufffd. "
-                "Use --encoding if the file is in another encoding.")
-    return (f"The encoding could not be told for sure; read as {encoding.label}, bytes it "
-            f"cannot show are shown as \ufffd{where}. Use --encoding to choose.")
+def _replacement_note(path: Path, encoding: TextEncoding) -> Note:
+    code = (NoteCode.BYTES_REPLACED if encoding.codec.startswith("utf")
+            else NoteCode.ENCODING_GUESSED)
+    return note(code, encoding=encoding.label, **_where_undecodable(path, encoding.codec))
 
 
 @dataclass(slots=True)
@@ -216,8 +215,8 @@ def _scan(path: Path, dialect: _Dialect, *, header_row: int | None,
                 raise InputFileError(f"{path.name} has no rows: it is empty or blank")
             headers = numbered_headers(width)
         if max_rows is not None and rows > max_rows:
-            raise InputFileError(f"{path.name} has more than {max_rows:,} data rows "
-                                 f"(--max-rows {max_rows}); nothing was sent")
+            raise InputFileError(note=note(NoteCode.TOO_MANY_ROWS, file=path.name,
+                                           limit=max_rows))
     return _Scan(headers, header_number, rows)
 
 

@@ -21,6 +21,7 @@ from typing import Any
 
 from ..errors import InputFileError
 from ..models import SourceRow
+from ..notes import Note, NoteCode, note
 from .columns import phone_rank
 from .header import find_header
 from .limits import HEADER_SEARCH_ROWS, MAX_COLUMNS, is_blank, make_row, numbered_headers
@@ -36,7 +37,7 @@ MAX_HTML_DEPTH = 2_048
 
 
 def open_html(path: Path, *, header_row: int | None = None, max_rows: int | None = None,
-              no_header: bool = False, notes: list[str] | None = None) -> Table:
+              no_header: bool = False, notes: list[Note] | None = None) -> Table:
     """Open the table of an HTML file that shows most phone evidence (a phone header, then
     phone-like cells; the first on ties)."""
     from lxml import etree  # only HTML files pay for it
@@ -64,17 +65,15 @@ def open_html(path: Path, *, header_row: int | None = None, max_rows: int | None
     tier, position, rows, (header_number, headers) = max(found, key=lambda f: (f[0], -f[1]))
     body = [(n, cells) for n, cells in rows if n > header_number and not is_blank(cells)]
     if max_rows is not None and len(body) > max_rows:
-        raise InputFileError(f"{path.name} has {len(body):,} data rows, more than "
-                             f"--max-rows {max_rows:,}; nothing was sent")
+        raise InputFileError(note=note(NoteCode.TOO_MANY_ROWS, file=path.name, limit=max_rows,
+                                       rows=len(body)))
     info_notes = list(notes or [])
     if len(tables) > 1:
-        info_notes.append(f"Table {position} of the {len(tables)} in the page was read "
-                          f"({_evidence(headers, tier)}).")
+        info_notes.append(note(NoteCode.HTML_TABLE_CHOSEN, position=position, count=len(tables),
+                               evidence=_evidence(headers, tier)))
         rivals = [str(p) for t, p, _, _ in found if p != position and t == tier]
         if rivals:
-            info_notes.append(f"Table{'s' if len(rivals) > 1 else ''} {', '.join(rivals)} "
-                              f"{'have' if len(rivals) > 1 else 'has'} phone numbers too; the "
-                              "first in the page was read.")
+            info_notes.append(note(NoteCode.HTML_RIVAL_TABLES, tables=tuple(rivals)))
     info = TableInfo(kind="html", header_row=header_number,
                      header_detected=header_row is None and not no_header,
                      rows=len(body), notes=info_notes)

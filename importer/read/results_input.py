@@ -20,6 +20,7 @@ from pathlib import Path
 from ..errors import InputFileError
 from ..models import Contact, Prepared, RowResult, SourceRow, Status
 from ..normalize.dedupe import NumberIndex, chat_number, contact_name
+from ..notes import NoteCode, note
 from ..problems import decode_problem
 from ..result_format import (
     RESULT_COLUMNS_BEFORE_CODE,
@@ -52,9 +53,7 @@ def open_previous_results(path: Path, *, retry: Collection[Status]) -> Table:
     width = result_columns(table.headers)
     rows = _grouped(_results(table.rows, path.name, unescape=unescape, width=width), retried)
     info = table.info
-    shown = sorted(s.value for s in retried)
-    info.notes.append(f"Retry: the rows marked {' or '.join(shown)} are read again from their "
-                      "input columns; the other rows are copied over unchanged.")
+    info.notes.append(note(NoteCode.RETRY_ROWS, statuses=tuple(sorted(s.value for s in retried))))
     return Table(headers=table.headers[width:], rows=rows, info=info)
 
 

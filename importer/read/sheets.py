@@ -14,6 +14,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from ..notes import Note, NoteCode, note
 from .columns import is_phone_header
 from .header import find_header
 from .limits import HEADER_SEARCH_ROWS, is_blank
@@ -122,18 +123,14 @@ def _phone_cells(rows: Sequence[Sequence[str]]) -> int:
     return best
 
 
-def choice_notes(chosen: SheetScore, scores: Sequence[SheetScore]) -> list[str]:
+def choice_notes(chosen: SheetScore, scores: Sequence[SheetScore]) -> list[Note]:
     """The plan's lines on the other sheets: what each holds, and how to read another."""
     others = [s for s in scores if s is not chosen]
     if not others:
         return []
-    notes = ["Also in the file: " + ", ".join(f"{s.name!r} ({s.describe()})" for s in others)
-             + "."]
+    notes = [note(NoteCode.OTHER_SHEETS, sheets=tuple((s.name, s.describe()) for s in others))]
     rivals = [s for s in others if s.tier and s.tier == chosen.tier
               and s.visible == chosen.visible]
     if rivals:
-        names = ", ".join(repr(s.name) for s in rivals)
-        notes.append(f"{names} {'has' if len(rivals) == 1 else 'have'} phone numbers too; the "
-                     f"first sheet in the file was read: --sheet {rivals[0].name!r} to read "
-                     "another.")
+        notes.append(note(NoteCode.RIVAL_SHEETS, sheets=tuple(s.name for s in rivals)))
     return notes

@@ -11,6 +11,7 @@ import zipfile
 from pathlib import Path
 
 from ..errors import InputFileError
+from ..notes import Note, NoteCode, note
 from .limits import MAX_PACK_RATIO, MAX_UNPACKED_BYTES, RATIO_CHECK_MIN_BYTES
 from .vcard import is_vcard
 
@@ -34,7 +35,7 @@ _BINARY_MAGIC = {
 _ODS_MIMETYPE = b"application/vnd.oasis.opendocument.spreadsheet"
 
 
-def detect_kind(path: Path) -> tuple[str, list[str]]:
+def detect_kind(path: Path) -> tuple[str, list[Note]]:
     """The kind of `path` by content: csv, vcard, html, xlsx, xlsm, xlsb, xls or ods; plus
     notes for the plan.
 
@@ -89,23 +90,15 @@ def _text_head(head: bytes) -> bytes:
     return head.lstrip(b"\xef\xbb\xbf").lstrip().lower()
 
 
-def _naming_notes(path: Path, kind: str) -> list[str]:
+def _naming_notes(path: Path, kind: str) -> list[Note]:
     suffix = path.suffix.lower()
-    if kind == "vcard":
-        return [] if suffix in (".vcf", ".vcard") else [
-            f"{path.name} is named {suffix or 'without an extension'} but holds vCard "
-            "contacts; it was read as such."]
     if kind == "html":
-        return [f"{path.name} is a web page (HTML) with a table, as web CRMs export "
-                "\"Excel\" files; its table with phone numbers was read."]
-    if kind == "csv":
-        if suffix in TEXT_SUFFIXES:
-            return []
-        return [f"{path.name} is named {suffix} but holds delimited text; it was read as text."]
-    if suffix == f".{kind}" or {suffix, f".{kind}"} == {".xlsx", ".xlsm"}:
+        return [note(NoteCode.HTML_FILE, file=path.name)]
+    if (kind == "vcard" and suffix in (".vcf", ".vcard")) or (
+            kind == "csv" and suffix in TEXT_SUFFIXES) or (
+            suffix == f".{kind}" or {suffix, f".{kind}"} == {".xlsx", ".xlsm"}):
         return []
-    named = suffix or "without an extension"
-    return [f"{path.name} is named {named} but is an {kind.upper()} workbook; it was read as one."]
+    return [note(NoteCode.FILE_NAMED_AS, file=path.name, suffix=suffix, kind=kind)]
 
 
 def _refuse_non_tabular_text(path: Path, head: bytes) -> None:

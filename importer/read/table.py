@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from ..models import SourceRow
+from ..notes import Note
 
 #: How the plan names each kind of file.
 KIND_LABELS = {
@@ -41,7 +42,8 @@ class TableInfo:
     header_row: int = 1
     header_detected: bool = False
     rows: int | None = None
-    notes: list[str] = field(default_factory=list)
+    #: What else the reader has to say of the file, as data (each surface words it).
+    notes: list[Note] = field(default_factory=list)
 
     @property
     def label(self) -> str:

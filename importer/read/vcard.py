@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import InputFileError
 from ..models import SourceRow
+from ..notes import Note, NoteCode, note
 from ..problems import Code, problem
 from .limits import make_row
 from .table import Table, TableInfo
@@ -48,7 +49,7 @@ def is_vcard(head: bytes) -> bool:
 
 
 def open_vcard(path: Path, *, max_rows: int | None = None,
-               notes: list[str] | None = None) -> Table:
+               notes: list[Note] | None = None) -> Table:
     """Open a vCard file as a table of one row per card."""
     if path.stat().st_size > MAX_VCARD_BYTES:
         raise InputFileError(f"{path.name} is larger than {MAX_VCARD_BYTES:,} bytes, more than "
@@ -58,8 +59,8 @@ def open_vcard(path: Path, *, max_rows: int | None = None,
     if not cards:
         raise InputFileError(f"{path.name} holds no vCard (no BEGIN:VCARD … END:VCARD)")
     if max_rows is not None and len(cards) > max_rows:
-        raise InputFileError(f"{path.name} has {len(cards):,} contacts, more than --max-rows "
-                             f"{max_rows:,}; nothing was sent")
+        raise InputFileError(note=note(NoteCode.TOO_MANY_ROWS, file=path.name, limit=max_rows,
+                                       rows=len(cards), contacts=True))
     info = TableInfo(kind="vcard", encoding=encoding, encoding_detected=True, header_row=0,
                      rows=len(cards), notes=list(notes or []))
     return Table(headers=list(HEADERS), rows=_rows(cards), info=info)

@@ -18,6 +18,7 @@ import python_calamine
 
 from ..errors import InputFileError, SheetError
 from ..models import SourceRow
+from ..notes import Note, NoteCode, note
 from .cells import EXCEL_DIGITS, cell_text
 from .header import find_header
 from .limits import HEADER_SEARCH_ROWS, MAX_COLUMNS, is_blank, make_row, numbered_headers
@@ -30,7 +31,7 @@ Cell = Any  # str | float | int | bool | date | datetime | time | timedelta, as 
 
 def open_workbook(path: Path, kind: str, *, sheet: str | None = None,
                   header_row: int | None = None, max_rows: int | None = None,
-                  notes: list[str] | None = None, no_header: bool = False) -> Table:
+                  notes: list[Note] | None = None, no_header: bool = False) -> Table:
     """Open one sheet (by name or 1-based number; by default the one that shows phone
     numbers, see sheets.py) as a table;
     with `no_header` every row is data and columns are named 1, 2, 3…"""
@@ -50,8 +51,8 @@ def open_workbook(path: Path, kind: str, *, sheet: str | None = None,
         templates = sample_digit_templates(path, chosen, first_row=header_number + 1)
     count = sum(1 for number, cells in rows if number > header_number and not _raw_blank(cells))
     if max_rows is not None and count > max_rows:
-        raise InputFileError(f"{path.name} has {count:,} data rows in sheet {chosen!r}, more "
-                             f"than --max-rows {max_rows:,}; nothing was sent")
+        raise InputFileError(note=note(NoteCode.TOO_MANY_ROWS, file=path.name, limit=max_rows,
+                                       rows=count, sheet=chosen))
     info = TableInfo(kind=kind, sheet=chosen, sheets=names, sheet_reason=reason,
                      header_row=header_number,
                      header_detected=header_row is None and not no_header, rows=count,
@@ -125,7 +126,7 @@ def _raw_blank(cells: Sequence[Cell]) -> bool:
 
 
 def _choose_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str | None,
-                  notes: list[str], *, no_header: bool = False,
+                  notes: list[Note], *, no_header: bool = False,
                   ) -> tuple[str, python_calamine.CalamineSheet, str]:
     """(name, loaded sheet, why it was chosen): the one asked for, else the best scored.
 
@@ -145,7 +146,9 @@ def _choose_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str
         try:
             data = _load(path, book, name)
         except InputFileError as exc:  # a damaged part: the other sheets may still be fine
-            notes.append(f"{exc}; it was passed over.")
+            passed = exc.note.params if exc.note is not None else {
+                "file": path.name, "sheet": name, "reason": str(exc)}
+            notes.append(Note(NoteCode.SHEET_PASSED_OVER, passed))
             scores.append(SheetScore(name, position, visible))
             continue
         score = _score_sheet(name, position, data, visible=visible, no_header=no_header)
@@ -158,8 +161,8 @@ def _choose_sheet(path: Path, book: python_calamine.CalamineWorkbook, sheet: str
                              f"{_sheet_listing(names)})")
     chosen, data = best
     if not chosen.visible:
-        notes.append(f"Sheet {chosen.name!r} is hidden or not a worksheet, but no visible "
-                     "sheet has " + ("phone numbers." if chosen.tier else "data."))
+        notes.append(note(NoteCode.HIDDEN_SHEET_READ, sheet=chosen.name,
+                          phones=bool(chosen.tier)))
     notes.extend(choice_notes(chosen, scores))
     reason = chosen.reason() if len(scores) > 1 else ""
     return chosen.name, data, reason
@@ -204,7 +207,8 @@ def _load(path: Path, book: python_calamine.CalamineWorkbook,
     try:
         return book.get_sheet_by_name(name)
     except (python_calamine.CalamineError, OSError, ValueError) as exc:  # a damaged part
-        raise InputFileError(f"{path.name}: sheet {name!r} cannot be read: {exc}") from None
+        raise InputFileError(note=note(NoteCode.SHEET_UNREADABLE, file=path.name, sheet=name,
+                                       reason=str(exc))) from None
 
 
 def _find_header_row(path: Path, sheet: str, rows: _SheetRows,

@@ -45,6 +45,7 @@ from typing import IO, Any
 
 from ..errors import OutputError, UsageError
 from ..models import Contact, Prepared, RowResult, Status
+from ..notes import NoteCode, note
 from ..problems import WORDS, Code, Problem, problem
 
 JOURNAL_SUFFIX = ".journal.jsonl"
@@ -429,18 +430,13 @@ def plan_journal(results: Path, input_path: Path, *, instance_id: str, base_url:
         return JournalPlan(path, header, PreviousRun(header) if resume else None)
     if not resume:
         if exists and not force:
-            raise UsageError(
-                f"an unfinished run left its journal {path}: add --resume to send only the "
-                "rows not yet sent ok, or --force to start over and send every row again")
+            raise UsageError(note=note(NoteCode.JOURNAL_UNFINISHED, journal=str(path)))
         return JournalPlan(path, header)
     if not exists:
-        raise UsageError(
-            f"nothing to resume: there is no journal {path} (a run that went through every "
-            f"row removes it, and its results are in {results}); run without --resume")
+        raise UsageError(note=note(NoteCode.NOTHING_TO_RESUME, journal=str(path),
+                                   results=str(results)))
     previous = read_journal(path)
     changes = previous.header.differences(header)
     if changes and not force:
-        raise UsageError("cannot resume: " + "; ".join(changes) + ". Rows sent before may "
-                         "not be the rows of this input; add --force to resume anyway, or "
-                         "run without --resume (and with --force) to send every row again")
+        raise UsageError(note=note(NoteCode.RESUME_CHANGED, changes=tuple(changes)))
     return JournalPlan(path, header, previous)

@@ -343,7 +343,9 @@ class Ledger:
                     raise
                 return result  # type: ignore[return-value]
             except sqlite3.OperationalError as exc:
-                busy = "locked" in str(exc) or "busy" in str(exc)
+                # SQLite's result code, not its words: the primary code is the low byte
+                busy = (getattr(exc, "sqlite_errorcode", 0) & 0xFF) in (sqlite3.SQLITE_BUSY,
+                                                                         sqlite3.SQLITE_LOCKED)
                 if not busy or time.monotonic() - started >= LOCK_PATIENCE:
                     raise OutputError(f"cannot write the ledger {self.path}: {exc}") from None
                 self.wait(pause)
@@ -541,9 +543,10 @@ def check_ledger(path: Path, *, writable: bool = True) -> None:
                 said = " ".join(map(str, problems)).replace("*** in database main ***", "")
                 raise LedgerUnusable(path, "damaged", " ".join(said.split()))
     except sqlite3.DatabaseError as exc:
-        # "file is not a database", "database disk image is malformed", "unable to open…"
-        problem = "unreadable" if isinstance(exc, sqlite3.OperationalError) and "open" in str(
-            exc) else "damaged"
+        # "file is not a database", "database disk image is malformed", "unable to open…":
+        # told apart by SQLite's result code (the primary code is the low byte)
+        cannot_open = getattr(exc, "sqlite_errorcode", 0) & 0xFF == sqlite3.SQLITE_CANTOPEN
+        problem = "unreadable" if cannot_open else "damaged"
         raise LedgerUnusable(path, problem, str(exc)) from None
 
 

@@ -19,7 +19,8 @@ from tenacity.wait import wait_exponential_jitter
 
 from ..errors import ApiRejected, ApiUnreachable, ImporterError
 from ..models import Contact
-from ..problems import PROXY_HINT, WORDS, Code, Problem, problem
+from ..notes import NoteCode, note
+from ..problems import WORDS, Code, Problem, problem
 from ..redact import Redactor
 from .answers import OK_BODIES, describe_body, is_json, is_ok_body, parse_json_object
 from .control import RunControl
@@ -205,12 +206,9 @@ class WawpClient:
                 with attempt:
                     response, body = await self._session_info_attempt(pacer)
         except UnexpectedAnswer as exc:
-            hint = ("its answer is not the session WAWP describes: check --base-url, or add "
-                    "--skip-preflight for an API without GET /v2/session/info"
-                    if exc.from_api else f"{PROXY_HINT}: check --base-url and this machine's "
-                    "network (is it behind a proxy or on a Wi-Fi sign-in page?)")
-            raise ImporterError(f"session check failed: {exc.reason}, after "
-                                f"{self.max_attempts} attempts; {hint}") from None
+            raise ImporterError(note=note(NoteCode.SESSION_ANSWER_UNEXPECTED, reason=exc.reason,
+                                          attempts=self.max_attempts,
+                                          from_api=exc.from_api)) from None
         except RetryableError as exc:
             if exc.http_status is None:  # never an answer: the address or the network
                 raise ApiUnreachable(f"cannot reach the API at {self._base_url}: {exc.reason} "
@@ -223,9 +221,8 @@ class WawpClient:
             return body
         status = response.status_code
         if status == 404:
-            raise ImporterError(f"session check failed: {self._base_url} has no "
-                                "GET /v2/session/info (HTTP 404): check --base-url, or add "
-                                "--skip-preflight for an API without it")
+            raise ImporterError(note=note(NoteCode.SESSION_INFO_MISSING,
+                                          base_url=str(self._base_url)))
         raise ImporterError(f"session check failed: HTTP {status} "
                             f"{self.api_message(response)}".rstrip())
 

@@ -10,7 +10,7 @@
     views.py     what the page shows: the reader's decisions, summary, reasons, progress
     files.py     owner-only files, safe upload names, sizes in words
     region.py    the instance's own number and a warning when numbers look foreign
-    words.py     the pipeline's messages in the page's words
+    words.py     row problems, notes and errors in the page's words, from their codes
     static/      the page: plain HTML, one small script, one style sheet
 
 From Python:

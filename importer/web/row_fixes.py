@@ -26,7 +26,7 @@ from ..problems import PHONE_CODES, Code
 from ..read.columns import ColumnMap
 from ..report.ledger import Ledger
 from ..result_format import RESULTS_ENCODING
-from .words import in_page_words, row_detail
+from .words import row_detail
 
 #: How many invalid rows the check lists for fixing (the count says how many there are).
 ROWS_SHOWN = 200
@@ -60,7 +60,7 @@ def page_detail(result: RowResult) -> str:
     """A row's detail as the page lists it: its problem in the page's words (or its notes,
     when it has none), and which cells were fixed."""
     if result.problem is None:
-        return in_page_words(result.detail)
+        return result.detail  # notes only: said as they are, never parsed
     text = row_detail(result)
     _, fixed, cells = result.detail.rpartition(FIXED_NOTE)
     return f"{text}; {FIXED_NOTE}{cells}" if fixed else text

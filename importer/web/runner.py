@@ -71,7 +71,7 @@ from .views import (
     summary_view,
     table_view,
 )
-from .words import error_in_page_words, in_page_words
+from .words import PAGE_PIN_HINT, error_in_page_words, message_in_page_words
 
 log = logging.getLogger(__name__)
 
@@ -211,7 +211,7 @@ class JobRunner:
             job.update(phase=INTERRUPTED, stopped=SERVER_KILLED,
                        remaining=self._remaining_after_failure(job),
                        message="the results could not be rebuilt from the journal: "
-                               + in_page_words(self.redact(str(exc))))
+                               + self.redact(message_in_page_words(exc)))
             return
         except Exception as exc:  # a bug: one line on the page, the traceback in the log
             log.error("job %s: internal error", job.id, exc_info=exc)
@@ -375,9 +375,10 @@ class JobRunner:
                 "region": {"code": plan.region, "source": plan.region_source},
                 "columns": {"phone": columns.phone, "name": columns.name,
                             "first_name": columns.first_name, "last_name": columns.last_name,
-                            "phone_reason": columns.phone_reason,
+                            "phone_reason": columns.phone_why(PAGE_PIN_HINT),
                             "phone_alternatives": list(columns.phone_alternatives),
-                            "describe": columns.describe(plan.table.headers)},
+                            "describe": columns.describe(plan.table.headers,
+                                                         pin_hint=PAGE_PIN_HINT)},
                 "preview": preview}
 
     def _unusable(self, job: Job, message: str) -> dict[str, Any]:

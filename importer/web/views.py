@@ -23,7 +23,7 @@ from ..report.summary import (
     summary_to_dict,
 )
 from ..result_format import STATUS_COLOURS
-from .words import PAGE_WORDS, in_page_words, row_detail
+from .words import PAGE_WORDS, note_in_page_words, row_detail
 
 #: Rows whose cells are kept to show as examples of a reason, per (status, reason).
 EXAMPLE_ROWS = 3
@@ -38,7 +38,7 @@ def table_view(table: Table) -> dict[str, Any]:
             "delimiter_name": info.delimiter_name, "delimiter_detected": info.delimiter_detected,
             "sheet": info.sheet, "sheets": list(info.sheets), "header_row": info.header_row,
             "header_detected": info.header_detected, "rows": info.rows,
-            "notes": [in_page_words(note) for note in info.notes],
+            "notes": [note_in_page_words(note) for note in info.notes],
             "headers": list(table.headers)}
 
 
