@@ -159,8 +159,10 @@ def test_a_new_ledger_is_created_and_the_run_goes_ahead(sandbox: SandboxProcess,
     assert run.returncode == 0, run.stderr
     assert sandbox.state()["puts"] == N
     assert stat.S_IMODE(ledger.stat().st_mode) == 0o600
+    # the remembered mappings live beside the ledger (header names and settings, no numbers)
     assert sorted(p.name for p in ledger.parent.iterdir()
-                  if not p.name.endswith(("-wal", "-shm"))) == ["ledger.sqlite"]
+                  if not p.name.endswith(("-wal", "-shm"))) == ["ledger.sqlite", "mappings.sqlite"]
+    assert stat.S_IMODE((ledger.parent / "mappings.sqlite").stat().st_mode) == 0o600
     with Ledger(ledger, instance_id=sandbox.instance_id, base_url=sandbox.base_url) as book_:
         assert len(book_) == N
 
