@@ -415,13 +415,14 @@ class ProgressTicker:
         self._sent = True
 
     def __call__(self, result: RowResult) -> None:
-        bar = self.bar
-        if result.status in (Status.OK, Status.READY):
+        bar, status = self.bar, result.status
+        if status is Status.OK or status is Status.READY:
             self.ok += 1
-        elif result.status is Status.FAILED:
+        elif status is Status.FAILED:
             self.failed += 1
         sent, self._sent = self._sent, False
-        self.sent_ok += sent and result.status is Status.OK
+        if sent and status is Status.OK:
+            self.sent_ok += 1
         if sent or self.dry_run:
             bar.update(1)
         elif bar.total and bar.total > bar.n:

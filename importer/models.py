@@ -23,6 +23,10 @@ class Status(StrEnum):
     UNCHANGED = "unchanged"
 
 
+#: Each status's text ("ok"…): a dict look-up, where `Status.X.value` is a property call
+#: (enum's), paid several times per row by the writer, the counts and the tally.
+STATUS_TEXT: dict[Status, str] = {status: status.value for status in Status}
+
 #: Statuses that leave nothing for the user to do; anything else makes exit code 1.
 SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE, Status.UNCHANGED})
 
