@@ -13,7 +13,6 @@ from ..models import RowResult
 from ..result_format import (
     CELL_RISKY_FIRST,
     RESULT_COLUMNS,
-    RESULTS_ENCODING,
     result_cells,
     safe_cell,
 )
@@ -22,6 +21,8 @@ if TYPE_CHECKING:
     from .xlsx import XlsxResultsWriter
 
 
+#: The byte order mark RESULTS_ENCODING begins the file with.
+BOM = "\ufeff"
 _DETAIL, _PARAMS = RESULT_COLUMNS.index("detail"), RESULT_COLUMNS.index("params")
 #: Detail and params cells whose CSV form is remembered (then forgotten all at once).
 QUOTED_CELLS = 1024
@@ -35,7 +36,10 @@ class ResultsWriter:
         self.width = len(input_headers)
         self.count = 0
         try:
-            self._file = AtomicFile(path, encoding=RESULTS_ENCODING, newline="")
+            # RESULTS_ENCODING (utf-8-sig) written as its mark, then UTF-8: the same bytes,
+            # without utf-8-sig's encoder, a Python function called for every line
+            self._file = AtomicFile(path, encoding="utf-8", newline="")
+            self._file.file.write(BOM)
         except OSError as exc:
             raise OutputError(f"cannot write results to {path}: {exc.strerror}") from None
         self.partial = self._file.partial
