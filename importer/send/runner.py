@@ -144,6 +144,9 @@ class _Dispatcher:
     async def work(self) -> None:
         # looked up once: a re-import takes a million rows here, nearly all not to send
         ready, done, take, own_result = Status.READY, self.done, self.take, RowResult.from_prepared
+        # Answer(…) is a Python-level __new__ (namedtuple's): a row not sent, nearly every row
+        # of a re-import, gets its answer made by tuple's own
+        new_tuple = tuple.__new__
         try:
             while True:
                 while self.read - self.handed_out >= self.window and not self.exhausted:
@@ -154,7 +157,7 @@ class _Dispatcher:
                     return
                 place, item = taken
                 if item.status is not ready or item.contact is None:
-                    answer = Answer(own_result(item), False)
+                    answer = new_tuple(Answer, (own_result(item), False))
                 elif self.control.stopped:
                     answer = Answer(not_attempted(item, self.control), False)
                 else:
