@@ -23,6 +23,10 @@ class Status(StrEnum):
     UNCHANGED = "unchanged"
 
 
+#: Each status's text ("ok"…): a dict look-up, where `Status.X.value` is a property call
+#: (enum's), paid several times per row by the writer, the counts and the tally.
+STATUS_TEXT: dict[Status, str] = {status: status.value for status in Status}
+
 #: Statuses that leave nothing for the user to do; anything else makes exit code 1.
 SUCCESS_STATUSES = frozenset({Status.OK, Status.READY, Status.DUPLICATE, Status.UNCHANGED})
 
@@ -102,18 +106,15 @@ class RowResult:
             # A row carried over from an earlier run keeps its line, attempts included.
             return dataclasses.replace(item.previous)
         contact = item.contact
-        return cls(
-            row=item.row,
-            status=status or item.status,
-            chat_id=contact.chat_id if contact else "",
-            first_name=contact.first_name if contact else "",
-            last_name=contact.last_name if contact else "",
-            attempts=attempts,
-            http_status=http_status,
-            detail=item.detail if detail is None else detail,
-            values=item.values,
-            problem=item.problem if problem is None else problem,
-        )
+        # positional, in the fields' order: a keyword call costs more, once per row
+        if contact is None:
+            return cls(item.row, status or item.status, "", "", "", attempts, http_status,
+                       item.detail if detail is None else detail, item.values,
+                       item.problem if problem is None else problem)
+        return cls(item.row, status or item.status, contact.chat_id, contact.first_name,
+                   contact.last_name, attempts, http_status,
+                   item.detail if detail is None else detail, item.values,
+                   item.problem if problem is None else problem)
 
 
 @dataclass(frozen=True, slots=True)

@@ -71,6 +71,9 @@ class Code(StrEnum):
 PROXY_HINT = "a proxy or captive portal may be answering instead of WAWP"
 #: Codes of the phone cell: said as "phone: …" on a row.
 PHONE_CODES = frozenset(c for c in Code if c.value.startswith("phone_"))
+#: Each code's text: a dict look-up instead of enum's `.value` property, once per row in the
+#: results file.
+CODE_TEXT: dict[Code, str] = {code: code.value for code in Code}
 
 
 @dataclass(frozen=True, slots=True)
@@ -409,5 +412,5 @@ def detail_of(found: Problem, notes: str = "") -> str:
     return f"{text}; {notes}" if notes else text
 
 
-__all__ = ["PHONE_CODES", "PROXY_HINT", "WORDS", "Code", "Problem", "Words", "decode_problem",
-           "detail_of", "encode_params", "problem"]
+__all__ = ["CODE_TEXT", "PHONE_CODES", "PROXY_HINT", "WORDS", "Code", "Problem", "Words",
+           "decode_problem", "detail_of", "encode_params", "problem"]

@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import re
 
-from .models import RowResult, Status
-from .problems import encode_params
+from .models import STATUS_TEXT, RowResult, Status
+from .problems import CODE_TEXT, encode_params
 
 RESULT_COLUMNS = ("row", "status", "chat_id", "first_name", "last_name", "attempts",
                   "http_status", "detail", "code", "params")
@@ -71,10 +71,10 @@ def result_cells(result: RowResult, width: int) -> list[str]:
         values.extend([""] * (width - len(values)))
     found = result.problem
     return [
-        str(result.row), result.status.value, result.chat_id, result.first_name,
+        str(result.row), STATUS_TEXT[result.status], result.chat_id, result.first_name,
         result.last_name, str(result.attempts),
         "" if result.http_status is None else str(result.http_status), result.detail,
-        "" if found is None else found.code.value, encode_params(found),
+        "" if found is None else CODE_TEXT[found.code], encode_params(found),
         *values,
     ]
 

@@ -9,12 +9,13 @@ import stat
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import importer.cli
 import importer.pipeline
-from importer.cli import EXIT_INTERNAL, main
+from importer.cli import EXIT_INTERNAL, RUN_GC_THRESHOLD, main
 from tests.support.cli import clean_env, write_csv
 
 TOKEN = "tok-5ecret-9f8e7d6c5b4a"
@@ -129,11 +130,24 @@ def test_the_phone_pattern_cache_is_switched_on_by_a_normalizer_not_by_import() 
     assert done.stdout.strip() == "ok", done.stderr
 
 
-def test_the_command_leaves_no_frozen_heap_behind(tmp_path: Path) -> None:
+def test_the_command_leaves_no_frozen_heap_nor_gc_threshold_behind(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import gc
 
     gc.unfreeze()
+    thresholds = gc.get_threshold()
+    during: list[tuple[int, int, int]] = []
+    run_plan = importer.pipeline.run_plan
+
+    def watched(*args: Any, **kwargs: Any) -> Any:
+        during.append(gc.get_threshold())
+        return run_plan(*args, **kwargs)
+
+    monkeypatch.setattr(importer.pipeline, "run_plan", watched)
     source = write_csv(tmp_path / "in.csv", [["Name", "Phone"], ["Ahmed", "01001234567"]])
     code = main([str(source), "--default-region", "EG", "--dry-run", "--no-progress"],
                 env={}, out=io.StringIO(), err=io.StringIO())
     assert code == 0 and gc.get_freeze_count() == 0
+    # collected less often during the run (a re-import's rows are cheaper), as before after
+    assert during == [(RUN_GC_THRESHOLD, *thresholds[1:])]
+    assert gc.get_threshold() == thresholds

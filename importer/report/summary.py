@@ -18,7 +18,7 @@ from typing import Any
 
 from ..atomic import write_atomically
 from ..errors import OutputError
-from ..models import ReasonCount, RowResult, Status, Summary
+from ..models import STATUS_TEXT, ReasonCount, RowResult, Status, Summary
 from ..problems import WORDS, Problem
 
 #: The order statuses are shown in: done first, then what needs a look, then what needs a re-run.
@@ -99,7 +99,7 @@ class SummaryTally:
                     if len(self._reason_cache) >= REASON_CACHE_SIZE:
                         self._reason_cache.clear()
                     self._reason_cache[id(found)] = (found, code, reason)
-            self._add_reason(status.value, code, reason, result.row, found)
+            self._add_reason(STATUS_TEXT[status], code, reason, result.row, found)
         elif (status in (Status.READY, Status.OK) and result.chat_id
               and len(self.summary.preview) < self.preview_rows):
             self.summary.preview.append(RowResult(result.row, status, result.chat_id,

@@ -142,23 +142,28 @@ class _Dispatcher:
         self.room.set()
 
     async def work(self) -> None:
+        # looked up once: a re-import takes a million rows here, nearly all not to send
+        ready, done, take, own_result = Status.READY, self.done, self.take, RowResult.from_prepared
+        # Answer(…) is a Python-level __new__ (namedtuple's): a row not sent, nearly every row
+        # of a re-import, gets its answer made by tuple's own
+        new_tuple = tuple.__new__
         try:
             while True:
                 while self.read - self.handed_out >= self.window and not self.exhausted:
                     self.room.clear()
                     await self.room.wait()
-                taken = self.take()
+                taken = take()
                 if taken is None:
                     return
                 place, item = taken
-                if item.status is not Status.READY or item.contact is None:
-                    answer = Answer(RowResult.from_prepared(item), False)
+                if item.status is not ready or item.contact is None:
+                    answer = new_tuple(Answer, (own_result(item), False))
                 elif self.control.stopped:
                     answer = Answer(not_attempted(item, self.control), False)
                 else:
                     result = await self.send(item, item.contact)
                     answer = Answer(result, result.status in (Status.OK, Status.FAILED))
-                self.done[place] = answer
+                done[place] = answer
                 if place == self.handed_out:
                     self.progress.set()
         except asyncio.CancelledError:
@@ -188,13 +193,14 @@ class _Dispatcher:
         return result
 
     async def in_order(self) -> AsyncIterator[Answer]:
+        done, room = self.done, self.room
         while True:
             if self.failure is not None:
                 raise self.failure
-            answer = self.done.pop(self.handed_out, None)
+            answer = done.pop(self.handed_out, None)
             if answer is not None:
                 self.handed_out += 1
-                self.room.set()
+                room.set()
                 yield answer
             elif self.running == 0:
                 return

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeAlias
 
 from ..errors import OutputError
-from ..models import RowResult, Status, Summary
+from ..models import STATUS_TEXT, RowResult, Status, Summary
 from ..problems import Code
 from ..report.journal import JournalPlan
 from ..report.ledger import Ledger
@@ -94,13 +94,15 @@ class Sink:
 
     def __call__(self, answer: Answer) -> None:
         result, sent = answer
-        if (self.ledger is not None and result.status is Status.OK and result.attempts == 0
+        status = result.status
+        if (status is Status.OK and self.ledger is not None and result.attempts == 0
                 and result.problem is not None
                 and result.problem.code is Code.SENT_EARLIER):
             self.ledger.record(result)
         summary = self.summary
         summary.results += 1
-        summary.counts[result.status.value] = summary.counts.get(result.status.value, 0) + 1
+        counts, text = summary.counts, STATUS_TEXT[status]
+        counts[text] = counts.get(text, 0) + 1
         self.tally.add(result, sent=sent)
         self.files.write(result)
         if sent and self.on_sent is not None:
