@@ -102,6 +102,9 @@ def test_the_page_loads_only_its_own_script_and_style(serve: Callable[..., PageC
     assert page.status_code == 200
     assert "default-src 'self'" in page.headers["content-security-policy"]
     assert 'src="/static/app.js"' in page.text and 'href="/static/app.css"' in page.text
+    # app.js calls activity.js's functions once /api/info answers, which can come before a
+    # deferred script placed after it has run ("setUpAccount is not defined", seen once)
+    assert page.text.index('src="/static/activity.js"') < page.text.index('src="/static/app.js"')
     assert "http://" not in page.text and "https://" not in page.text
     for asset in ("/static/app.js", "/static/app.css"):
         response = client.get(asset)
