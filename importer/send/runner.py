@@ -211,7 +211,7 @@ class _Dispatcher:
                 if on_done is not None:
                     on_done(result)
                 done[place] = Answer(result, result.status in (Status.OK, Status.FAILED))
-        except BaseException as exc:
+        except BaseException as exc:  # on_done failed (disk full…): the reader raises it
             self.fail(exc)
         if self.handed_out in done or self.running == 0:
             self.progress.set()
