@@ -19,6 +19,12 @@ CLI, reading and normalizing included), so each peak RSS is its own. The sequent
 baseline sends the way the API's code sample does: one request, wait for its answer, the
 next. "of bare" is the importer's rate over the bare aiohttp client's at the same
 concurrency, measured just before it (`--bare-concurrency`, 32 and 128 by default).
+With `--repeat N` each such pair (bare, then importer) is measured N times in turn, and the
+median of the N ratios is printed after them: on a shared machine one pair can land on a
+moment of load that the other did not see.
+
+    .venv/bin/python benchmarks/bench_send.py --slow-rows 1 --memory-rows 0 \
+        --concurrency 32 128 --repeat 5         # the issue's ratios, 5 pairs each
 
 Only 127.0.0.1 is ever contacted. Figures are printed, never asserted.
 """
@@ -31,6 +37,7 @@ import gc
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,14 +68,21 @@ def child(args: argparse.Namespace) -> None:
     # ~0.2 s of loading it is not sending (the pipeline loads it on its first send).
     import importer.send.transport  # noqa: F401
     gc.freeze()  # as the CLI does before sending
-    cpu = time.process_time()
+    # The normalizing worker a sending run forks counts too (ended, so in RUSAGE_CHILDREN,
+    # when run_plan returns): its CPU is CPU/row of the importer's as much as the sender's.
+    cpu = time.process_time() + _children_cpu()
     started = time.perf_counter()
     summary = run_plan(plan)
     elapsed = time.perf_counter() - started
-    cpu = time.process_time() - cpu
+    cpu = time.process_time() + _children_cpu() - cpu
     rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(json.dumps({"rows": summary.results, "ok": summary.counts.get("ok", 0),
                       "elapsed": elapsed, "cpu": cpu, "rss_mb": rss_mb}))
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def sequential_child(args: argparse.Namespace) -> None:
@@ -217,6 +231,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--concurrency", type=int, nargs="+", default=[1, 8, 32, 128])
     p.add_argument("--quick", action="store_true",
                    help="5,000 rows, 200 slow rows, no memory run")
+    p.add_argument("--repeat", type=int, default=1,
+                   help="measure each bare/importer pair this many times, alternated, and "
+                        "print the median of the ratios")
     p.add_argument("--no-pin", action="store_true",
                    help="leave the sandbox and the clients wherever the scheduler puts them")
     # the child processes
@@ -254,6 +271,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"{'mode':<28}{'rows':>8}{'rows/s':>9}{'bound':>8}{'of bound':>10}"
           f"{'of bare':>9}{'CPU/row':>10}{'peak RSS':>10}")
     bare_rates: dict[int, float] = {}  # rows/s of the bare client, by concurrency
+    ratios: dict[int, list[float]] = {}  # the importer's over the bare client's, by concurrency
     try:
         plan: list[tuple[str, int | None, int, str]] = [
             ("sequential (API sample)", None, args.slow_rows, "")]
@@ -263,10 +281,11 @@ def main(argv: list[str] | None = None) -> None:
         plan += [(f"bare aiohttp, {c} in flight", c, args.rows, "--bare-child")
                  for c in bare if c not in args.concurrency]
         for c in args.concurrency:
-            if c in bare:
-                plan.append((f"bare aiohttp, {c} in flight", c, args.rows, "--bare-child"))
-            plan.append((f"--concurrency {c}", c, args.slow_rows if c == 1 else args.rows,
-                         "--child"))
+            for _ in range(max(1, args.repeat) if c in bare else 1):
+                if c in bare:
+                    plan.append((f"bare aiohttp, {c} in flight", c, args.rows, "--bare-child"))
+                plan.append((f"--concurrency {c}", c, args.slow_rows if c == 1 else args.rows,
+                             "--child"))
         if args.memory_rows:
             plan.append((f"--concurrency {args.memory_concurrency}", args.memory_concurrency,
                          args.memory_rows, "--child"))
@@ -279,6 +298,7 @@ def main(argv: list[str] | None = None) -> None:
             if kind == "--bare-child" and concurrency is not None:
                 bare_rates[concurrency] = rate
             elif kind == "--child" and concurrency in bare_rates and rows == args.rows:
+                ratios.setdefault(concurrency, []).append(rate / bare_rates[concurrency])
                 of_bare = f"{rate / bare_rates[concurrency]:.0%}"
             print(f"{label:<28}{figures['rows']:>8,}{rate:>9.0f}{bound:>8.0f}"
                   f"{rate / bound:>10.0%}{of_bare:>9}{cpu:>10}{figures['rss_mb']:>7.0f} MB",
@@ -288,6 +308,10 @@ def main(argv: list[str] | None = None) -> None:
                       f"{figures['rows']} rows", flush=True)
     finally:
         sandbox.close()
+    for concurrency, found in ratios.items():
+        if len(found) > 1:
+            print(f"concurrency {concurrency}: median {statistics.median(found):.0%} of bare "
+                  f"over {len(found)} pairs ({', '.join(f'{r:.0%}' for r in found)})")
     print(f"load average {os.getloadavg()[0]:.2f} at the end (other work on this machine "
           "slows every figure)")
 

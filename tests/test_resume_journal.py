@@ -353,3 +353,22 @@ def test_resume_after_a_journal_from_before_problem_codes(source: Path, tmp_path
     third = run_plan(plan_import(options(source, ledger=ledger)),
                      transport=recording_transport(puts := []), sleep=no_sleep)
     assert puts == [] and third.count(Status.UNCHANGED) == 20
+
+
+def test_a_plain_line_is_what_json_writes_for_it(tmp_path: Path, source: Path) -> None:
+    """An ok row's line is formatted without json.dumps: the bytes must be json.dumps's, so
+    a journal reads the same whichever way its lines were written."""
+    path = tmp_path / "j.jsonl"
+    results = [RowResult(2, Status.OK, chat(2), 'Zoë "Q" \\', "\udce9\u200f\n\t", 1, 200),
+               RowResult(3, Status.OK, chat(3), "محمد", "", 3, 200),
+               RowResult(4, Status.FAILED, chat(4), "A", "B", 5, None),
+               RowResult(5, Status.FAILED, chat(5), "A", "B", 5, 503, "after 5 attempts")]
+    with JournalWriter(path, header(source)) as w:
+        for result in results:
+            w.record(result)
+    lines = path.read_text(encoding="utf-8").splitlines()[1:]
+    assert lines == [json.dumps({"row": r.row, "chat_id": r.chat_id,
+                                 "first_name": r.first_name, "last_name": r.last_name,
+                                 "status": r.status.value, "attempts": r.attempts,
+                                 "http_status": r.http_status, "detail": r.detail})
+                     for r in results]

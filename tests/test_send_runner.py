@@ -116,6 +116,29 @@ def test_on_done_hears_each_answer_before_it_is_handed_out_in_order() -> None:
     assert sorted(heard) == out == list(range(2, 52))
 
 
+def test_every_answer_is_heard_even_when_the_reader_stops_early() -> None:
+    """on_done hears the answers of a loop turn in one batch after it; a run whose reader
+    stops (an error in the sink, a cancel) still journals each answer the API gave."""
+    answered: list[str] = []  # rows whose upsert came back (nothing awaited after it)
+    heard: list[str] = []
+
+    class Together:
+        async def upsert(self, contact: Contact) -> UpsertOutcome:
+            await asyncio.sleep(0)  # all eight answer in the same turn
+            answered.append(contact.chat_id)
+            return UpsertOutcome(True, 1, 200)
+
+    async def go() -> None:
+        answers = send_all(ready(100), Together(), concurrency=8,
+                           on_done=lambda r: heard.append(r.chat_id))
+        async for _ in answers:
+            break
+        await answers.aclose()
+
+    asyncio.run(go())
+    assert answered and sorted(heard) == sorted(answered)
+
+
 def test_a_rejected_row_stops_the_run_and_the_rest_is_not_attempted() -> None:
     def outcome(contact: Contact, n: int) -> UpsertOutcome:
         if n >= 10:

@@ -201,3 +201,16 @@ def test_rejected_credentials_over_aiohttp_are_rejected(sandbox: SandboxProcess)
     outcome = client_upsert(sandbox)
     assert outcome.rejected and outcome.attempts == 1 and outcome.http_status == 401
     assert sandbox.token not in outcome.detail
+
+
+def test_a_read_timeout_the_total_always_beats_is_not_armed() -> None:
+    """aiohttp re-arms its read timer at every read; with a total no longer than it, that
+    timer can never fire first, so it is left out. A shorter read timeout stays."""
+    transport = AiohttpTransport()
+    same = transport._timeout({**httpx.Timeout(30.0).as_dict(), "total": 30.0})
+    assert same.sock_read is None and same.total == 30.0
+    assert same.sock_connect == 30.0 and same.connect == 30.0
+    shorter = transport._timeout({**httpx.Timeout(30.0, read=5.0).as_dict(), "total": 30.0})
+    assert shorter.sock_read == 5.0
+    alone = transport._timeout(httpx.Timeout(0.2).as_dict())  # no total: the read timer
+    assert alone.sock_read == 0.2 and alone.total is None

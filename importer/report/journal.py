@@ -40,6 +40,7 @@ from array import array
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from json.encoder import encode_basestring_ascii as _ascii
 from pathlib import Path
 from typing import IO, Any
 
@@ -313,6 +314,13 @@ class JournalWriter:
 
     def record(self, result: RowResult) -> None:
         """Write and flush the line of one answered row."""
+        if result.problem is None and not result.detail:
+            # Nearly every row (an ok without a note): its line formatted directly, the
+            # bytes json.dumps writes for the same dict, without building and walking one.
+            # At ~2,000 rows a second this line is on the sending loop's every turn.
+            self._write_line(_plain_line(result))
+            self.lines += 1
+            return
         self._write({"row": result.row, "chat_id": result.chat_id,
                      "first_name": result.first_name, "last_name": result.last_name,
                      "status": result.status.value, "attempts": result.attempts,
@@ -322,10 +330,13 @@ class JournalWriter:
         self.lines += 1
 
     def _write(self, data: dict[str, Any]) -> None:
+        # ASCII with \u escapes: any name the input held (a lone surrogate included)
+        # can be written, and reads back exactly, so its digest matches on resume.
+        self._write_line(json.dumps(data) + "\n")
+
+    def _write_line(self, line: str) -> None:
         try:
-            # ASCII with \u escapes: any name the input held (a lone surrogate included)
-            # can be written, and reads back exactly, so its digest matches on resume.
-            self._file.write(json.dumps(data) + "\n")
+            self._file.write(line)
             self._file.flush()
             now = self._clock()
             if now - self._synced >= FSYNC_INTERVAL:
@@ -352,6 +363,24 @@ class JournalWriter:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def _plain_line(result: RowResult) -> str:
+    """`json.dumps` of the line of a row without problem or detail, byte for byte (the
+    strings escaped to ASCII by json's own encoder, as `json.dumps` does)."""
+    row, attempts, http_status = result.row, result.attempts, result.http_status
+    if type(row) is not int or type(attempts) is not int or not (
+            http_status is None or type(http_status) is int):
+        return json.dumps({"row": row, "chat_id": result.chat_id,
+                           "first_name": result.first_name, "last_name": result.last_name,
+                           "status": result.status.value, "attempts": attempts,
+                           "http_status": http_status, "detail": ""}) + "\n"
+    status = "null" if http_status is None else http_status
+    return (f'{{"row": {row}, "chat_id": {_ascii(result.chat_id)}, '
+            f'"first_name": {_ascii(result.first_name)}, '
+            f'"last_name": {_ascii(result.last_name)}, '
+            f'"status": {_ascii(result.status.value)}, "attempts": {attempts}, '
+            f'"http_status": {status}, "detail": ""}}\n')
 
 
 def _problem_json(found: Problem | None, redact: Callable[[str], str]) -> dict[str, Any]:

@@ -80,10 +80,15 @@ async def send_answers(items: Iterable[Prepared], client: Upserter, *, concurren
                        window: int | None = None) -> AsyncIterator[Answer]:
     """Upsert every READY item; yield one `Answer` per item, in input order.
 
-    `on_done` is called as soon as a row's request has an answer (before earlier rows may
-    have finished), which is when a journal must record it. A `rejected` outcome (401/403)
-    stops the run through `control`: rows not yet sent come back not_attempted. An error
-    from `items` or `on_done` stops every worker and is raised here.
+    `on_done` hears each row whose request has an answer (before earlier rows may have
+    finished), which is when a journal must record it: not inside the worker's step, but
+    right after the steps the event loop has ready, in one batch (`_Dispatcher.record`), so
+    the answers that came together first put their next requests on the wire. Every
+    answer is heard before it is handed out, and before the run ends or fails.
+
+    A `rejected` outcome (401/403) stops the run through `control`: rows not yet sent come
+    back not_attempted. An error from `items` or `on_done` stops every worker and is raised
+    here.
     """
     if concurrency < 1:
         raise ValueError(f"concurrency must be at least 1, got {concurrency}")
@@ -98,6 +103,7 @@ async def send_answers(items: Iterable[Prepared], client: Upserter, *, concurren
         for worker in workers:
             worker.cancel()
         await asyncio.gather(*workers, return_exceptions=True)
+        dispatcher.record()  # answers not yet heard (a stop): on record all the same
 
 
 class _Dispatcher:
@@ -118,6 +124,9 @@ class _Dispatcher:
         self.running = 0
         self.progress = asyncio.Event()  # a result for the reader, or a worker ended
         self.room = asyncio.Event()  # the reader handed rows out: the window has room
+        #: rows answered by the API, for `record` to hand to `on_done`, then to the reader
+        self.unrecorded: list[tuple[int, RowResult]] = []
+        self.loop = asyncio.get_running_loop()
 
     def take(self) -> tuple[int, Prepared] | None:
         """The next row and its place, or None when there are no more (or it failed)."""
@@ -162,6 +171,11 @@ class _Dispatcher:
                     answer = Answer(not_attempted(item, self.control), False)
                 else:
                     result = await self.send(item, item.contact)
+                    if result.attempts:  # sent: heard by `on_done` first, in `record`
+                        if not self.unrecorded:
+                            self.loop.call_soon(self.record)
+                        self.unrecorded.append((place, result))
+                        continue
                     answer = Answer(result, result.status in (Status.OK, Status.FAILED))
                 done[place] = answer
                 if place == self.handed_out:
@@ -187,10 +201,25 @@ class _Dispatcher:
                 Code.INTERNAL_ERROR, error=type(exc).__name__, message=redact(str(exc))))
         if outcome.rejected:
             self.control.abort(outcome.detail)
-        result = outcome_result(item, outcome, self.control)
-        if self.on_done is not None and result.attempts:
-            self.on_done(result)
-        return result
+        return outcome_result(item, outcome, self.control)
+
+    def record(self) -> None:
+        """The answers of the last loop turn: each to `on_done` (the journal), then to the
+        reader. Runs once the workers that had an answer ready have sent their next request.
+        A failure of `on_done` (disk full…) ends the run, as from a worker."""
+        batch, self.unrecorded = self.unrecorded, []
+        if not batch:
+            return
+        on_done, done = self.on_done, self.done
+        try:
+            for place, result in batch:
+                if on_done is not None:
+                    on_done(result)
+                done[place] = Answer(result, result.status in (Status.OK, Status.FAILED))
+        except BaseException as exc:  # on_done failed (disk full…): the reader raises it
+            self.fail(exc)
+        if self.handed_out in done or self.running == 0:
+            self.progress.set()
 
     async def in_order(self) -> AsyncIterator[Answer]:
         done, room = self.done, self.room
@@ -202,7 +231,7 @@ class _Dispatcher:
                 self.handed_out += 1
                 room.set()
                 yield answer
-            elif self.running == 0:
+            elif self.running == 0 and not self.unrecorded:
                 return
             else:
                 self.progress.clear()

@@ -125,8 +125,14 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
                limits.get("total"))
         timeout = self._timeouts.get(key)
         if timeout is None:
+            # A read timeout no shorter than the total can never fire first (the total
+            # counts from the request's start, the read timeout from the last byte), and
+            # aiohttp re-arms it on every read: a timer set and cancelled twice per request.
+            read = key[1]
+            if read is not None and key[3] is not None and read >= key[3]:
+                read = None
             timeout = self._timeouts[key] = aiohttp.ClientTimeout(
-                sock_connect=key[0], sock_read=key[1], connect=key[2], total=key[3])
+                sock_connect=key[0], sock_read=read, connect=key[2], total=key[3])
         return timeout
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
