@@ -14,18 +14,18 @@ already in the address book. The check that runs after each fix then updates the
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..fixes import FIXED_NOTE, RowFixes
+from ..fixes import RowFixes, fixed_note
 from ..models import RowResult, Status
 from ..normalize.dedupe import duplicate_of
 from ..pipeline import Plan
 from ..problems import PHONE_CODES, Code
 from ..read.columns import ColumnMap
 from ..report.ledger import Ledger
-from ..result_format import RESULTS_ENCODING
+from ..result_format import RESULT_COLUMNS, RESULTS_ENCODING
 from .words import row_detail
 
 #: How many invalid rows the check lists for fixing (the count says how many there are).
@@ -56,14 +56,19 @@ def cause_of(result: RowResult) -> str | None:
     return None
 
 
-def page_detail(result: RowResult) -> str:
+def page_detail(result: RowResult, fixed: Sequence[str] = ()) -> str:
     """A row's detail as the page lists it: its problem in the page's words (or its notes,
-    when it has none), and which cells were fixed."""
+    when it has none), and which cells were fixed (`fixed`: their headers, in the file's
+    order, from the fixes themselves: the detail's text is never parsed)."""
     if result.problem is None:
-        return result.detail  # notes only: said as they are, never parsed
+        return result.detail  # notes only (the fix note among them): said as they are
     text = row_detail(result)
-    _, fixed, cells = result.detail.rpartition(FIXED_NOTE)
-    return f"{text}; {FIXED_NOTE}{cells}" if fixed else text
+    return f"{text}; {fixed_note(fixed)}" if fixed else text
+
+
+def fixed_headers(headers: Sequence[str], fixed: Mapping[str, str]) -> list[str]:
+    """The headers of a row's fixed cells in the file's order, as its detail names them."""
+    return [header for header in headers if header in fixed]
 
 
 class FixableRows:
@@ -105,7 +110,8 @@ def row_view(result: RowResult, cells: Iterable[tuple[str, int]], headers: list[
                       "cause": cause is not None and (role == cause or (
                           cause == "name" and role in ("first_name", "last_name")))})
     return {"row": result.row, "status": result.status.value,
-            "detail": page_detail(result), "chat_id": result.chat_id,
+            "detail": page_detail(result, fixed_headers(headers, fixed)),
+            "chat_id": result.chat_id,
             "first_name": result.first_name, "last_name": result.last_name,
             "cells": shown, "fixed": bool(fixed)}
 
@@ -156,14 +162,21 @@ def _kept_elsewhere(checked: Path, chat_id: str, number: int, *,
         return None
     with checked.open(encoding=RESULTS_ENCODING, newline="") as f:
         for line in csv.reader(f):
-            if len(line) < 5 or line[2] != chat_id or not line[0].isdigit():
+            if len(line) <= _LAST or line[_CHAT_ID] != chat_id or not line[_ROW].isdigit():
                 continue
-            row = int(line[0])
-            if row == number or line[1] not in (Status.READY, Status.UNCHANGED, Status.OK):
+            row = int(line[_ROW])
+            if row == number or line[_STATUS] not in _KEPT:
                 continue
             if (row > number) == last:
-                return row, " ".join(part for part in line[3:5] if part)
+                return row, " ".join(part for part in (line[_FIRST], line[_LAST]) if part)
     return None
+
+
+_ROW, _STATUS, _CHAT_ID, _FIRST, _LAST = (
+    RESULT_COLUMNS.index(name)
+    for name in ("row", "status", "chat_id", "first_name", "last_name"))
+#: The statuses of a checked row that keeps its number (a later row with it is a duplicate).
+_KEPT = frozenset(status.value for status in (Status.READY, Status.UNCHANGED, Status.OK))
 
 
 def parse_fix(data: object) -> tuple[int, str, str | None]:
@@ -201,14 +214,15 @@ def fix_words(data: object) -> str:
     return f"row {row}, {field}" + (": undone" if value is None else "")
 
 
-def outcome_view(result: RowResult) -> dict[str, Any]:
-    """A row's outcome as the fix's answer gives it."""
+def outcome_view(result: RowResult, fixed: Sequence[str] = ()) -> dict[str, Any]:
+    """A row's outcome as the fix's answer gives it (`fixed`: the headers of its fixed
+    cells, as `fixed_headers` gives them)."""
     return {"row": result.row, "status": result.status.value, "chat_id": result.chat_id,
             "first_name": result.first_name, "last_name": result.last_name,
-            "detail": page_detail(result),
+            "detail": page_detail(result, fixed),
             "sends": result.status is Status.READY}
 
 
 __all__ = ["ROWS_SHOWN", "FixableRows", "column_for", "fix_words", "outcome", "outcome_view",
-           "page_detail", "parse_fix", "row_view"]
+           "fixed_headers", "page_detail", "parse_fix", "row_view"]
 

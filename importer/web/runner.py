@@ -59,7 +59,14 @@ from .job import (
     JobError,
 )
 from .region import describe_region_fit
-from .row_fixes import FixableRows, column_for, outcome, outcome_view, parse_fix
+from .row_fixes import (
+    FixableRows,
+    column_for,
+    fixed_headers,
+    outcome,
+    outcome_view,
+    parse_fix,
+)
 from .settings import Settings
 from .storage import JobFolders
 from .views import (
@@ -493,7 +500,8 @@ class JobRunner:
                 raise JobError(str(exc)) from None
             _save_fixes(job, fixes)
             self.start_check(job)
-            return job, {"row": outcome_view(result), "job": job.view()}
+            fixed = fixed_headers(plan.table.headers, fixes.rows.get(row, {}))
+            return job, {"row": outcome_view(result, fixed), "job": job.view()}
 
     # -- importing --
 
