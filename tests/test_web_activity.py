@@ -19,7 +19,7 @@ import httpx
 import pytest
 
 from importer.cli import main as cli_main
-from importer.web.activity import FIELDS, ActivityLog, activity_csv
+from importer.web.activity import FIELDS, ActivityLog, activity_csv, refused_action
 from importer.web.security import FREE_GUESSES
 from importer.web.users import Sessions, Users
 from tests import test_web_api
@@ -331,3 +331,57 @@ def test_hash_password_needs_a_password(tmp_path: Path) -> None:
     assert hashed.startswith("$argon2id$") and "s3cret" not in hashed
     assert Users({"amira": hashed}).check("amira", "s3cret")
     assert not Users({"amira": hashed}).check("amira", "s3cret ")
+
+
+def test_refused_actions_are_recorded_without_their_message(
+        serve: Callable[..., PageClient], sandbox: SandboxProcess, data_dir: Path,
+        tmp_path: Path) -> None:
+    client = serve(concurrency=1)
+    rows = people(5)
+    job = upload_and_check(client, write_csv(tmp_path / "refusals.csv", rows))
+    assert job["phase"] == "checked", job["message"]
+    # a fix naming a column the file has not, the "column" being a phone number: refused,
+    # and the refusal's message (which quotes it) stays out of the log
+    mobile = "0100 4100099"
+    wrong = client.change("POST", f"/api/jobs/{job['id']}/fixes",
+                          json={"row": 2, "field": mobile, "value": mobile})
+    assert wrong.status_code == 400 and mobile in wrong.json()["error"]
+    import_and_wait(client, job["id"])
+    again = client.change("POST", f"/api/jobs/{job['id']}/import")
+    late_fix = client.change("POST", f"/api/jobs/{job['id']}/fixes",
+                             json={"row": 2, "field": "phone", "value": mobile})
+    assert again.status_code >= 400 and late_fix.status_code >= 400
+    assert client.get(f"/jobs/{job['id']}/download/secrets.txt").status_code >= 400
+    gone = client.change("POST", "/api/jobs/20261205-000000-abcdef/stop")
+    assert gone.status_code == 404
+    assert client.get("/api/jobs/20261205-000000-abcdef").status_code == 404  # a read
+
+    refused = [(e["detail"], e["job"], e["file"])
+               for e in reversed(activity(client, action="refused"))]
+    assert refused == [
+        ("fix: HTTP 400", job["id"], "refusals.csv"),
+        (f"import: HTTP {again.status_code}", job["id"], "refusals.csv"),
+        (f"fix: HTTP {late_fix.status_code}", job["id"], "refusals.csv"),
+        ("download: HTTP 400", job["id"], "refusals.csv"),
+        ("stop: HTTP 404", None, None)]
+    log = (data_dir / "activity.jsonl").read_text(encoding="utf-8")
+    digits = re.sub(r"\D", "", mobile)
+    for secret in (mobile, digits, sandbox.token):
+        assert secret not in log
+
+
+@pytest.mark.parametrize(("method", "path", "expected"), [
+    ("POST", "/api/jobs", ("upload", None)),
+    ("DELETE", "/api/jobs", ("delete", None)),
+    ("DELETE", "/api/jobs/j1", ("delete", "j1")),
+    ("POST", "/api/jobs/j1/forget-mapping", ("forget_mapping", "j1")),
+    ("POST", "/api/jobs/j1/remaining", ("remaining", "j1")),
+    ("GET", "/jobs/j1/download/results.csv", ("download", "j1")),
+    ("GET", "/api/jobs/j1", None),
+    ("GET", "/api/activity", None),
+    ("POST", "/api/jobs/j1/unknown", None),
+    ("POST", "/logout", None),
+])
+def test_which_refused_requests_are_actions(method: str, path: str,
+                                            expected: tuple[str, str | None] | None) -> None:
+    assert refused_action(method, path) == expected

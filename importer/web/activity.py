@@ -1,7 +1,9 @@
 """The activity log: who did what to which job, when, from where (JSON Lines in the data folder).
 
 Every upload, check, import (its start, and its end with the counts), stop, retry, resend,
-"send the remaining", delete and download is one line of ``<data dir>/activity.jsonl``:
+"send the remaining", delete and download is one line of ``<data dir>/activity.jsonl``, and
+so is each of these the server refused (`refused`, its detail "import: HTTP 409": which
+action and the status, never the refusal's message, which may quote a cell or a header):
 
     {"time": "2026-12-05T13:01:04.123Z", "action": "import", "job": "20261205-130104-a1b2c3",
      "file": "crm-weekly.csv", "number": "instance-1", "counts": null,
@@ -53,8 +55,8 @@ DEFAULT_LIMIT = 500
 
 #: What can be recorded, in the order the page's filter offers them.
 ACTIONS = ("upload", "settings", "fix", "forget_mapping", "check", "import", "resend",
-           "import_end", "stop", "retry", "remaining", "delete", "download", "login",
-           "login_failed", "logout")
+           "import_end", "stop", "retry", "remaining", "delete", "download", "refused",
+           "login", "login_failed", "logout")
 #: The columns of an entry, in the order of the CSV download.
 FIELDS = ("time", "action", "job", "file", "number", "counts", "client", "user", "detail")
 
@@ -161,6 +163,17 @@ class ActivityRecorder:
                     self._by[started.id] = (client, user)
         self._record(action, job, client=client, user=user, detail=detail, counts=counts)
 
+    def refused(self, request: Request, status: int, job: Job | None) -> None:
+        """Record `request` refused with HTTP `status`, when it is an action (see
+        `refused_action`); `job` is the job it names, when there is one."""
+        found = refused_action(request.method, request.url.path)
+        if found is None:
+            return
+        action, _ = found
+        client = request.client.host if request.client else None
+        self._record("refused", job, client=client, user=request.scope.get(USER_KEY),
+                     detail=f"{action}: HTTP {status}", counts=None)
+
     def job_event(self, job: Job, event: str) -> None:
         """The JobStore's hook: a check or an import ended, or an import started by itself."""
         try:
@@ -201,6 +214,33 @@ class ActivityRecorder:
                       getattr(job, "id", None), exc)
 
 
+#: The last part of a job's action path → the action it is (POST /api/jobs/<id>/<part>).
+_JOB_ACTIONS = {"settings": "settings", "fixes": "fix", "forget-mapping": "forget_mapping",
+                "import": "import", "resend": "resend", "stop": "stop", "retry": "retry",
+                "remaining": "remaining"}
+
+
+def refused_action(method: str, path: str) -> tuple[str, str | None] | None:
+    """(action, job id or None) of a request the log records when it is refused: one that
+    would have been recorded had it gone through. None for the rest (reading a job, the
+    activity itself): a refused read changes nothing."""
+    parts = [part for part in path.split("/") if part]
+    if method == "GET":
+        # /jobs/<id>/download/<file>
+        if len(parts) == 4 and parts[0] == "jobs" and parts[2] == "download":
+            return "download", parts[1]
+        return None
+    if parts[:2] != ["api", "jobs"]:
+        return None
+    if len(parts) == 2:
+        return {"POST": ("upload", None), "DELETE": ("delete", None)}.get(method)
+    if len(parts) == 3 and method == "DELETE":
+        return "delete", parts[2]
+    if len(parts) == 4 and method == "POST" and parts[3] in _JOB_ACTIONS:
+        return _JOB_ACTIONS[parts[3]], parts[2]
+    return None
+
+
 def _read_lines(path: Path) -> list[str]:
     try:
         return path.read_text(encoding="utf-8", errors="replace").splitlines()
@@ -231,4 +271,4 @@ def activity_csv(entries: Iterable[Mapping[str, Any]]) -> Iterator[str]:
 
 __all__ = ["ACTIONS", "DEFAULT_MAX_BYTES", "FIELDS", "LOG_FILE", "USER_KEY", "ActivityLog",
            "ActivityRecorder",
-           "activity_csv", "counts_text"]
+           "activity_csv", "counts_text", "refused_action"]

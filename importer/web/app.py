@@ -50,7 +50,14 @@ from starlette.staticfiles import StaticFiles
 from .. import __version__
 from ..errors import ConfigError, ImporterError
 from ..options import ImportOptions
-from .activity import ACTIONS, USER_KEY, ActivityLog, ActivityRecorder, activity_csv
+from .activity import (
+    ACTIONS,
+    USER_KEY,
+    ActivityLog,
+    ActivityRecorder,
+    activity_csv,
+    refused_action,
+)
 from .files import DEFAULT_MAX_UPLOAD_BYTES
 from .instances import Instance
 from .job import INVALID, JobError
@@ -267,6 +274,15 @@ def create_app(options: ImportOptions, *, data_dir: Path, host: str = "127.0.0.1
 
     async def job_error(request: Request, exc: Exception) -> Response:
         status = exc.status if isinstance(exc, JobError) else 400
+        found = refused_action(request.method, request.url.path)
+        if found is not None:
+            job = None
+            if found[1] is not None:
+                try:
+                    job = store.get(found[1])
+                except JobError:  # no such job (often why it was refused): the entry names none
+                    job = None
+            activity.refused(request, status, job)
         data = {"error": str(exc)}
         if isinstance(exc, SettingError):
             data["field"] = exc.field  # the page shows the message beside that field

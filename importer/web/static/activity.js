@@ -8,7 +8,7 @@ const ACTION_WORDS = {
   import: "import started", resend: "sent again anyway", import_end: "import finished",
   stop: "stopped", retry: "retried the failures", remaining: "sent the remaining rows",
   delete: "deleted", download: "downloaded", login: "signed in",
-  login_failed: "wrong name or password", logout: "signed out",
+  refused: "refused", login_failed: "wrong name or password", logout: "signed out",
 };
 
 function setUpAccount(account) {
