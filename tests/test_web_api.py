@@ -236,7 +236,12 @@ def test_an_upload_over_the_limit_is_refused_and_leaves_nothing(
     # without a Content-Length (chunked), the limit is counted while the file streams in
     response = client.upload(iter([b"Name,Phone\n", b"x,1\n" * 400]), "big.csv")
     assert response.status_code == 413 and "up to 1.0 KB" in response.json()["error"]
-    assert files_under(data_dir) == []
+    # nothing of the file: only the activity log's two entries of the refusal
+    assert files_under(data_dir) == [data_dir / "activity.jsonl"]
+    entries = [json.loads(line) for line in
+               (data_dir / "activity.jsonl").read_text(encoding="utf-8").splitlines()]
+    assert [(e["action"], e["detail"], e["job"]) for e in entries] == [
+        ("refused", "upload: HTTP 413", None)] * 2
     assert client.get("/api/jobs").json() == {"jobs": []}
 
 

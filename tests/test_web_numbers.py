@@ -280,6 +280,61 @@ def test_a_job_whose_number_is_gone_says_so_and_cannot_send(
     assert chat_ids(sandbox) == set()
 
 
+def test_a_renamed_number_keeps_its_jobs(serve_numbers: Callable[..., PageClient],
+                                         numbers: Path, sandbox: SandboxProcess,
+                                         other_sandbox: SandboxProcess,
+                                         tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    client = serve_numbers(numbers, data_dir=data)
+    job = upload_to(client, write_csv(tmp_path / "c.csv", contacts(3)), "Support")
+    renamed = instances_file(tmp_path / "later", {"Sales": sandbox, "Help desk": other_sandbox},
+                             rate=0, concurrency=1)
+    client = serve_numbers(renamed, data_dir=data)  # "Support" is called "Help desk" now
+    found = client.job(job["id"])
+    assert found["instance"] == "Help desk" and found["can"]["import"], found["message"]
+    assert import_and_wait(client, job["id"])["summary"]["counts"] == {"ok": 3}
+    assert len(chat_ids(other_sandbox)) == 3 and chat_ids(sandbox) == set()
+
+
+def test_a_name_pointed_at_another_instance_is_not_the_jobs_number(
+        serve_numbers: Callable[..., PageClient], numbers: Path, sandbox: SandboxProcess,
+        other_sandbox: SandboxProcess, tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    client = serve_numbers(numbers, data_dir=data)
+    job = upload_to(client, write_csv(tmp_path / "c.csv", contacts(3)), "Support")
+    # "Support" now names the first sandbox's instance: the job was checked for another
+    # address book, and is never sent to this one
+    repointed = instances_file(tmp_path / "later", {"Support": sandbox}, rate=0)
+    client = serve_numbers(repointed, data_dir=data)
+    found = client.job(job["id"])
+    assert not found["can"]["import"]
+    assert "made for number 'Support' when it was another instance" in found["message"]
+    refused = client.change("POST", f"/api/jobs/{job['id']}/import")
+    assert refused.status_code == 409, refused.text
+    assert chat_ids(sandbox) == set() and chat_ids(other_sandbox) == set()
+
+
+def test_the_one_number_of_the_environment_keeps_its_jobs_in_an_instances_file(
+        serve_numbers: Callable[..., PageClient], sandbox: SandboxProcess,
+        tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    one = ImportOptions(input=Path(), base_url=sandbox.base_url,
+                        instance_id=sandbox.instance_id, access_token=sandbox.token,
+                        max_attempts=2, rate=0)
+    with AppServer(create_app(one, data_dir=data)) as server:
+        first = PageClient(server.url)
+        job = upload_to(first, write_csv(tmp_path / "c.csv", contacts(3)), None)
+        first.close()
+        assert job["can"]["import"], job["message"]
+    # the server moves to an instances file naming that instance "Sales"
+    client = serve_numbers(instances_file(tmp_path / "later", {"Sales": sandbox}, rate=0),
+                           data_dir=data)
+    found = client.job(job["id"])
+    assert found["instance"] == "Sales" and found["can"]["import"], found["message"]
+    assert import_and_wait(client, job["id"])["summary"]["counts"] == {"ok": 3}
+    assert len(chat_ids(sandbox)) == 3
+
+
 def test_a_job_keeps_its_number_across_a_restart(serve_numbers: Callable[..., PageClient],
                                                  numbers: Path, sandbox: SandboxProcess,
                                                  other_sandbox: SandboxProcess,

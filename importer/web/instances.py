@@ -134,11 +134,29 @@ class Instances:
 
     def of_job(self, job: Job) -> Instance | None:
         """The number `job` was made for; None when this server has no such number now.
-        A job from before numbers were named has the server's number, if it has only one."""
-        name = job.state.instance
-        if name is None:
-            return None if self.several else self.default
-        return self._by_name.get(name)
+
+        The instance the job was made for decides, when the job knows it (`instance_key`):
+        found under its name, or under another one (renamed in the instances file, or the
+        server's one number from the environment now named in a file); a name that now
+        points to another instance is not the job's number. A job from before numbers were
+        named has the server's number, if it has only one."""
+        state = job.state
+        by_name = (self._by_name.get(state.instance) if state.instance is not None
+                   else None if self.several else self.default)
+        if state.instance_key is None or (by_name is not None
+                                          and by_name.key == state.instance_key):
+            return by_name
+        return next((i for i in self.all if i.key == state.instance_key), None)
+
+    def why_not(self, job: Job) -> str:
+        """Why `job` has no number here (of_job gave None), in the page's words."""
+        now = self._by_name.get(job.state.instance or "")
+        if now is not None and job.state.instance_key is not None:
+            return (f"this job was made for number {job.state.instance!r} when it was "
+                    f"another instance; {job.state.instance!r} is now instance "
+                    f"{now.options.instance_id}: the job cannot send (start the server with "
+                    "the job's instance in --instances to send it)")
+        return not_configured(job.state.instance)
 
     def ask_numbers(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
         """Ask each instance's own number, each on a thread (the server starts meanwhile)."""

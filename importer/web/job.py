@@ -127,6 +127,10 @@ class JobState:
     #: The name of the number (the server's instance) the job sends to; None in a job from
     #: before a server had named numbers.
     instance: str | None = None
+    #: Which instance that number was when the job was made (`Instance.key`: base URL and
+    #: instance ID): a number renamed in the instances file is still found, and a name
+    #: pointed at another instance since is never taken for it. None in older jobs.
+    instance_key: str | None = None
     #: The remembered mapping the job started from (web/remembered.py `view`), until forgotten.
     remembered: dict[str, Any] | None = None
 

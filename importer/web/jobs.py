@@ -103,7 +103,8 @@ class JobStore:
         number = self.instances.for_upload(instance)
         await self.runner.wait_for_instance_number(number)
         # (no instance at all: the job only checks, and goes to whichever number comes)
-        job = self.folders.new_job(name, safe_file_name(name), instance=number.name or None)
+        job = self.folders.new_job(name, safe_file_name(name), instance=number.name or None,
+                                   instance_key=number.key if number.can_import else None)
         # The region is a value the job starts with (shown, saved, changeable), never an
         # unseen default: the number's setting, or that of its own WhatsApp number.
         job.settings = Settings(default_region=number.default_region())

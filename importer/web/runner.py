@@ -43,7 +43,7 @@ from ..send.control import RunControl
 from . import remembered
 from .files import private_tree
 from .instance_queue import Cancelled, InstanceQueue
-from .instances import Instance, Instances, NumberNotConfigured, not_configured
+from .instances import Instance, Instances, NumberNotConfigured
 from .job import (
     CHECKED,
     CHECKING,
@@ -138,7 +138,7 @@ class JobRunner:
         """The number the job sends to; NumberNotConfigured when the server has it no more."""
         instance = self.instances.of_job(job)
         if instance is None:
-            raise NumberNotConfigured(not_configured(job.state.instance))
+            raise NumberNotConfigured(self.instances.why_not(job))
         return instance
 
     def _template(self, job: Job) -> ImportOptions:
@@ -158,8 +158,11 @@ class JobRunner:
         was sent and offers the rest; an unfinished check runs again.
         """
         state = job.state
-        if self.instances.of_job(job) is None:
-            job.unavailable = not_configured(state.instance)
+        number = self.instances.of_job(job)
+        if number is None:
+            job.unavailable = self.instances.why_not(job)
+        elif state.instance is not None and number.name != state.instance:
+            job.update(instance=number.name)  # its number, renamed since: shown as it is now
         if state.phase in (WAITING, IMPORTING, RECOVERING) and (
                 job.unfinished() or (state.phase != WAITING and job.results_csv.exists())):
             # killed while an import ran (or waited to resume one): what was really sent
@@ -670,7 +673,8 @@ class JobRunner:
             stem = Path(parent.state.file).stem.removesuffix(".results")
             child = self.folders.new_job(parent.state.name, f"{stem}.results.csv",
                                          kind="retry", parent=parent.id, autostart=True,
-                                         instance=parent.state.instance)
+                                         instance=parent.state.instance,
+                                         instance_key=parent.state.instance_key)
             self.folders.copy_upload(parent.results_csv, child)
             if parent.fixes_json.is_file():
                 # the retry reads the rows as the file has them: the same fixes apply again
