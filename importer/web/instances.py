@@ -34,7 +34,8 @@ import httpx
 
 from ..entry import token_text
 from ..errors import ConfigError, UsageError
-from ..options import ImportOptions, base_url_key, check_base_url
+from ..mappings import instance_key
+from ..options import ImportOptions, check_base_url
 from .job import Job, JobError
 from .region import InstanceNumber, instance_number, valid_region
 
@@ -57,8 +58,9 @@ class Instance:
 
     @property
     def key(self) -> str:
-        """What imports to this number queue on (one at a time per instance)."""
-        return f"{base_url_key(self.options.base_url)}|{self.options.instance_id}"
+        """What imports to this number queue on (one at a time per instance), its remembered
+        mappings are kept under, and a job records its number by."""
+        return instance_key(self.options.base_url, self.options.instance_id)
 
     @property
     def can_import(self) -> bool:

@@ -31,7 +31,7 @@ from typing import Any
 
 from ..errors import ApiUnreachable, ImporterError, StoppedWaiting
 from ..fixes import RowFixes
-from ..mappings import MappingStore, instance_key
+from ..mappings import MappingStore
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
 from ..pipeline import open_input, open_ledger, plan_import, run_files, run_plan
@@ -427,10 +427,8 @@ class JobRunner:
         """The number the job's mapping is remembered for, keyed as the ledger keys it: the
         base URL and instance of the job's own number (None for a job whose number the
         server has no more: nothing is proposed nor remembered for it)."""
-        options = self._template(job)
-        if not options.instance_id:
-            return None
-        return instance_key(options.base_url, options.instance_id)
+        number = self.instances.of_job(job)
+        return number.key if number is not None and number.options.instance_id else None
 
     def propose_mapping(self, job: Job) -> None:
         """Start a new job from the mapping remembered on its number for files with its
