@@ -447,8 +447,7 @@ class JobRunner:
         """Forget the mapping the job started from, and check it again with a fresh guess."""
         job = self.folders.get(job_id)
         with job.lock:
-            if not job.view()["can"]["edit"] and job.state.phase != CHECKING:
-                raise JobBusy("this job was imported: its mapping cannot change now")
+            _refuse_unless_editable(job, "its mapping cannot change now")
             key = self.mapping_key(job)
             if job.state.remembered and self.mappings is not None and key is not None:
                 self.mappings.forget(key, job.state.remembered["signature"])
@@ -473,8 +472,7 @@ class JobRunner:
         except ValueError as exc:
             raise JobError(str(exc)) from None
         with job.lock:
-            if not job.view()["can"]["edit"] and job.state.phase != CHECKING:
-                raise JobBusy("this job was imported: upload the file again to fix rows")
+            _refuse_unless_editable(job, "upload the file again to fix rows")
             if undo_all:
                 _save_fixes(job, RowFixes())
                 self.start_check(job)
@@ -681,6 +679,13 @@ class JobRunner:
             parent.update(retries=[*parent.state.retries, child.id])
         self.start_check(child)
         return child
+
+
+def _refuse_unless_editable(job: Job, then: str) -> None:
+    """JobBusy ("this job was imported: `then`") unless the page may still change the job's
+    rows or mapping: while it is checked, invalid or being checked."""
+    if not job.view()["can"]["edit"] and job.state.phase != CHECKING:
+        raise JobBusy(f"this job was imported: {then}")
 
 
 def _save_fixes(job: Job, fixes: RowFixes) -> None:
