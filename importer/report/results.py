@@ -49,21 +49,13 @@ class ResultsWriter:
         self._write([*RESULT_COLUMNS, *input_headers])
 
     def write(self, result: RowResult) -> None:
-        cells = result_cells(result, self.width)
-        cells = [c if not c or c[0] not in CELL_RISKY_FIRST else safe_cell(c) for c in cells]
-        line = self._line(cells)
-        try:
-            if line is None:
-                self._csv.writerow(cells)
-            else:
-                self._write_text(line)
-        except OSError as exc:
-            raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
+        self._write(result_cells(result, self.width))
         self.count += 1
 
     def _line(self, cells: list[str]) -> str | None:
-        """The line csv.writer writes for a results row's `cells`, made here; None when a
-        cell other than the detail and the params needs quoting (csv.writer writes it then).
+        """The line csv.writer writes for `cells` (a results row's, or the header's), made
+        here; None when a cell other than the detail and the params needs quoting (csv.writer
+        writes it then).
 
         The csv module spends ~2.5 µs a line checking every cell for what needs quoting. The
         detail and the params (JSON: quotes) are the cells that often do, and a million
@@ -94,11 +86,17 @@ class ResultsWriter:
         return f"{head},{detail},{code},{params},{values}\r\n"
 
     def _write(self, cells: list[str]) -> None:
+        """Write one line (the header, or a row's) of `cells`, each made safe for Excel: as
+        `_line` makes it when it can, else by csv.writer (the same bytes either way)."""
+        # Only a cell whose first character is one of these can need the prefix; the test
+        # here spares safe_cell's call for the (nearly) every other cell.
+        cells = [c if not c or c[0] not in CELL_RISKY_FIRST else safe_cell(c) for c in cells]
+        line = self._line(cells)
         try:
-            # Only a cell whose first character is one of these can need the prefix; the
-            # test here spares safe_cell's call for the (nearly) every other cell.
-            self._csv.writerow([c if not c or c[0] not in CELL_RISKY_FIRST else safe_cell(c)
-                                for c in cells])
+            if line is None:
+                self._csv.writerow(cells)
+            else:
+                self._write_text(line)
         except OSError as exc:
             raise OutputError(f"cannot write results to {self.path}: {exc.strerror}") from None
 
