@@ -198,11 +198,11 @@ class MappingStore:
         if not write and not self.path.exists():
             yield None
             return
-        if write:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
         try:
+            if write:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
             db = sqlite3.connect(self.path, timeout=10)
-        except sqlite3.Error as exc:
+        except (OSError, sqlite3.Error) as exc:
             raise ConfigError(f"cannot open the remembered mappings {self.path}: {exc}") from None
         try:
             with db:

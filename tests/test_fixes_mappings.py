@@ -159,3 +159,12 @@ def test_the_store_finds_by_signature_and_by_file_or_results_name(tmp_path: Path
     assert store.files("i") == ["crm-weekly.csv"]
     assert store.forget("i", "sig") and store.find("i", "sig") is None
     assert mapping.describe().startswith("as for crm-weekly.csv on 9 Sep")
+
+
+def test_a_store_whose_folder_cannot_be_made_is_a_config_error(tmp_path: Path) -> None:
+    # the command and the page turn a ConfigError into a warning after the import, where an
+    # OSError would end the command with a traceback once every row was sent
+    (tmp_path / "a file").write_text("not a folder", encoding="utf-8")
+    store = MappingStore(tmp_path / "a file" / "mappings.sqlite")
+    with pytest.raises(ConfigError, match="cannot open the remembered mappings"):
+        store.remember("instance", "signature", Mapping(file="crm.csv", saved_at=0.0))
