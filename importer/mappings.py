@@ -275,8 +275,6 @@ class MappingStore:
                               (instance, signature)).rowcount > 0
 
 
-
-
 @dataclass(slots=True)
 class Remembered:
     """A run's remembered mapping: the one it uses (if any), and where to remember its own."""

@@ -253,7 +253,6 @@ class NoteWords:
         return (f"session check failed: {found['base_url']} has no GET /v2/session/info (HTTP "
                 "404): check --base-url, or add --skip-preflight for an API without it")
 
-
     def _journal_unfinished(self, found: Note) -> str:
         return (f"an unfinished run left its journal {found['journal']}: add --resume to send "
                 "only the rows not yet sent ok, or --force to start over and send every row "

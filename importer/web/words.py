@@ -88,17 +88,18 @@ class PageNoteWords(NoteWords):
         return SETTING_NAMES.get(option, option)
 
     def _options_ignored(self, found: Note) -> str:
-        settings = [self.setting(o) for o in found["options"]]
-        return (f"{_cap(' and '.join(settings))} {'was' if len(settings) == 1 else 'were'} "
-                f"ignored: a {found['kind']} file has none.")
+        return self._ignored(found, f"a {found['kind']} file has none")
 
     def _sheet_ignored(self, found: Note) -> str:
         return f"The sheet {found['sheet']!r} was ignored: a text file has no sheets."
 
     def _text_options_ignored(self, found: Note) -> str:
+        return self._ignored(found, "a workbook stores its own text")
+
+    def _ignored(self, found: Note, why: str) -> str:
         settings = [self.setting(o) for o in found["options"]]
         return (f"{_cap(' and '.join(settings))} {'was' if len(settings) == 1 else 'were'} "
-                "ignored: a workbook stores its own text.")
+                f"ignored: {why}.")
 
     def _read_another_sheet(self, sheet: str) -> str:
         return f"choose another as the sheet {READER_BOXES}"
