@@ -131,7 +131,13 @@ class RowFixes:
                 values[index[header]] = value
             yield SourceRow(row.number, tuple(values), row.problems,
                             original=row.original or row.values,
-                            fixed=tuple(h for h in headers if h in cells))
+                            fixed=tuple(fixed_headers(headers, cells)))
+
+
+def fixed_headers(headers: Sequence[str], fixed: Mapping[str, str]) -> list[str]:
+    """The headers of a row's fixed cells (`fixed`: header → text) in the file's order, as
+    its detail names them."""
+    return [header for header in headers if header in fixed]
 
 
 def fixed_note(fixed: Sequence[str]) -> str:
@@ -139,4 +145,4 @@ def fixed_note(fixed: Sequence[str]) -> str:
     return FIXED_NOTE + ", ".join(repr(header) for header in fixed)
 
 
-__all__ = ["FIXED_NOTE", "FIXES_VERSION", "RowFixes", "fixed_note"]
+__all__ = ["FIXED_NOTE", "FIXES_VERSION", "RowFixes", "fixed_headers", "fixed_note"]

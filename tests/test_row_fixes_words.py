@@ -3,9 +3,10 @@ the row's detail text."""
 
 from __future__ import annotations
 
+from importer.fixes import fixed_headers
 from importer.models import RowResult, Status
 from importer.problems import Code, Problem
-from importer.web.row_fixes import fixed_headers, outcome_view, page_detail, row_view
+from importer.web.row_fixes import outcome_view, page_detail, row_view
 
 
 def _invalid(detail: str) -> RowResult:

@@ -14,11 +14,11 @@ already in the address book. The check that runs after each fix then updates the
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from ..fixes import RowFixes, fixed_note
+from ..fixes import RowFixes, fixed_headers, fixed_note
 from ..models import RowResult, Status
 from ..normalize.dedupe import duplicate_of
 from ..pipeline import Plan
@@ -64,11 +64,6 @@ def page_detail(result: RowResult, fixed: Sequence[str] = ()) -> str:
         return result.detail  # notes only (the fix note among them): said as they are
     text = row_detail(result)
     return f"{text}; {fixed_note(fixed)}" if fixed else text
-
-
-def fixed_headers(headers: Sequence[str], fixed: Mapping[str, str]) -> list[str]:
-    """The headers of a row's fixed cells in the file's order, as its detail names them."""
-    return [header for header in headers if header in fixed]
 
 
 class FixableRows:
@@ -224,5 +219,5 @@ def outcome_view(result: RowResult, fixed: Sequence[str] = ()) -> dict[str, Any]
 
 
 __all__ = ["ROWS_SHOWN", "FixableRows", "column_for", "fix_words", "outcome", "outcome_view",
-           "fixed_headers", "page_detail", "parse_fix", "row_view"]
+           "page_detail", "parse_fix", "row_view"]
 

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ApiUnreachable, ImporterError, StoppedWaiting
-from ..fixes import RowFixes
+from ..fixes import RowFixes, fixed_headers
 from ..mappings import MappingStore
 from ..models import RowResult, Status, Summary
 from ..options import ImportOptions
@@ -62,7 +62,6 @@ from .region import describe_region_fit
 from .row_fixes import (
     FixableRows,
     column_for,
-    fixed_headers,
     outcome,
     outcome_view,
     parse_fix,
